@@ -1,0 +1,105 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "core/log.h"
+
+/* Takes the value of an option given as "--name VALUE" or "--name=VALUE". */
+static const char *
+cli_value(const char *name, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) == 0 && arg[n] == '=')
+		return arg + n + 1;
+	if (strcmp(arg, name) != 0)
+		return NULL;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, _("watchkeep: option %s needs a value\n"), name);
+		return "";
+	}
+	return argv[++*i];
+}
+
+static int
+cli_is(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int
+cli_common_option(struct cli_common *common, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *value;
+	enum log_level level;
+
+	if (strcmp(arg, "-c") == 0 || cli_is(arg, "--config")) {
+		value = cli_value(strcmp(arg, "-c") == 0 ? "-c" : "--config",
+		    argc, argv, i);
+		common->config_path = value;
+		return value[0] != '\0' ? 1 : -1;
+	}
+	if (cli_is(arg, "--state-dir")) {
+		value = cli_value("--state-dir", argc, argv, i);
+		common->state_dir = value;
+		return value[0] != '\0' ? 1 : -1;
+	}
+	if (strcmp(arg, "--json") == 0) {
+		common->json = 1;
+		return 1;
+	}
+	if (cli_is(arg, "--log-level")) {
+		value = cli_value("--log-level", argc, argv, i);
+		if (log_parse_level(value, &level) < 0) {
+			fprintf(stderr, _("watchkeep: invalid log level \"%s\"; "
+			    "use debug, info, warn or error\n"), value);
+			return -1;
+		}
+		log_min_level = level;
+		common->log_level_set = 1;
+		return 1;
+	}
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "-q") == 0) {
+		log_min_level = arg[1] == 'v' ? LL_DEBUG : LL_WARN;
+		common->log_level_set = 1;
+		return 1;
+	}
+	return 0;
+}
+
+struct cfg *
+cli_load_config(const struct cli_common *common)
+{
+	struct wk_err err = { 0, "" };
+	struct cfg *cfg;
+
+	cfg = common->config_path != NULL ?
+	    cfg_load_file(common->config_path, &err) : cfg_load_default(&err);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return NULL;
+	}
+	if (!common->log_level_set)
+		log_min_level = cfg->log_level;
+	return cfg;
+}
+
+int
+cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "watchkeep %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, _("\nRun `watchkeep %s --help` for the options.\n"),
+	    command);
+	return CLI_EXIT_USAGE;
+}

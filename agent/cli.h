@@ -1,0 +1,46 @@
+/*
+ * The `watchkeep` command line: subcommands, their shared options and the
+ * exit statuses every subcommand uses.
+ */
+#ifndef WK_CLI_H
+#define WK_CLI_H
+
+#include "core/config.h"
+
+/* Exit statuses, documented in docs/cli.md. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,       /* success; for run: every stage succeeded */
+	CLI_EXIT_FAILED = 1,   /* the run failed, or what was asked failed */
+	CLI_EXIT_USAGE = 2,    /* invalid command line */
+	CLI_EXIT_CONFIG = 3,   /* invalid configuration */
+	CLI_EXIT_STATE = 4,    /* state directory or store unusable */
+	CLI_EXIT_BUSY = 5      /* another agent holds the state directory */
+};
+
+/* Options most subcommands accept. */
+struct cli_common {
+	const char *config_path;  /* -c, --config; NULL: embedded default */
+	const char *state_dir;    /* --state-dir */
+	int json;                 /* --json */
+	int log_level_set;        /* --log-level or -v/-q given */
+};
+
+/*
+ * Parses one shared option at argv[*i] (advancing *i past its value).
+ * Returns 1 when it was one, 0 when not, -1 on a usage error (printed).
+ */
+int cli_common_option(struct cli_common *common, int argc, char **argv,
+		      int *i);
+
+/* Loads the configuration named by common, printing any error. */
+struct cfg *cli_load_config(const struct cli_common *common);
+
+/* Prints a usage error for the subcommand and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+/* `watchkeep check-config`: loads a configuration and reports its errors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/cli.h"
+#include "core/i18n.h"
+
+static void
+check_help(void)
+{
+	printf("%s", _(
+	    "Usage: watchkeep check-config [-c FILE]\n"
+	    "\n"
+	    "Loads the configuration (default: the embedded one) and checks it\n"
+	    "as the agent would. Prints each error as FILE:LINE:COLUMN with what\n"
+	    "to change, and exits 3 when the configuration is invalid.\n"));
+}
+
+int
+cmd_check_config(int argc, char **argv)
+{
+	struct cli_common common;
+	struct cfg *cfg;
+	size_t i, stages = 0;
+	int r;
+
+	memset(&common, 0, sizeof common);
+	for (i = 1; i < (size_t)argc; i++) {
+		int index = (int)i;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			check_help();
+			return CLI_EXIT_OK;
+		}
+		r = cli_common_option(&common, argc, argv, &index);
+		i = (size_t)index;
+		if (r < 0)
+			return CLI_EXIT_USAGE;
+		if (r == 0)
+			return cli_usage_error("check-config",
+			    _("unexpected argument %s"), argv[i]);
+	}
+	cfg = cli_load_config(&common);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	for (i = 0; i < cfg->n_pipelines; i++)
+		stages += cfg->pipelines[i].n_stages;
+	printf(_("%s: valid, %zu pipelines, %zu stages\n"), cfg->path,
+	    cfg->n_pipelines, stages);
+	cfg_free(cfg);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,189 @@
+/*
+ * `watchkeep status`: the last runs and the latest one in detail, read
+ * from the store without taking the agent's lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/cli.h"
+#include "agent/report.h"
+#include "agent/statedir.h"
+#include "core/i18n.h"
+#include "core/store.h"
+
+#define STATUS_DEFAULT_RUNS 5
+#define STATUS_MAX_RUNS 1000
+
+struct status_opts {
+	struct cli_common common;
+	const char *pipeline;  /* only this pipeline, or NULL */
+	long runs;             /* runs listed */
+};
+
+static void
+status_help(void)
+{
+	printf("%s", _(
+	    "Usage: watchkeep status [PIPELINE] [OPTIONS]\n"
+	    "\n"
+	    "Prints the last runs and the latest run in detail: its stages with\n"
+	    "state, duration, exit status, CPU time and peak memory, what each\n"
+	    "stage printed last, its metrics and its outputs.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --runs N            runs listed (default 5, at most 1000)\n"
+	    "  --json              print the runs as JSON\n"
+	    "  -c, --config FILE   configuration, for its state_dir\n"
+	    "  --state-dir DIR     state directory\n"));
+}
+
+static int
+status_parse(int argc, char **argv, struct status_opts *opts)
+{
+	char *end;
+	int i, r;
+
+	opts->runs = STATUS_DEFAULT_RUNS;
+	for (i = 1; i < argc; i++) {
+		r = cli_common_option(&opts->common, argc, argv, &i);
+		if (r < 0)
+			return CLI_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			status_help();
+			return -1;
+		}
+		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+			opts->runs = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || opts->runs < 1 ||
+			    opts->runs > STATUS_MAX_RUNS)
+				return cli_usage_error("status", _("invalid "
+				    "--runs \"%s\"; give a number from 1 to "
+				    "%d"), argv[i], STATUS_MAX_RUNS);
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error("status", _("unknown option %s"),
+			    argv[i]);
+		} else if (opts->pipeline == NULL) {
+			opts->pipeline = argv[i];
+		} else {
+			return cli_usage_error("status", _("unexpected argument "
+			    "%s"), argv[i]);
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Opens the store read-only; prints why not. */
+static struct store *
+status_open(const struct status_opts *opts)
+{
+	struct wk_err err = { 0, "" };
+	struct store *store = NULL;
+	struct cfg *cfg = NULL;
+	struct statedir sd;
+	struct stat st;
+
+	if (opts->common.config_path != NULL) {
+		cfg = cli_load_config(&opts->common);
+		if (cfg == NULL)
+			return NULL;
+	}
+	if (statedir_resolve(&sd, opts->common.state_dir, cfg, &err) != WK_OK)
+		goto fail;
+	if (stat(sd.store_path, &st) != 0) {
+		wk_err_set(&err, WK_ERR_NOTFOUND, _("no runs yet: %s does not "
+		    "exist; start one with `watchkeep run --once`"),
+		    sd.store_path);
+		goto fail;
+	}
+	if (store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK)
+		goto fail;
+	cfg_free(cfg);
+	return store;
+
+fail:
+	fprintf(stderr, "watchkeep: %s\n", err.msg);
+	cfg_free(cfg);
+	return NULL;
+}
+
+static int
+status_json(struct store *store, const struct status_opts *opts)
+{
+	struct store_run *runs = calloc((size_t)opts->runs, sizeof *runs);
+	json_t *list = json_array();
+	size_t n = 0, i;
+	int rc = WK_ERR_NOMEM;
+
+	if (runs != NULL)
+		rc = store_runs_recent(store, opts->pipeline, runs,
+		    (size_t)opts->runs, &n);
+	for (i = 0; rc == WK_OK && i < n; i++) {
+		json_t *run = report_run_json(store, runs[i].id);
+
+		if (run != NULL)
+			json_array_append_new(list, run);
+	}
+	if (rc == WK_OK) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		printf("\n");
+	}
+	json_decref(list);
+	free(runs);
+	return rc;
+}
+
+static int
+status_text(struct store *store, const struct status_opts *opts)
+{
+	struct store_run last;
+	size_t n = 0;
+	int rc;
+
+	rc = store_runs_recent(store, opts->pipeline, &last, 1, &n);
+	if (rc != WK_OK)
+		return rc;
+	if (n == 0) {
+		printf(_("No runs yet%s%s.\n"), opts->pipeline != NULL ?
+		    _(" of pipeline ") : "", opts->pipeline != NULL ?
+		    opts->pipeline : "");
+		return WK_OK;
+	}
+	rc = report_runs_brief(stdout, store, opts->pipeline,
+	    (size_t)opts->runs);
+	if (rc == WK_OK) {
+		printf("\n");
+		rc = report_run_text(stdout, store, last.id);
+	}
+	return rc;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	struct status_opts opts;
+	struct store *store;
+	int code, rc;
+
+	memset(&opts, 0, sizeof opts);
+	code = status_parse(argc, argv, &opts);
+	if (code != CLI_EXIT_OK)
+		return code < 0 ? CLI_EXIT_OK : code;
+	store = status_open(&opts);
+	if (store == NULL)
+		return CLI_EXIT_STATE;
+
+	rc = opts.common.json ? status_json(store, &opts) :
+	    status_text(store, &opts);
+	store_close(store);
+	if (rc != WK_OK) {
+		fprintf(stderr, _("watchkeep: reading the store failed: %s\n"),
+		    wk_rc_name(rc));
+		return CLI_EXIT_STATE;
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * Reports of runs read from the store, as text for people and as JSON for
+ * scripts: the run, its stages with timings and resource use, what each
+ * stage printed last, its metrics, its outputs and, for a failed stage,
+ * the reason and its last error lines.
+ */
+#ifndef WK_REPORT_H
+#define WK_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/store.h"
+
+#define REPORT_MAX_STAGES 256
+#define REPORT_ERROR_LINES 5   /* error lines shown of a failed stage */
+
+/* Prints one run in detail. Returns WK_OK or a store error. */
+int report_run_text(FILE *out, struct store *st, int64_t run_id);
+
+/* Prints one line a run, newest first, for `watchkeep runs`-style lists. */
+int report_runs_brief(FILE *out, struct store *st, const char *pipeline,
+		      size_t max);
+
+/* Builds the JSON form of a run; NULL on error. The caller decrefs it. */
+json_t *report_run_json(struct store *st, int64_t run_id);
+
+/* Translated display name of a stored run or stage state. */
+const char *report_state_name(const char *state);
+
+#endif

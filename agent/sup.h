@@ -1,0 +1,80 @@
+/*
+ * Supervision of one stage run: one child process in its own process group.
+ *
+ * sup_start() forks a child that starts a new session (so its process group
+ * id is its pid), resets the signal mask and dispositions, takes stdin from
+ * /dev/null and stdout and stderr from pipes, closes every other descriptor
+ * and executes the command. The loop then drains both pipes into log
+ * capture, reads the stage's notify socket, enforces the timeout (SIGTERM to
+ * the group, the grace period, SIGKILL to the group) and, once the child has
+ * exited, kills what is left of its group, reaps it and calls done().
+ */
+#ifndef WK_SUP_H
+#define WK_SUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "agent/ev.h"
+#include "core/rc.h"
+#include "core/store.h"
+
+/* What to start. Strings are copied; they need not outlive sup_start(). */
+struct sup_spec {
+	char *const *argv;        /* argument vector, or NULL to use shell */
+	const char *shell;        /* command for /bin/sh -c when argv is NULL */
+	char *const *envp;        /* complete environment, without NOTIFY_SOCKET */
+	const char *working_dir;  /* directory the child starts in */
+	const char *stage_dir;    /* directory for the log files and socket */
+	const char *label;        /* "pipeline/stage", for logs */
+	int64_t run_id;           /* runs.id */
+	int64_t stage_run_id;     /* stage_runs.id */
+	int attempt;              /* 1-based, names the log files */
+	int64_t timeout_ms;       /* 0: none */
+	int64_t grace_ms;         /* SIGTERM to SIGKILL */
+};
+
+/* How a stage run ended. */
+struct sup_result {
+	int spawned;             /* the command was executed */
+	int exit_code;           /* exit status, -1 when killed by a signal */
+	int signal;              /* terminating signal, or 0 */
+	int timed_out;           /* the timeout fired */
+	int cancelled;           /* sup_cancel() stopped it */
+	int64_t duration_ms;     /* start to reap, from CLOCK_MONOTONIC */
+	int64_t started_at;      /* wall clock ms, at fork */
+	int64_t ended_at;        /* wall clock ms, at reap */
+	int64_t user_cpu_ms;     /* from wait4 */
+	int64_t sys_cpu_ms;      /* from wait4 */
+	int64_t max_rss_kb;      /* from wait4 */
+	int64_t stdout_lines;    /* lines captured */
+	int64_t stderr_lines;
+	int64_t error_lines;     /* lines flagged as errors, both streams */
+	char last_error[STORE_TEXT_MAX]; /* last error line, or "" */
+	char reason[STORE_TEXT_MAX];     /* why it failed to start, or "" */
+};
+
+struct sup_proc;
+
+typedef void (*sup_done_fn)(struct sup_proc *proc,
+			    const struct sup_result *result, void *arg);
+
+/*
+ * Starts a stage run. On WK_OK the process runs and done() will be called
+ * exactly once from the loop, after which the caller frees proc with
+ * sup_free(). On an error nothing runs and err says why.
+ */
+int sup_start(struct ev_loop *loop, struct store *store,
+	      const struct sup_spec *spec, sup_done_fn done, void *arg,
+	      struct sup_proc **proc, struct wk_err *err);
+
+/* Stops a running stage: SIGTERM to its group, then SIGKILL after grace. */
+void sup_cancel(struct sup_proc *proc);
+
+/* Process id of the stage's main process (also its process group id). */
+pid_t sup_pid(const struct sup_proc *proc);
+
+/* Frees a finished stage run. */
+void sup_free(struct sup_proc *proc);
+
+#endif

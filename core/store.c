@@ -1,0 +1,774 @@
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/store_schema.h"
+
+enum store_stmt_id {
+	SQL_RUN_INSERT,
+	SQL_RUN_FINISH,
+	SQL_STAGE_INSERT,
+	SQL_STAGE_START,
+	SQL_STAGE_FINISH,
+	SQL_STAGE_STATUS,
+	SQL_LOG_APPEND,
+	SQL_METRIC_SET,
+	SQL_RUNS_RECENT,
+	SQL_RUNS_RECENT_PIPELINE,
+	SQL_RUN_GET,
+	SQL_STAGES_LATEST,
+	SQL_METRICS_GET,
+	SQL_LOG_GET,
+	SQL_OUTPUT_ADD,
+	SQL_OUTPUTS_GET,
+	SQL_LOG_LAST,
+	SQL_COUNT
+};
+
+#define RUN_COLUMNS \
+	"id, pipeline, logical_date, trigger, state, started_at, " \
+	"coalesce(ended_at, 0), coalesce(duration_ms, -1), coalesce(reason, '')"
+
+static const char *const store_sql[SQL_COUNT] = {
+	[SQL_RUN_INSERT] =
+	    "INSERT INTO runs (pipeline, logical_date, trigger, state, "
+	    "started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
+	[SQL_RUN_FINISH] =
+	    "UPDATE runs SET state = ?2, ended_at = ?3, duration_ms = ?4, "
+	    "reason = ?5 WHERE id = ?1",
+	[SQL_STAGE_INSERT] =
+	    "INSERT INTO stage_runs (run_id, stage, attempt, state, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[SQL_STAGE_START] =
+	    "UPDATE stage_runs SET state = 'running', pid = ?2, "
+	    "started_at = ?3 WHERE id = ?1",
+	[SQL_STAGE_FINISH] =
+	    "UPDATE stage_runs SET state = ?2, ended_at = ?3, "
+	    "duration_ms = ?4, exit_code = ?5, signal = ?6, user_cpu_ms = ?7, "
+	    "sys_cpu_ms = ?8, max_rss_kb = ?9, reason = ?10 WHERE id = ?1",
+	[SQL_STAGE_STATUS] =
+	    "UPDATE stage_runs SET status_text = coalesce(?2, status_text), "
+	    "progress = coalesce(?3, progress) WHERE id = ?1",
+	[SQL_LOG_APPEND] =
+	    "INSERT OR REPLACE INTO log_lines (stage_run_id, stream, line_no, "
+	    "at, text, is_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQL_METRIC_SET] =
+	    "INSERT OR REPLACE INTO stage_metrics (stage_run_id, name, value, "
+	    "at) VALUES (?1, ?2, ?3, ?4)",
+	[SQL_RUNS_RECENT] =
+	    "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?1",
+	[SQL_RUNS_RECENT_PIPELINE] =
+	    "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?2 "
+	    "ORDER BY id DESC LIMIT ?1",
+	[SQL_RUN_GET] =
+	    "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1",
+	[SQL_STAGES_LATEST] =
+	    "SELECT s.id, s.run_id, s.stage, s.attempt, s.state, "
+	    "coalesce(s.pid, 0), coalesce(s.started_at, 0), "
+	    "coalesce(s.ended_at, 0), coalesce(s.duration_ms, -1), "
+	    "coalesce(s.exit_code, -1), coalesce(s.signal, 0), "
+	    "coalesce(s.user_cpu_ms, -1), coalesce(s.sys_cpu_ms, -1), "
+	    "coalesce(s.max_rss_kb, -1), coalesce(s.progress, -1), "
+	    "coalesce(s.reason, ''), coalesce(s.status_text, '') "
+	    "FROM stage_runs s WHERE s.run_id = ?1 AND s.attempt = "
+	    "(SELECT max(attempt) FROM stage_runs t WHERE t.run_id = s.run_id "
+	    "AND t.stage = s.stage) "
+	    "ORDER BY (SELECT min(id) FROM stage_runs u WHERE u.run_id = "
+	    "s.run_id AND u.stage = s.stage)",
+	[SQL_METRICS_GET] =
+	    "SELECT name, value FROM stage_metrics WHERE stage_run_id = ?1 "
+	    "ORDER BY name",
+	[SQL_LOG_GET] =
+	    "SELECT stream, line_no, is_error, text FROM log_lines "
+	    "WHERE stage_run_id = ?1 AND (?2 = 0 OR stream = ?2) "
+	    "AND (?3 = 0 OR is_error) AND line_no > ?4 "
+	    "ORDER BY at, stream, line_no LIMIT ?5",
+	[SQL_OUTPUT_ADD] =
+	    "INSERT OR REPLACE INTO stage_outputs (stage_run_id, path, "
+	    "size_bytes, mtime) VALUES (?1, ?2, ?3, ?4)",
+	[SQL_OUTPUTS_GET] =
+	    "SELECT path, size_bytes, mtime FROM stage_outputs "
+	    "WHERE stage_run_id = ?1 ORDER BY path",
+	[SQL_LOG_LAST] =
+	    "SELECT stream, line_no, is_error, text FROM log_lines "
+	    "WHERE stage_run_id = ?1 AND stream = ?2 "
+	    "ORDER BY line_no DESC LIMIT 1",
+};
+
+struct store {
+	sqlite3 *db;                      /* the connection */
+	enum store_mode mode;             /* read-write or read-only */
+	int in_batch;                     /* a log-line transaction is open */
+	char *path;                       /* owned copy of the path */
+	sqlite3_stmt *stmts[SQL_COUNT];   /* prepared on first use */
+};
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int
+store_latest_version(void)
+{
+	return store_schema_count();
+}
+
+/* Logs a failed SQLite call and returns WK_ERR_STORE or WK_ERR_BUSY. */
+static int
+store_fail(struct store *st, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+
+	LOG(LL_ERROR, _("store %s: %s failed: %s"), st->path, what,
+	    sqlite3_errmsg(st->db));
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return WK_ERR_BUSY;
+	return WK_ERR_STORE;
+}
+
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt_id id)
+{
+	sqlite3_stmt *stmt = st->stmts[id];
+
+	if (stmt != NULL) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return stmt;
+	}
+	if (sqlite3_prepare_v3(st->db, store_sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+		store_fail(st, "prepare");
+		return NULL;
+	}
+	st->stmts[id] = stmt;
+	return stmt;
+}
+
+static int
+store_exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		LOG(LL_ERROR, _("store %s: %s"), st->path,
+		    msg != NULL ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return WK_ERR_STORE;
+	}
+	return WK_OK;
+}
+
+int
+store_version(struct store *st, int *version)
+{
+	sqlite3_stmt *stmt;
+	int rc = WK_OK;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return store_fail(st, "PRAGMA user_version");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	else
+		rc = store_fail(st, "PRAGMA user_version");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Applies one migration and its version bump in one transaction. */
+static int
+store_apply(struct store *st, int version, struct wk_err *err)
+{
+	char bump[64];
+
+	if (store_exec(st, "BEGIN IMMEDIATE") != WK_OK)
+		goto fail;
+	if (store_exec(st, store_schema_migration(version)) != WK_OK) {
+		store_exec(st, "ROLLBACK");
+		goto fail;
+	}
+	snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version);
+	if (store_exec(st, bump) != WK_OK || store_exec(st, "COMMIT") != WK_OK) {
+		store_exec(st, "ROLLBACK");
+		goto fail;
+	}
+	LOG(LL_INFO, _("store %s: migrated to schema version %d"), st->path,
+	    version);
+	return WK_OK;
+
+fail:
+	return wk_err_set(err, WK_ERR_STORE,
+	    _("%s: migration to schema version %d failed: %s; the store was "
+	      "left at version %d"), st->path, version,
+	    sqlite3_errmsg(st->db), version - 1);
+}
+
+int
+store_migrate(struct store *st, int target, struct wk_err *err)
+{
+	int version, rc;
+
+	if (target > store_schema_count())
+		target = store_schema_count();
+	rc = store_version(st, &version);
+	if (rc != WK_OK)
+		return wk_err_set(err, rc, _("%s: cannot read the schema "
+		    "version: %s"), st->path, sqlite3_errmsg(st->db));
+
+	if (version > store_schema_count())
+		return wk_err_set(err, WK_ERR_INVALID,
+		    _("%s: schema version %d is newer than this watchkeep "
+		      "(version %d); use a newer watchkeep or another state "
+		      "directory"), st->path, version, store_schema_count());
+
+	for (version++; version <= target; version++) {
+		rc = store_apply(st, version, err);
+		if (rc != WK_OK)
+			return rc;
+	}
+	return WK_OK;
+}
+
+/* Sets the pragmas of a connection: WAL, busy timeout, foreign keys. */
+static int
+store_configure(struct store *st, struct wk_err *err)
+{
+	const char *pragmas = st->mode == STORE_READ_WRITE ?
+	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+	    "PRAGMA foreign_keys = ON;" :
+	    "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;";
+
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (store_exec(st, pragmas) != WK_OK)
+		return wk_err_set(err, WK_ERR_STORE,
+		    _("%s: cannot configure the store: %s; check that the "
+		      "file is a SQLite database"), st->path,
+		    sqlite3_errmsg(st->db));
+	return WK_OK;
+}
+
+/* Checks that a read-only store has a schema this program can read. */
+static int
+store_check_readable(struct store *st, struct wk_err *err)
+{
+	int version, rc;
+
+	rc = store_version(st, &version);
+	if (rc != WK_OK)
+		return wk_err_set(err, rc, _("%s: cannot read the store: %s"),
+		    st->path, sqlite3_errmsg(st->db));
+	if (version == 0)
+		return wk_err_set(err, WK_ERR_NOTFOUND,
+		    _("%s: the store is empty; run `watchkeep run --once` "
+		      "first"), st->path);
+	if (version > store_schema_count())
+		return wk_err_set(err, WK_ERR_INVALID,
+		    _("%s: schema version %d is newer than this watchkeep "
+		      "(version %d); use a newer watchkeep"), st->path,
+		    version, store_schema_count());
+	if (version < store_schema_count())
+		return wk_err_set(err, WK_ERR_INVALID,
+		    _("%s: schema version %d is older than this watchkeep "
+		      "(version %d); start the agent once to migrate it"),
+		    st->path, version, store_schema_count());
+	return WK_OK;
+}
+
+int
+store_open(const char *path, enum store_mode mode, struct store **out,
+	   struct wk_err *err)
+{
+	struct store *st;
+	int flags, rc;
+
+	st = calloc(1, sizeof *st);
+	if (st == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	}
+	st->mode = mode;
+	flags = mode == STORE_READ_WRITE ?
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		rc = wk_err_set(err, WK_ERR_STORE, _("cannot open the store "
+		    "%s: %s"), path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : _("out of memory"));
+		goto fail;
+	}
+	rc = store_configure(st, err);
+	if (rc == WK_OK)
+		rc = mode == STORE_READ_WRITE ?
+		    store_migrate(st, store_schema_count(), err) :
+		    store_check_readable(st, err);
+	if (rc != WK_OK)
+		goto fail;
+	*out = st;
+	return WK_OK;
+
+fail:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	if (st->in_batch)
+		store_flush(st);
+	for (i = 0; i < SQL_COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_flush(struct store *st)
+{
+	if (!st->in_batch)
+		return WK_OK;
+	st->in_batch = 0;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = store_fail(st, "COMMIT");
+
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return WK_OK;
+}
+
+/* Runs a write statement to completion after committing the batch. */
+static int
+store_step_write(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	rc = store_flush(st);
+	if (rc != WK_OK)
+		return rc;
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		rc = store_fail(st, what);
+		sqlite3_reset(stmt);
+		return rc;
+	}
+	sqlite3_reset(stmt);
+	return WK_OK;
+}
+
+static void
+store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+	if (text == NULL)
+		sqlite3_bind_null(stmt, index);
+	else
+		sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_run_insert(struct store *st, const char *pipeline,
+		 const char *logical_date, const char *trigger,
+		 int64_t started_at, int64_t *id)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_INSERT);
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, pipeline);
+	store_bind_text(stmt, 2, logical_date);
+	store_bind_text(stmt, 3, trigger);
+	sqlite3_bind_int64(stmt, 4, started_at);
+
+	rc = store_step_write(st, stmt, "insert run");
+	if (rc == WK_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int
+store_run_finish(struct store *st, int64_t run_id, const char *state,
+		 int64_t ended_at, int64_t duration_ms, const char *reason)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_FINISH);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	store_bind_text(stmt, 2, state);
+	sqlite3_bind_int64(stmt, 3, ended_at);
+	sqlite3_bind_int64(stmt, 4, duration_ms);
+	store_bind_text(stmt, 5, reason);
+	return store_step_write(st, stmt, "finish run");
+}
+
+int
+store_stage_insert(struct store *st, int64_t run_id, const char *stage,
+		   int attempt, const char *state, const char *reason,
+		   int64_t *id)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_INSERT);
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	store_bind_text(stmt, 2, stage);
+	sqlite3_bind_int(stmt, 3, attempt);
+	store_bind_text(stmt, 4, state);
+	store_bind_text(stmt, 5, reason);
+
+	rc = store_step_write(st, stmt, "insert stage run");
+	if (rc == WK_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int
+store_stage_start(struct store *st, int64_t stage_run_id, int pid,
+		  int64_t started_at)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_START);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	sqlite3_bind_int(stmt, 2, pid);
+	sqlite3_bind_int64(stmt, 3, started_at);
+	return store_step_write(st, stmt, "start stage run");
+}
+
+/* Binds v, or NULL when v is negative (unknown). */
+static void
+store_bind_known(sqlite3_stmt *stmt, int index, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(stmt, index);
+	else
+		sqlite3_bind_int64(stmt, index, v);
+}
+
+int
+store_stage_finish(struct store *st, const struct store_stage_run *r)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_FINISH);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, r->id);
+	store_bind_text(stmt, 2, r->state);
+	store_bind_known(stmt, 3, r->ended_at);
+	store_bind_known(stmt, 4, r->duration_ms);
+	if (r->signal == 0 && r->exit_code >= 0)
+		sqlite3_bind_int(stmt, 5, r->exit_code);
+	if (r->signal != 0)
+		sqlite3_bind_int(stmt, 6, r->signal);
+	store_bind_known(stmt, 7, r->user_cpu_ms);
+	store_bind_known(stmt, 8, r->sys_cpu_ms);
+	store_bind_known(stmt, 9, r->max_rss_kb);
+	store_bind_text(stmt, 10, r->reason[0] != '\0' ? r->reason : NULL);
+	return store_step_write(st, stmt, "finish stage run");
+}
+
+int
+store_stage_status(struct store *st, int64_t stage_run_id,
+		   const char *status_text, double progress)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_STATUS);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	store_bind_text(stmt, 2, status_text);
+	if (progress >= 0.0)
+		sqlite3_bind_double(stmt, 3, progress);
+	return store_step_write(st, stmt, "set stage status");
+}
+
+int
+store_log_append(struct store *st, int64_t stage_run_id,
+		 enum store_stream stream, int64_t line_no, int64_t at,
+		 const char *text, size_t len, int is_error)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_LOG_APPEND);
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	if (!st->in_batch) {
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
+		    NULL) != SQLITE_OK)
+			return store_fail(st, "BEGIN");
+		st->in_batch = 1;
+	}
+	if (len > STORE_LOG_LINE_MAX)
+		len = STORE_LOG_LINE_MAX;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	sqlite3_bind_int(stmt, 2, (int)stream);
+	sqlite3_bind_int64(stmt, 3, line_no);
+	sqlite3_bind_int64(stmt, 4, at);
+	sqlite3_bind_text(stmt, 5, text, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 6, is_error != 0);
+
+	rc = sqlite3_step(stmt) == SQLITE_DONE ? WK_OK :
+	    store_fail(st, "append log line");
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_metric_set(struct store *st, int64_t stage_run_id, const char *name,
+		 double value, int64_t at)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_METRIC_SET);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	store_bind_text(stmt, 2, name);
+	sqlite3_bind_double(stmt, 3, value);
+	sqlite3_bind_int64(stmt, 4, at);
+	return store_step_write(st, stmt, "set metric");
+}
+
+static void
+store_copy_column(char *out, size_t size, sqlite3_stmt *stmt, int column)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, column);
+
+	snprintf(out, size, "%s", text != NULL ? (const char *)text : "");
+}
+
+static void
+store_read_run(sqlite3_stmt *stmt, struct store_run *run)
+{
+	run->id = sqlite3_column_int64(stmt, 0);
+	store_copy_column(run->pipeline, sizeof run->pipeline, stmt, 1);
+	store_copy_column(run->logical_date, sizeof run->logical_date, stmt, 2);
+	store_copy_column(run->trigger, sizeof run->trigger, stmt, 3);
+	store_copy_column(run->state, sizeof run->state, stmt, 4);
+	run->started_at = sqlite3_column_int64(stmt, 5);
+	run->ended_at = sqlite3_column_int64(stmt, 6);
+	run->duration_ms = sqlite3_column_int64(stmt, 7);
+	store_copy_column(run->reason, sizeof run->reason, stmt, 8);
+}
+
+/* Steps a read statement, calling read_row for up to max rows. */
+static int
+store_read_rows(struct store *st, sqlite3_stmt *stmt, size_t max,
+		size_t *count, void (*read_row)(sqlite3_stmt *, void *, size_t),
+		void *rows)
+{
+	int step = SQLITE_DONE;
+
+	*count = 0;
+	while (*count < max && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		read_row(stmt, rows, *count);
+		(*count)++;
+	}
+	if (*count < max && step != SQLITE_DONE) {
+		int rc = store_fail(st, "read");
+
+		sqlite3_reset(stmt);
+		return rc;
+	}
+	sqlite3_reset(stmt);
+	return WK_OK;
+}
+
+static void
+store_read_run_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	store_read_run(stmt, (struct store_run *)rows + i);
+}
+
+int
+store_runs_recent(struct store *st, const char *pipeline,
+		  struct store_run *runs, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, pipeline != NULL ?
+	    SQL_RUNS_RECENT_PIPELINE : SQL_RUNS_RECENT);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
+	if (pipeline != NULL)
+		store_bind_text(stmt, 2, pipeline);
+	return store_read_rows(st, stmt, max, count, store_read_run_row, runs);
+}
+
+int
+store_run_get(struct store *st, int64_t run_id, struct store_run *run)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_GET);
+	size_t count;
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	rc = store_read_rows(st, stmt, 1, &count, store_read_run_row, run);
+	if (rc == WK_OK && count == 0)
+		rc = WK_ERR_NOTFOUND;
+	return rc;
+}
+
+static void
+store_read_stage_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	struct store_stage_run *s = (struct store_stage_run *)rows + i;
+
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->run_id = sqlite3_column_int64(stmt, 1);
+	store_copy_column(s->stage, sizeof s->stage, stmt, 2);
+	s->attempt = sqlite3_column_int(stmt, 3);
+	store_copy_column(s->state, sizeof s->state, stmt, 4);
+	s->pid = sqlite3_column_int(stmt, 5);
+	s->started_at = sqlite3_column_int64(stmt, 6);
+	s->ended_at = sqlite3_column_int64(stmt, 7);
+	s->duration_ms = sqlite3_column_int64(stmt, 8);
+	s->exit_code = sqlite3_column_int(stmt, 9);
+	s->signal = sqlite3_column_int(stmt, 10);
+	s->user_cpu_ms = sqlite3_column_int64(stmt, 11);
+	s->sys_cpu_ms = sqlite3_column_int64(stmt, 12);
+	s->max_rss_kb = sqlite3_column_int64(stmt, 13);
+	s->progress = sqlite3_column_double(stmt, 14);
+	store_copy_column(s->reason, sizeof s->reason, stmt, 15);
+	store_copy_column(s->status_text, sizeof s->status_text, stmt, 16);
+}
+
+int
+store_stage_runs_latest(struct store *st, int64_t run_id,
+			struct store_stage_run *stages, size_t max,
+			size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGES_LATEST);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	return store_read_rows(st, stmt, max, count, store_read_stage_row,
+	    stages);
+}
+
+static void
+store_read_metric_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	struct store_metric *m = (struct store_metric *)rows + i;
+
+	store_copy_column(m->name, sizeof m->name, stmt, 0);
+	m->value = sqlite3_column_double(stmt, 1);
+}
+
+int
+store_metrics_get(struct store *st, int64_t stage_run_id,
+		  struct store_metric *metrics, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_METRICS_GET);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	return store_read_rows(st, stmt, max, count, store_read_metric_row,
+	    metrics);
+}
+
+static void
+store_read_log_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	struct store_log_line *l = (struct store_log_line *)rows + i;
+
+	l->stream = sqlite3_column_int(stmt, 0);
+	l->line_no = sqlite3_column_int64(stmt, 1);
+	l->is_error = sqlite3_column_int(stmt, 2);
+	store_copy_column(l->text, sizeof l->text, stmt, 3);
+}
+
+int
+store_log_lines_get(struct store *st, int64_t stage_run_id, int stream,
+		    int errors_only, int64_t after_line,
+		    struct store_log_line *lines, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_LOG_GET);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	sqlite3_bind_int(stmt, 2, stream);
+	sqlite3_bind_int(stmt, 3, errors_only != 0);
+	sqlite3_bind_int64(stmt, 4, after_line);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)max);
+	return store_read_rows(st, stmt, max, count, store_read_log_row, lines);
+}
+
+int
+store_output_add(struct store *st, int64_t stage_run_id, const char *path,
+		 int64_t size_bytes, int64_t mtime)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_OUTPUT_ADD);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	store_bind_text(stmt, 2, path);
+	sqlite3_bind_int64(stmt, 3, size_bytes);
+	sqlite3_bind_int64(stmt, 4, mtime);
+	return store_step_write(st, stmt, "add output");
+}
+
+static void
+store_read_output_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	struct store_output *o = (struct store_output *)rows + i;
+
+	store_copy_column(o->path, sizeof o->path, stmt, 0);
+	o->size_bytes = sqlite3_column_int64(stmt, 1);
+	o->mtime = sqlite3_column_int64(stmt, 2);
+}
+
+int
+store_outputs_get(struct store *st, int64_t stage_run_id,
+		  struct store_output *outputs, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_OUTPUTS_GET);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	return store_read_rows(st, stmt, max, count, store_read_output_row,
+	    outputs);
+}
+
+int
+store_log_last(struct store *st, int64_t stage_run_id, int stream,
+	       struct store_log_line *line)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_LOG_LAST);
+	size_t count;
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	sqlite3_bind_int(stmt, 2, stream);
+	rc = store_read_rows(st, stmt, 1, &count, store_read_log_row, line);
+	if (rc == WK_OK && count == 0)
+		rc = WK_ERR_NOTFOUND;
+	return rc;
+}

@@ -1,0 +1,227 @@
+/*
+ * The SQLite store: runs, stage runs, their log lines and metrics.
+ *
+ * One process writes (the agent, opened with STORE_READ_WRITE); every other
+ * reader opens it with STORE_READ_ONLY. The database runs in WAL mode, so
+ * readers never block the writer, and every connection waits up to
+ * STORE_BUSY_TIMEOUT_MS for a lock before it reports WK_ERR_BUSY.
+ *
+ * The schema is versioned by PRAGMA user_version and changed only through
+ * the numbered migrations in store_schema.c. A writer migrates an older
+ * store when it opens it; a store newer than this program is rejected
+ * without being touched.
+ *
+ * Log lines are buffered in one open write transaction, which
+ * store_flush() commits; every other write first commits that transaction
+ * and then runs on its own, so state changes are durable at once.
+ * Times are milliseconds since the Unix epoch, UTC.
+ */
+#ifndef WK_STORE_H
+#define WK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rc.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_TEXT_MAX 256        /* bytes kept of a reason or status text */
+#define STORE_LOG_LINE_MAX 8192   /* bytes kept of one log line */
+
+enum store_mode {
+	STORE_READ_WRITE,
+	STORE_READ_ONLY
+};
+
+/* States of a run, as stored in runs.state. */
+#define STORE_RUN_RUNNING "running"
+#define STORE_RUN_SUCCEEDED "succeeded"
+#define STORE_RUN_FAILED "failed"
+
+/* States of a stage run, as stored in stage_runs.state. */
+#define STORE_STAGE_PENDING "pending"
+#define STORE_STAGE_RUNNING "running"
+#define STORE_STAGE_SUCCEEDED "succeeded"
+#define STORE_STAGE_FAILED "failed"
+#define STORE_STAGE_TIMED_OUT "timed_out"
+#define STORE_STAGE_NOT_RUN "not_run"
+
+/* Streams of a log line. */
+enum store_stream {
+	STORE_STDOUT = 1,
+	STORE_STDERR = 2
+};
+
+struct store;
+
+/* A run of one pipeline. */
+struct store_run {
+	int64_t id;                       /* runs.id */
+	char pipeline[64];                /* pipeline name */
+	char logical_date[16];            /* YYYY-MM-DD */
+	char trigger[16];                 /* "once", "schedule", ... */
+	char state[16];                   /* STORE_RUN_* */
+	int64_t started_at;               /* ms since epoch */
+	int64_t ended_at;                 /* ms since epoch, 0 while running */
+	int64_t duration_ms;              /* monotonic, -1 while running */
+	char reason[STORE_TEXT_MAX];      /* why it failed, or "" */
+};
+
+/* One attempt of one stage within a run. */
+struct store_stage_run {
+	int64_t id;                       /* stage_runs.id */
+	int64_t run_id;                   /* runs.id */
+	char stage[64];                   /* stage name */
+	int attempt;                      /* 1 for the first attempt */
+	char state[16];                   /* STORE_STAGE_* */
+	int pid;                          /* process id, 0 before start */
+	int64_t started_at;               /* ms since epoch, 0 before start */
+	int64_t ended_at;                 /* ms since epoch, 0 until the end */
+	int64_t duration_ms;              /* monotonic, -1 until the end */
+	int exit_code;                    /* -1 when killed by a signal */
+	int signal;                       /* terminating signal, or 0 */
+	int64_t user_cpu_ms;              /* from wait4, -1 when unknown */
+	int64_t sys_cpu_ms;               /* from wait4, -1 when unknown */
+	int64_t max_rss_kb;               /* from wait4, -1 when unknown */
+	double progress;                  /* 0..1 from the stage, -1 if none */
+	char reason[STORE_TEXT_MAX];      /* why it failed or did not run */
+	char status_text[STORE_TEXT_MAX]; /* last STATUS= from the stage */
+};
+
+/* A metric reported by a stage run. */
+struct store_metric {
+	char name[64];   /* metric name, [A-Za-z0-9_.] */
+	double value;    /* finite */
+};
+
+/*
+ * Opens (and for STORE_READ_WRITE creates and migrates) the store at path.
+ * Returns WK_OK with *out set, or an error with err filled.
+ */
+int store_open(const char *path, enum store_mode mode, struct store **out,
+	       struct wk_err *err);
+
+/* Commits pending log lines and closes the store; NULL is ignored. */
+void store_close(struct store *st);
+
+/* The schema version this program writes. */
+int store_latest_version(void);
+
+/* Reads the schema version of an open store into *version. */
+int store_version(struct store *st, int *version);
+
+/*
+ * Applies the migrations up to target (at most store_latest_version()), each
+ * in its own transaction. Exposed for tests that build an older store.
+ */
+int store_migrate(struct store *st, int target, struct wk_err *err);
+
+/* Commits buffered log lines. */
+int store_flush(struct store *st);
+
+/* Inserts a run in state "running"; sets *id. */
+int store_run_insert(struct store *st, const char *pipeline,
+		     const char *logical_date, const char *trigger,
+		     int64_t started_at, int64_t *id);
+
+/* Sets the final state of a run. reason may be NULL. */
+int store_run_finish(struct store *st, int64_t run_id, const char *state,
+		     int64_t ended_at, int64_t duration_ms,
+		     const char *reason);
+
+/* Inserts a stage run in the given state; sets *id. */
+int store_stage_insert(struct store *st, int64_t run_id, const char *stage,
+		       int attempt, const char *state, const char *reason,
+		       int64_t *id);
+
+/* Marks a stage run as running with its process id. */
+int store_stage_start(struct store *st, int64_t stage_run_id, int pid,
+		      int64_t started_at);
+
+/*
+ * Writes the end of a stage run: state, times, exit status, resource use
+ * and reason, taken from the fields of result (id selects the row).
+ */
+int store_stage_finish(struct store *st, const struct store_stage_run *result);
+
+/* Sets the last STATUS= text and progress (-1: unchanged) of a stage run. */
+int store_stage_status(struct store *st, int64_t stage_run_id,
+		       const char *status_text, double progress);
+
+/*
+ * Buffers one log line (text of len bytes, valid UTF-8 without control
+ * characters) of a stage run; store_flush() commits it.
+ */
+int store_log_append(struct store *st, int64_t stage_run_id,
+		     enum store_stream stream, int64_t line_no, int64_t at,
+		     const char *text, size_t len, int is_error);
+
+/* Sets a metric of a stage run, replacing an earlier value of the name. */
+int store_metric_set(struct store *st, int64_t stage_run_id, const char *name,
+		     double value, int64_t at);
+
+/*
+ * Reads up to max runs, newest first, of one pipeline (NULL: all). Returns
+ * WK_OK and sets *count.
+ */
+int store_runs_recent(struct store *st, const char *pipeline,
+		      struct store_run *runs, size_t max, size_t *count);
+
+/* Reads one run by id; WK_ERR_NOTFOUND when there is none. */
+int store_run_get(struct store *st, int64_t run_id, struct store_run *run);
+
+/*
+ * Reads the latest attempt of every stage of a run, in the order the
+ * stages were first inserted.
+ */
+int store_stage_runs_latest(struct store *st, int64_t run_id,
+			    struct store_stage_run *stages, size_t max,
+			    size_t *count);
+
+/* Reads the metrics of a stage run, sorted by name. */
+int store_metrics_get(struct store *st, int64_t stage_run_id,
+		      struct store_metric *metrics, size_t max,
+		      size_t *count);
+
+/*
+ * Reads up to max log lines of a stage run (stream 0: both), starting
+ * after line after_line, in order; each text is copied into lines[i] with
+ * at most STORE_LOG_LINE_MAX bytes. For status displays and tests.
+ */
+struct store_log_line {
+	int stream;                        /* enum store_stream */
+	int64_t line_no;                   /* 1-based within its stream */
+	int is_error;                      /* flagged as an error line */
+	char text[STORE_LOG_LINE_MAX + 1]; /* NUL-terminated */
+};
+int store_log_lines_get(struct store *st, int64_t stage_run_id, int stream,
+			int errors_only, int64_t after_line,
+			struct store_log_line *lines, size_t max,
+			size_t *count);
+
+/* A declared output of a stage run, as found after its success. */
+struct store_output {
+	char path[1024];     /* absolute or as configured */
+	int64_t size_bytes;  /* size when checked */
+	int64_t mtime;       /* ms since epoch */
+};
+
+/* Records a declared output of a stage run. */
+int store_output_add(struct store *st, int64_t stage_run_id,
+		     const char *path, int64_t size_bytes, int64_t mtime);
+
+/* Reads the recorded outputs of a stage run, in path order. */
+int store_outputs_get(struct store *st, int64_t stage_run_id,
+		      struct store_output *outputs, size_t max, size_t *count);
+
+/*
+ * Reads the last line of one stream of a stage run into *line; returns
+ * WK_ERR_NOTFOUND when the stream wrote nothing.
+ */
+int store_log_last(struct store *st, int64_t stage_run_id, int stream,
+		   struct store_log_line *line);
+
+/* Path the store was opened from. */
+const char *store_path(const struct store *st);
+
+#endif

@@ -1,0 +1,348 @@
+#include "pipeline/csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/i18n.h"
+
+/* Parser position inside the current record. */
+enum csv_state {
+	CSV_ST_FIELD_START,  /* at the first byte of a field */
+	CSV_ST_UNQUOTED,     /* inside a field that does not start with '"' */
+	CSV_ST_QUOTED,       /* inside a quoted field */
+	CSV_ST_QUOTE,        /* just after a '"' inside a quoted field */
+	CSV_ST_SKIP          /* discarding a bad record up to the line end */
+};
+
+/* The record being parsed, kept apart from the reader's buffers. */
+struct csv_parse {
+	enum csv_state state;  /* position in the record's grammar */
+	size_t raw;            /* bytes of the file consumed by the record */
+	bool cr;               /* a CR waits: it ends the line if LF follows */
+	bool quoted;           /* some field of the record was quoted */
+	enum csv_bad bad;      /* why the record is unusable */
+};
+
+int
+csv_open(struct csv_reader *r, const char *path, enum csv_mode mode,
+	 size_t max_record, struct wk_err *err)
+{
+	memset(r, 0, sizeof *r);
+	r->mode = mode;
+	r->max_record = max_record != 0 ? max_record : CSV_RECORD_MAX;
+	r->line = 1;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("cannot open '%s': "
+		    "%s; check the path and its permissions"), path,
+		    strerror(errno));
+
+	r->chunk = malloc(CSV_CHUNK_SIZE);
+	r->starts = malloc(CSV_FIELDS_MAX * sizeof r->starts[0]);
+	r->fields = malloc(CSV_FIELDS_MAX * sizeof r->fields[0]);
+	if (r->chunk == NULL || r->starts == NULL || r->fields == NULL) {
+		csv_close(r);
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	}
+	return WK_OK;
+}
+
+void
+csv_close(struct csv_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->chunk);
+	free(r->rec);
+	free(r->starts);
+	free(r->fields);
+	memset(r, 0, sizeof *r);
+	r->fd = -1;
+}
+
+const char *
+csv_bad_name(enum csv_bad bad)
+{
+	switch (bad) {
+	case CSV_BAD_NONE:     return "no error";
+	case CSV_BAD_TOO_LONG: return "line too long";
+	case CSV_BAD_QUOTES:   return "malformed quotes";
+	case CSV_BAD_TOO_MANY: return "too many fields";
+	}
+	return "unknown";
+}
+
+/* Reads the next chunk; skips a byte order mark at the start of the file. */
+static int
+csv_fill(struct csv_reader *r, const char *path, struct wk_err *err)
+{
+	ssize_t n;
+
+	r->chunk_pos = 0;
+	r->chunk_len = 0;
+	do {
+		n = read(r->fd, r->chunk + r->chunk_len,
+		    CSV_CHUNK_SIZE - r->chunk_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return wk_err_set(err, WK_ERR_IO, _("cannot read '%s' "
+			    "near line %llu: %s"), path,
+			    (unsigned long long)r->line, strerror(errno));
+		r->chunk_len += (size_t)n;
+		r->eof = n == 0;
+	} while (!r->started && !r->eof && r->chunk_len < 3);
+
+	if (!r->started && r->chunk_len >= 3 &&
+	    memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0) {
+		r->chunk_pos = 3;
+		r->offset += 3;
+	}
+	r->started = true;
+	return WK_OK;
+}
+
+/* Appends one byte to the current field. */
+static int
+csv_append(struct csv_reader *r, char c)
+{
+	if (r->rec_len + 1 >= r->rec_cap) {
+		size_t cap = r->rec_cap == 0 ? 4096 : r->rec_cap * 2;
+		char *rec = realloc(r->rec, cap);
+
+		if (rec == NULL)
+			return WK_ERR_NOMEM;
+		r->rec = rec;
+		r->rec_cap = cap;
+	}
+	r->rec[r->rec_len++] = c;
+	return WK_OK;
+}
+
+/* Ends the current field with a NUL and opens the next one. */
+static int
+csv_end_field(struct csv_reader *r, struct csv_parse *p)
+{
+	if (csv_append(r, '\0') != WK_OK)
+		return WK_ERR_NOMEM;
+	if (r->n_fields + 1 >= CSV_FIELDS_MAX) {
+		p->bad = CSV_BAD_TOO_MANY;
+		p->state = CSV_ST_SKIP;
+		return WK_OK;
+	}
+	r->starts[++r->n_fields] = r->rec_len;
+	p->state = CSV_ST_FIELD_START;
+	return WK_OK;
+}
+
+/* Fills rec from the reader's buffers once the record is complete. */
+static void
+csv_finish(struct csv_reader *r, const struct csv_parse *p,
+	   struct csv_record *rec)
+{
+	size_t i;
+
+	rec->bad = p->bad;
+	rec->n_fields = p->bad != CSV_BAD_NONE ? 0 : r->n_fields;
+	rec->fields = r->fields;
+	for (i = 0; i < rec->n_fields; i++) {
+		r->fields[i].data = r->rec + r->starts[i];
+		r->fields[i].len = r->starts[i + 1] - r->starts[i] - 1;
+	}
+}
+
+/*
+ * Handles a CR that was held back: before LF it is part of the line end,
+ * anywhere else it is an ordinary byte of an unquoted field.
+ */
+static int
+csv_pending_cr(struct csv_reader *r, struct csv_parse *p, char c)
+{
+	p->cr = false;
+	if (c == '\n')
+		return WK_OK;
+	if (p->state == CSV_ST_QUOTE) {
+		p->bad = CSV_BAD_QUOTES;
+		p->state = CSV_ST_SKIP;
+		return WK_OK;
+	}
+	p->state = CSV_ST_UNQUOTED;
+	return csv_append(r, '\r');
+}
+
+/* Handles a byte outside quotes. Sets *done at the end of the line. */
+static int
+csv_plain_byte(struct csv_reader *r, struct csv_parse *p, char c, bool *done)
+{
+	bool rfc = r->mode == CSV_MODE_RFC4180;
+
+	if (c == '\n') {
+		*done = true;
+		return csv_end_field(r, p);
+	}
+	if (c == '\r') {
+		p->cr = true;
+		return WK_OK;
+	}
+	if (rfc && c == ',')
+		return csv_end_field(r, p);
+	if (rfc && c == '"' && p->state == CSV_ST_FIELD_START) {
+		p->state = CSV_ST_QUOTED;
+		p->quoted = true;
+		return WK_OK;
+	}
+	if (rfc && c == '"') {
+		p->bad = CSV_BAD_QUOTES;
+		p->state = CSV_ST_SKIP;
+		return WK_OK;
+	}
+	p->state = CSV_ST_UNQUOTED;
+	return csv_append(r, c);
+}
+
+/* Handles one byte of the record. Sets *done at the end of the record. */
+static int
+csv_byte(struct csv_reader *r, struct csv_parse *p, char c, bool *done)
+{
+	if (p->state != CSV_ST_SKIP && ++p->raw > r->max_record) {
+		p->bad = CSV_BAD_TOO_LONG;
+		p->state = CSV_ST_SKIP;
+	}
+	if (p->cr && p->state != CSV_ST_SKIP &&
+	    csv_pending_cr(r, p, c) != WK_OK)
+		return WK_ERR_NOMEM;
+
+	switch (p->state) {
+	case CSV_ST_SKIP:
+		*done = c == '\n';
+		return WK_OK;
+	case CSV_ST_QUOTED:
+		if (c == '"') {
+			p->state = CSV_ST_QUOTE;
+			return WK_OK;
+		}
+		return csv_append(r, c);
+	case CSV_ST_QUOTE:
+		if (c == '"') {
+			p->state = CSV_ST_QUOTED;
+			return csv_append(r, c);
+		}
+		if (c != ',' && c != '\n' && c != '\r') {
+			p->bad = CSV_BAD_QUOTES;
+			p->state = CSV_ST_SKIP;
+			*done = false;
+			return WK_OK;
+		}
+		break;
+	case CSV_ST_FIELD_START:
+	case CSV_ST_UNQUOTED:
+		break;
+	}
+	return csv_plain_byte(r, p, c, done);
+}
+
+/* Tells whether the record is an empty line, which csv_next() skips. */
+static bool
+csv_is_blank(const struct csv_reader *r, const struct csv_parse *p)
+{
+	return p->bad == CSV_BAD_NONE && !p->quoted && r->n_fields == 1 &&
+	    r->starts[1] == 1;
+}
+
+/* Ends the record at the end of the file. Returns CSV_EOF if it is empty. */
+static int
+csv_at_eof(struct csv_reader *r, struct csv_parse *p)
+{
+	if (p->raw == 0 && p->state != CSV_ST_SKIP)
+		return CSV_EOF;
+	if (p->state == CSV_ST_QUOTED) {
+		p->bad = CSV_BAD_QUOTES;
+		return WK_OK;
+	}
+	if (p->state == CSV_ST_SKIP)
+		return WK_OK;
+	if (csv_end_field(r, p) != WK_OK)
+		return WK_ERR_NOMEM;
+	return csv_is_blank(r, p) ? CSV_EOF : WK_OK;
+}
+
+static void
+csv_start_record(struct csv_reader *r, struct csv_parse *p,
+		 struct csv_record *rec)
+{
+	memset(p, 0, sizeof *p);
+	p->state = CSV_ST_FIELD_START;
+	r->rec_len = 0;
+	r->n_fields = 0;
+	r->starts[0] = 0;
+	rec->line = r->line;
+}
+
+int
+csv_next(struct csv_reader *r, const char *path, struct csv_record *rec,
+	 struct wk_err *err)
+{
+	struct csv_parse p;
+	bool done = false;
+	int rc = WK_OK;
+
+	csv_start_record(r, &p, rec);
+	while (!done) {
+		char c;
+
+		if (r->chunk_pos == r->chunk_len) {
+			if (!r->eof && (rc = csv_fill(r, path, err)) != WK_OK)
+				return rc;
+			if (r->chunk_pos == r->chunk_len) {
+				rc = csv_at_eof(r, &p);
+				if (rc == CSV_EOF || rc == WK_OK)
+					break;
+				goto nomem;
+			}
+		}
+		c = r->chunk[r->chunk_pos++];
+		r->offset++;
+		if (csv_byte(r, &p, c, &done) != WK_OK)
+			goto nomem;
+		if (c == '\n')
+			r->line++;
+		if (done && csv_is_blank(r, &p)) {
+			csv_start_record(r, &p, rec);
+			done = false;
+		}
+	}
+	if (!done && rc == CSV_EOF)
+		return CSV_EOF;
+	csv_finish(r, &p, rec);
+	return WK_OK;
+
+nomem:
+	return wk_err_set(err, WK_ERR_NOMEM, _("out of memory reading '%s' "
+	    "at line %llu"), path, (unsigned long long)r->line);
+}
+
+int
+csv_write_field(struct outfile *of, const char *s, size_t len)
+{
+	size_t i, start = 0;
+	bool plain = true;
+
+	for (i = 0; i < len && plain; i++)
+		plain = s[i] != ',' && s[i] != '"' && s[i] != '\r' &&
+		    s[i] != '\n';
+	if (plain)
+		return outfile_write(of, s, len);
+
+	outfile_write(of, "\"", 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		outfile_write(of, s + start, i + 1 - start);
+		start = i;
+	}
+	outfile_write(of, s + start, len - start);
+	return outfile_write(of, "\"", 1);
+}

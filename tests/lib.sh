@@ -1,0 +1,39 @@
+# Shared helpers of the integration tests (sourced, not run).
+# ctest sets WATCHKEEP, CHURN, WK_TEST_SRCDIR and WK_TEST_BUILDDIR.
+set -eu
+
+: "${WATCHKEEP:?set WATCHKEEP to the watchkeep binary}"
+: "${WK_TEST_SRCDIR:?set WK_TEST_SRCDIR to the source tree}"
+
+TEST_NAME=$(basename "$0" .sh)
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wk-$TEST_NAME-XXXXXX")
+export LC_ALL=C.UTF-8 LANGUAGE=
+cleanup() {
+	status=$?
+	if [ "$status" -eq 0 ]; then
+		rm -rf "$TEST_DIR"
+	else
+		echo "$TEST_NAME: FAILED (status $status); files kept in $TEST_DIR" >&2
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "$TEST_NAME: $*" >&2
+	exit 1
+}
+
+# Runs a SQL query against a store with Python's sqlite3 module.
+sql() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+for row in db.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+}
+
+# Fails unless "$1" equals "$2"; $3 says what was compared.
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
