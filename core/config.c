@@ -35,6 +35,22 @@ const char *const cfg_builtin_vars[] = {
 static const char *const top_keys[] = {
 	"state_dir", "log_level", "pipelines", NULL
 };
+
+/*
+ * Top-level sections read by their own files (core/config_*.c). A section
+ * adds its key here and to top_keys; load() reads the member (absent:
+ * value NULL) into cfg, free() releases what load() allocated.
+ */
+struct cfg_section {
+	const char *key;
+	int (*load)(struct cfgcheck *ck, struct cfg *cfg,
+		    const struct cfgcheck_member *m);
+	void (*free)(struct cfg *cfg);
+};
+
+static const struct cfg_section cfg_sections[] = {
+	{ NULL, NULL, NULL }
+};
 static const char *const pipeline_keys[] = {
 	"name", "description", "env", "stages", NULL
 };
@@ -541,6 +557,7 @@ static int
 load_root(struct cfgcheck *ck, struct cfg *cfg, json_t *root)
 {
 	struct cfgcheck_member m;
+	size_t i;
 	int rc;
 
 	if (!json_is_object(root))
@@ -557,6 +574,10 @@ load_root(struct cfgcheck *ck, struct cfg *cfg, json_t *root)
 		rc = get_log_level(ck, cfg, root);
 	if (rc == WK_OK)
 		rc = load_pipelines(ck, cfg, root);
+	for (i = 0; rc == WK_OK && cfg_sections[i].key != NULL; i++) {
+		m = cfgcheck_get_member(ck, root, 0, cfg_sections[i].key);
+		rc = cfg_sections[i].load(ck, cfg, &m);
+	}
 	return rc;
 }
 
@@ -833,6 +854,8 @@ cfg_free(struct cfg *cfg)
 		free(pl->description);
 	}
 	free(cfg->pipelines);
+	for (i = 0; cfg_sections[i].key != NULL; i++)
+		cfg_sections[i].free(cfg);
 	free(cfg->state_dir);
 	free(cfg->path);
 	free(cfg);

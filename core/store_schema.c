@@ -72,6 +72,28 @@ static const char *const store_migrations[] = {
 	"  mtime INTEGER NOT NULL,"          /* ms since epoch */
 	"  PRIMARY KEY (stage_run_id, path)"
 	") WITHOUT ROWID;",
+
+	/* 3: probe results and the per-minute counts behind every SLI. */
+	"CREATE TABLE probe_results ("
+	"  probe TEXT NOT NULL,"             /* probe name */
+	"  at INTEGER NOT NULL,"             /* ms since epoch, check start */
+	"  ok INTEGER NOT NULL,"             /* 1 up, 0 down */
+	"  latency_ms REAL,"                 /* NULL when not measured */
+	"  detail TEXT,"                     /* why it failed, or a result */
+	"  PRIMARY KEY (probe, at)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE sli_minutes ("
+	"  slo TEXT NOT NULL,"               /* SLO name */
+	"  minute INTEGER NOT NULL,"         /* minutes since epoch, UTC */
+	"  good INTEGER NOT NULL,"           /* good events in the minute */
+	"  total INTEGER NOT NULL,"          /* all events in the minute */
+	"  PRIMARY KEY (slo, minute)"
+	") WITHOUT ROWID;",
+
+	/*
+	 * New migrations go here, at the end: the version of a migration is
+	 * its position in this array. Never edit or reorder one that shipped.
+	 */
 };
 
 int
