@@ -18,8 +18,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 build_packages="build-essential cmake pkg-config gettext clang
 	libcurl4-openssl-dev libjansson-dev libsqlite3-dev libncurses-dev
-	libmicrohttpd-dev zlib1g-dev libzstd-dev liblinear-dev libxgboost-dev"
-test_packages="libcmocka-dev python3 locales"
+	libmicrohttpd-dev zlib1g-dev libzstd-dev liblinear-dev libxgboost-dev
+	tzdata"
+test_packages="libcmocka-dev python3 python3-sklearn python3-pandas locales prometheus-alertmanager prometheus"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then

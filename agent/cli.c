@@ -3,9 +3,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "agent/statedir.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/store.h"
 
 /* Takes the value of an option given as "--name VALUE" or "--name=VALUE". */
 static const char *
@@ -14,8 +17,12 @@ cli_value(const char *name, int argc, char **argv, int *i)
 	const char *arg = argv[*i];
 	size_t n = strlen(name);
 
-	if (strncmp(arg, name, n) == 0 && arg[n] == '=')
+	if (strncmp(arg, name, n) == 0 && arg[n] == '=') {
+		if (arg[n + 1] == '\0')
+			fprintf(stderr, _("watchkeep: option %s needs a value\n"),
+			    name);
 		return arg + n + 1;
+	}
 	if (strcmp(arg, name) != 0)
 		return NULL;
 	if (*i + 1 >= argc) {
@@ -23,6 +30,12 @@ cli_value(const char *name, int argc, char **argv, int *i)
 		return "";
 	}
 	return argv[++*i];
+}
+
+const char *
+cli_option_value(const char *name, int argc, char **argv, int *i)
+{
+	return cli_value(name, argc, argv, i);
 }
 
 static int
@@ -102,4 +115,40 @@ cli_usage_error(const char *command, const char *fmt, ...)
 	fprintf(stderr, _("\nRun `watchkeep %s --help` for the options.\n"),
 	    command);
 	return CLI_EXIT_USAGE;
+}
+
+struct store *
+cli_open_store(const struct cli_common *common, struct cfg **cfg_out)
+{
+	struct wk_err err = { 0, "" };
+	struct store *store = NULL;
+	struct cfg *cfg = NULL;
+	struct statedir sd;
+	struct stat st;
+
+	if (common->config_path != NULL) {
+		cfg = cli_load_config(common);
+		if (cfg == NULL)
+			return NULL;
+	}
+	if (statedir_resolve(&sd, common->state_dir, cfg, &err) != WK_OK)
+		goto fail;
+	if (stat(sd.store_path, &st) != 0) {
+		wk_err_set(&err, WK_ERR_NOTFOUND, _("no runs yet: %s does not "
+		    "exist; start one with `watchkeep run --once`"),
+		    sd.store_path);
+		goto fail;
+	}
+	if (store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK)
+		goto fail;
+	if (cfg_out != NULL)
+		*cfg_out = cfg;
+	else
+		cfg_free(cfg);
+	return store;
+
+fail:
+	fprintf(stderr, "watchkeep: %s\n", err.msg);
+	cfg_free(cfg);
+	return NULL;
 }

@@ -39,8 +39,43 @@ struct cfg *cli_load_config(const struct cli_common *common);
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Takes the value of option name at argv[*i], given as "--name VALUE" or
+ * "--name=VALUE", advancing *i past it. Returns NULL when argv[*i] is not
+ * the option, and "" after printing that the value is missing.
+ */
+const char *cli_option_value(const char *name, int argc, char **argv,
+			     int *i);
+
+struct store;
+
+/*
+ * Opens the store of the state directory read-only, without the agent's
+ * lock: --state-dir, else state_dir of the -c configuration, else the
+ * default. Prints why it cannot and returns NULL. When cfg is not NULL it
+ * receives the configuration loaded for -c, or NULL; free it with
+ * cfg_free().
+ */
+struct store *cli_open_store(const struct cli_common *common,
+			     struct cfg **cfg);
+
 int cmd_run(int argc, char **argv);
+int cmd_run_now(int argc, char **argv);
+int cmd_rerun(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_backfill(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_silence(int argc, char **argv);
+int cmd_unsilence(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_slo(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_errors(int argc, char **argv);
+int cmd_test_alert(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 
 #endif

@@ -45,8 +45,11 @@ cmd_check_config(int argc, char **argv)
 		return CLI_EXIT_CONFIG;
 	for (i = 0; i < cfg->n_pipelines; i++)
 		stages += cfg->pipelines[i].n_stages;
-	printf(_("%s: valid, %zu pipelines, %zu stages\n"), cfg->path,
-	    cfg->n_pipelines, stages);
+	/* TRANSLATORS: the two parts make "FILE: valid, 1 pipeline, 5
+	 * stages". */
+	printf(P_("%s: valid, %zu pipeline", "%s: valid, %zu pipelines",
+	    cfg->n_pipelines), cfg->path, cfg->n_pipelines);
+	printf(P_(", %zu stage\n", ", %zu stages\n", stages), stages);
 	cfg_free(cfg);
 	return CLI_EXIT_OK;
 }

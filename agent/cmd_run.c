@@ -1,23 +1,22 @@
 /*
- * `watchkeep run --once`: runs each selected pipeline once, under
- * supervision, and prints what happened.
+ * `watchkeep run`: the long-running agent, or with --once each selected
+ * pipeline run once under supervision. When an agent already holds the
+ * state directory, --once asks that agent to run now through the control
+ * socket, waits for the runs to end and prints them, instead of becoming a
+ * second writer.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 
+#include "agent/agent.h"
 #include "agent/cli.h"
-#include "agent/ev.h"
+#include "agent/clientctl.h"
 #include "agent/report.h"
-#include "agent/runner.h"
-#include "agent/statedir.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
-#include "core/store.h"
 
 #define RUN_MAX_SELECTED 64
 
@@ -29,23 +28,20 @@ struct run_opts {
 	size_t n_selected;
 };
 
-/* What the loop callbacks share. */
-struct run_state {
-	struct runner *runners[CFG_MAX_PIPELINES];  /* owned */
-	size_t n_runners;
-	size_t active;                              /* not finished yet */
-	int signals;                                /* SIGINT/SIGTERM seen */
-};
-
 static void
 run_help(void)
 {
 	printf("%s", _(
-	    "Usage: watchkeep run --once [PIPELINE...] [OPTIONS]\n"
+	    "Usage: watchkeep run [--once [PIPELINE...]] [OPTIONS]\n"
 	    "\n"
-	    "Runs each pipeline of the configuration once (or only the named\n"
-	    "ones), stage by stage under supervision, stores timings, logs and\n"
-	    "metrics, and prints the result. Exits 0 when every stage succeeded.\n"
+	    "Without --once, runs the agent: it schedules the pipelines, supervises\n"
+	    "their stages and serves the control socket until SIGTERM or SIGINT.\n"
+	    "SIGHUP reloads the configuration.\n"
+	    "\n"
+	    "With --once, runs each pipeline of the configuration once (or only\n"
+	    "the named ones), stores timings, logs and metrics, and prints the\n"
+	    "result; exits 0 when every stage succeeded. When an agent already\n"
+	    "runs on the state directory, asks it to run them and waits.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --once              run once and exit\n"
@@ -54,7 +50,7 @@ run_help(void)
 	    "  --state-dir DIR     state directory (default:\n"
 	    "                      $XDG_STATE_HOME/watchkeep or\n"
 	    "                      ~/.local/state/watchkeep)\n"
-	    "  --date YYYY-MM-DD   logical date of the run (default: today)\n"
+	    "  --date YYYY-MM-DD   logical date of the runs (default: today)\n"
 	    "  --json              print the result as JSON\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default: info)\n"
 	    "  -v, -q              debug, or warnings and errors only\n"));
@@ -63,6 +59,7 @@ run_help(void)
 static int
 run_parse(int argc, char **argv, struct run_opts *opts)
 {
+	const char *value;
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
@@ -77,9 +74,12 @@ run_parse(int argc, char **argv, struct run_opts *opts)
 		}
 		if (strcmp(argv[i], "--once") == 0)
 			opts->once = 1;
-		else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
-			opts->date = argv[++i];
-		else if (argv[i][0] == '-')
+		else if ((value = cli_option_value("--date", argc, argv,
+		    &i)) != NULL) {
+			if (value[0] == '\0')
+				return CLI_EXIT_USAGE;
+			opts->date = value;
+		} else if (argv[i][0] == '-')
 			return cli_usage_error("run", _("unknown option %s"),
 			    argv[i]);
 		else if (opts->n_selected < RUN_MAX_SELECTED)
@@ -88,6 +88,9 @@ run_parse(int argc, char **argv, struct run_opts *opts)
 			return cli_usage_error("run", _("too many pipelines "
 			    "named (at most %d)"), RUN_MAX_SELECTED);
 	}
+	if (!opts->once && (opts->n_selected > 0 || opts->date != NULL))
+		return cli_usage_error("run", _("pipelines and --date go with "
+		    "--once"));
 	return CLI_EXIT_OK;
 }
 
@@ -103,20 +106,26 @@ run_today(char *out, size_t size)
 
 /* Checks --date and the named pipelines against the configuration. */
 static int
-run_check_selection(const struct run_opts *opts, const struct cfg *cfg)
+run_check_selection(const struct run_opts *opts)
 {
+	struct cfg *cfg;
 	int64_t days;
 	size_t i;
+	int code = CLI_EXIT_OK;
 
 	if (opts->date != NULL && clk_parse_date(opts->date, &days) != WK_OK)
 		return cli_usage_error("run", _("invalid date \"%s\"; use "
 		    "YYYY-MM-DD"), opts->date);
-	for (i = 0; i < opts->n_selected; i++) {
+	cfg = cli_load_config(&opts->common);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	for (i = 0; i < opts->n_selected && code == CLI_EXIT_OK; i++) {
 		if (cfg_find_pipeline(cfg, opts->selected[i]) == NULL)
-			return cli_usage_error("run", _("no pipeline named "
+			code = cli_usage_error("run", _("no pipeline named "
 			    "\"%s\" in %s"), opts->selected[i], cfg->path);
 	}
-	return CLI_EXIT_OK;
+	cfg_free(cfg);
+	return code;
 }
 
 static int
@@ -133,174 +142,73 @@ run_is_selected(const struct run_opts *opts, const char *name)
 	return 0;
 }
 
-static void
-run_finished(struct runner *runner, void *arg)
+/* Requests one run of every selected pipeline in the one-shot agent. */
+static int
+run_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
-	struct run_state *state = arg;
-
-	(void)runner;
-	state->active--;
-}
-
-/* SIGINT or SIGTERM: the first cancels the runs, which end their stages. */
-static void
-run_signal(struct ev_loop *loop, int signo, void *arg)
-{
-	struct run_state *state = arg;
-	size_t i;
-
-	(void)loop;
-	LOG(LL_WARN, _("received %s; cancelling the runs"), strsignal(signo));
-	state->signals++;
-	for (i = 0; i < state->n_runners; i++)
-		runner_cancel(state->runners[i]);
-}
-
-/* Starts a runner for every selected pipeline and waits for them. */
-static void
-run_pipelines(struct ev_loop *loop, struct store *store,
-	      const struct cfg *cfg, const struct run_opts *opts,
-	      const char *state_dir, struct run_state *state)
-{
-	struct runner_opts ropts;
-	struct wk_err err = { 0, "" };
+	const struct run_opts *opts = arg;
+	const struct cfg *cfg = agent->acfg->cfg;
 	char today[16];
+	int64_t run_id;
 	size_t i;
+	int rc;
 
 	run_today(today, sizeof today);
-	ropts.state_dir = state_dir;
-	ropts.logical_date = opts->date != NULL ? opts->date : today;
-	ropts.trigger = "once";
 	for (i = 0; i < cfg->n_pipelines; i++) {
-		const struct cfg_pipeline *p = &cfg->pipelines[i];
-		struct runner *runner = NULL;
-
-		if (!run_is_selected(opts, p->name))
+		if (!run_is_selected(opts, cfg->pipelines[i].name))
 			continue;
-		state->active++;
-		if (runner_start(loop, store, p, &ropts, run_finished, state,
-		    &runner, &err) != WK_OK) {
-			state->active--;
-			LOG(LL_ERROR, _("pipeline %s did not start: %s"),
-			    p->name, err.msg);
-			continue;
-		}
-		state->runners[state->n_runners++] = runner;
+		rc = agent_request_run(agent, cfg->pipelines[i].name,
+		    opts->date != NULL ? opts->date : today, "once", 0,
+		    &run_id, err);
+		if (rc != WK_OK)
+			return rc;
 	}
-	while (state->active > 0)
-		if (ev_run_once(loop, -1) != WK_OK)
-			break;
+	return WK_OK;
 }
 
+/* Asks the agent that holds the state directory to run the pipelines. */
 static int
-run_print(struct store *store, const struct run_state *state, int json)
+run_through_agent(const struct run_opts *opts)
 {
-	json_t *list = json_array();
-	int all_ok = state->n_runners > 0;
-	size_t i;
+	const char *names[RUN_MAX_SELECTED];
+	struct cfg *cfg = cli_load_config(&opts->common);
+	size_t i, n = 0;
+	int code;
 
-	for (i = 0; i < state->n_runners; i++) {
-		int64_t id = runner_run_id(state->runners[i]);
-
-		all_ok &= runner_succeeded(state->runners[i]);
-		if (json) {
-			json_t *run = report_run_json(store, id);
-
-			if (run != NULL)
-				json_array_append_new(list, run);
-			continue;
-		}
-		if (i > 0)
-			printf("\n");
-		report_run_text(stdout, store, id);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	for (i = 0; i < cfg->n_pipelines && n < RUN_MAX_SELECTED; i++) {
+		if (run_is_selected(opts, cfg->pipelines[i].name))
+			names[n++] = cfg->pipelines[i].name;
 	}
-	if (json) {
-		json_dumpf(list, stdout, JSON_INDENT(2));
-		printf("\n");
-	} else {
-		printf(_("\nStore: %s\n"), store_path(store));
-	}
-	json_decref(list);
-	return all_ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-}
-
-/* Opens the store and the loop, runs, prints; the caller holds the lock. */
-static int
-run_locked(const struct cfg *cfg, const struct run_opts *opts,
-	   const struct statedir *sd)
-{
-	struct run_state state;
-	struct wk_err err = { 0, "" };
-	struct store *store = NULL;
-	struct ev_loop *loop = NULL;
-	int code = CLI_EXIT_STATE;
-	size_t i;
-
-	memset(&state, 0, sizeof state);
-	if (store_open(sd->store_path, STORE_READ_WRITE, &store, &err) != WK_OK) {
-		fprintf(stderr, "watchkeep: %s\n", err.msg);
-		goto out;
-	}
-	loop = ev_loop_new();
-	if (loop == NULL) {
-		fprintf(stderr, _("watchkeep: cannot create the event loop\n"));
-		goto out;
-	}
-	/* Orphans of a stage are re-parented to the agent and reaped. */
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	signal(SIGPIPE, SIG_IGN);
-	ev_signal(loop, SIGINT, run_signal, &state);
-	ev_signal(loop, SIGTERM, run_signal, &state);
-
-	run_pipelines(loop, store, cfg, opts, sd->path, &state);
-	code = run_print(store, &state, opts->common.json);
-
-out:
-	for (i = 0; i < state.n_runners; i++)
-		runner_free(state.runners[i]);
-	ev_loop_free(loop);
-	store_close(store);
+	fprintf(stderr, _("watchkeep: an agent runs on this state directory; "
+	    "asking it to run now\n"));
+	code = clientctl_run_now_and_wait(&opts->common, names, n, opts->date);
+	cfg_free(cfg);
 	return code;
 }
 
 int
 cmd_run(int argc, char **argv)
 {
+	struct agent_opts aopts;
 	struct run_opts opts;
-	struct wk_err err = { 0, "" };
-	struct statedir sd;
-	struct cfg *cfg;
 	int code;
 
 	memset(&opts, 0, sizeof opts);
 	code = run_parse(argc, argv, &opts);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
+	aopts.config_path = opts.common.config_path;
+	aopts.state_dir = opts.common.state_dir;
 	if (!opts.once)
-		return cli_usage_error("run", _("only --once is available: the "
-		    "long-running agent is not part of this version"));
-	cfg = cli_load_config(&opts.common);
-	if (cfg == NULL)
-		return CLI_EXIT_CONFIG;
-	code = run_check_selection(&opts, cfg);
+		return agent_main(&aopts);
+
+	code = run_check_selection(&opts);
 	if (code != CLI_EXIT_OK)
-		goto out;
-
-	code = CLI_EXIT_STATE;
-	if (statedir_resolve(&sd, opts.common.state_dir, cfg, &err) != WK_OK) {
-		fprintf(stderr, "watchkeep: %s\n", err.msg);
-		goto out;
-	}
-	if (statedir_lock(&sd, &err) != WK_OK) {
-		fprintf(stderr, "watchkeep: %s\n", err.msg);
-		code = err.rc == WK_ERR_BUSY ? CLI_EXIT_BUSY : CLI_EXIT_STATE;
-		goto out;
-	}
-	code = run_locked(cfg, &opts, &sd);
-	statedir_unlock(&sd);
-
-out:
-	cfg_free(cfg);
+		return code;
+	code = agent_run_local(&aopts, run_queue, &opts, opts.common.json);
+	if (code == CLI_EXIT_BUSY)
+		code = run_through_agent(&opts);
 	return code;
 }
-

@@ -11,6 +11,7 @@
 #include "agent/cli.h"
 #include "agent/report.h"
 #include "agent/statedir.h"
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "core/store.h"
 
@@ -43,6 +44,7 @@ status_help(void)
 static int
 status_parse(int argc, char **argv, struct status_opts *opts)
 {
+	const char *value;
 	char *end;
 	int i, r;
 
@@ -57,13 +59,14 @@ status_parse(int argc, char **argv, struct status_opts *opts)
 			status_help();
 			return -1;
 		}
-		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
-			opts->runs = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || opts->runs < 1 ||
+		if ((value = cli_option_value("--runs", argc, argv, &i)) !=
+		    NULL) {
+			opts->runs = strtol(value, &end, 10);
+			if (value[0] == '\0' || *end != '\0' || opts->runs < 1 ||
 			    opts->runs > STATUS_MAX_RUNS)
 				return cli_usage_error("status", _("invalid "
 				    "--runs \"%s\"; give a number from 1 to "
-				    "%d"), argv[i], STATUS_MAX_RUNS);
+				    "%d"), value, STATUS_MAX_RUNS);
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("status", _("unknown option %s"),
 			    argv[i]);
@@ -77,9 +80,12 @@ status_parse(int argc, char **argv, struct status_opts *opts)
 	return CLI_EXIT_OK;
 }
 
-/* Opens the store read-only; prints why not. */
+/*
+ * Opens the store read-only and loads the configuration (-c, or the
+ * embedded default) for the forecasts; prints why not.
+ */
 static struct store *
-status_open(const struct status_opts *opts)
+status_open(const struct status_opts *opts, struct cfg **cfg_out)
 {
 	struct wk_err err = { 0, "" };
 	struct store *store = NULL;
@@ -87,22 +93,21 @@ status_open(const struct status_opts *opts)
 	struct statedir sd;
 	struct stat st;
 
-	if (opts->common.config_path != NULL) {
-		cfg = cli_load_config(&opts->common);
-		if (cfg == NULL)
-			return NULL;
-	}
+	cfg = cli_load_config(&opts->common);
+	if (cfg == NULL)
+		return NULL;
 	if (statedir_resolve(&sd, opts->common.state_dir, cfg, &err) != WK_OK)
 		goto fail;
 	if (stat(sd.store_path, &st) != 0) {
-		wk_err_set(&err, WK_ERR_NOTFOUND, _("no runs yet: %s does not "
-		    "exist; start one with `watchkeep run --once`"),
-		    sd.store_path);
-		goto fail;
+		/* Nothing ran yet: that is a state, not an error. */
+		printf(_("No runs yet: %s does not exist; start one with "
+		    "`watchkeep run --once`.\n"), sd.store_path);
+		*cfg_out = cfg;
+		return NULL;
 	}
 	if (store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK)
 		goto fail;
-	cfg_free(cfg);
+	*cfg_out = cfg;
 	return store;
 
 fail:
@@ -112,10 +117,11 @@ fail:
 }
 
 static int
-status_json(struct store *store, const struct status_opts *opts)
+status_json(struct store *store, const struct cfg *cfg,
+	    const struct status_opts *opts)
 {
 	struct store_run *runs = calloc((size_t)opts->runs, sizeof *runs);
-	json_t *list = json_array();
+	json_t *list = json_array(), *doc;
 	size_t n = 0, i;
 	int rc = WK_ERR_NOMEM;
 
@@ -128,17 +134,20 @@ status_json(struct store *store, const struct status_opts *opts)
 		if (run != NULL)
 			json_array_append_new(list, run);
 	}
+	doc = json_pack("{s:o, s:o}", "runs", list, "growth",
+	    report_growth_json(store, cfg, clk_wall_ms()));
 	if (rc == WK_OK) {
-		json_dumpf(list, stdout, JSON_INDENT(2));
+		json_dumpf(doc, stdout, JSON_INDENT(2));
 		printf("\n");
 	}
-	json_decref(list);
+	json_decref(doc);
 	free(runs);
 	return rc;
 }
 
 static int
-status_text(struct store *store, const struct status_opts *opts)
+status_text(struct store *store, const struct cfg *cfg,
+	    const struct status_opts *opts)
 {
 	struct store_run last;
 	size_t n = 0;
@@ -148,9 +157,11 @@ status_text(struct store *store, const struct status_opts *opts)
 	if (rc != WK_OK)
 		return rc;
 	if (n == 0) {
-		printf(_("No runs yet%s%s.\n"), opts->pipeline != NULL ?
-		    _(" of pipeline ") : "", opts->pipeline != NULL ?
-		    opts->pipeline : "");
+		if (opts->pipeline != NULL)
+			printf(_("No runs yet of pipeline %s.\n"),
+			    opts->pipeline);
+		else
+			printf("%s", _("No runs yet.\n"));
 		return WK_OK;
 	}
 	rc = report_runs_brief(stdout, store, opts->pipeline,
@@ -159,6 +170,8 @@ status_text(struct store *store, const struct status_opts *opts)
 		printf("\n");
 		rc = report_run_text(stdout, store, last.id);
 	}
+	if (rc == WK_OK)
+		rc = report_growth_text(stdout, store, cfg, clk_wall_ms());
 	return rc;
 }
 
@@ -166,6 +179,7 @@ int
 cmd_status(int argc, char **argv)
 {
 	struct status_opts opts;
+	struct cfg *cfg = NULL;
 	struct store *store;
 	int code, rc;
 
@@ -173,13 +187,17 @@ cmd_status(int argc, char **argv)
 	code = status_parse(argc, argv, &opts);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
-	store = status_open(&opts);
-	if (store == NULL)
-		return CLI_EXIT_STATE;
+	store = status_open(&opts, &cfg);
+	if (store == NULL) {
+		code = cfg != NULL ? CLI_EXIT_OK : CLI_EXIT_STATE;
+		cfg_free(cfg);
+		return code;
+	}
 
-	rc = opts.common.json ? status_json(store, &opts) :
-	    status_text(store, &opts);
+	rc = opts.common.json ? status_json(store, cfg, &opts) :
+	    status_text(store, cfg, &opts);
 	store_close(store);
+	cfg_free(cfg);
 	if (rc != WK_OK) {
 		fprintf(stderr, _("watchkeep: reading the store failed: %s\n"),
 		    wk_rc_name(rc));

@@ -223,14 +223,15 @@ ev_heap_remove(struct ev_loop *loop, size_t i)
 uint64_t
 ev_timer_at(struct ev_loop *loop, int64_t at_ns, ev_timer_fn fn, void *arg)
 {
-	struct ev_timer *t;
+	uint64_t id;
 
 	if (loop->ntimers == EV_MAX_TIMERS)
 		return 0;
-	t = &loop->timers[loop->ntimers];
-	*t = (struct ev_timer){ at_ns, loop->next_timer_id++, fn, arg };
+	/* The id is kept aside: ev_heap_up() may move the new entry. */
+	id = loop->next_timer_id++;
+	loop->timers[loop->ntimers] = (struct ev_timer){ at_ns, id, fn, arg };
 	ev_heap_up(loop, loop->ntimers++);
-	return t->id;
+	return id;
 }
 
 void

@@ -1,7 +1,26 @@
 /*
- * Log capture of one stream (stdout or stderr) of one stage run: splits the
- * bytes a stage writes into lines, writes them raw to the stream's log file,
- * and stores a sanitized copy of each line with an error flag.
+ * Log capture of one stream (stdout or stderr) of one stage run. It splits
+ * the bytes a stage writes into lines and writes them raw to the stream's
+ * log file. It stores a sanitized copy of each line with an error flag, and
+ * counts error signatures (agent/logsig.h).
+ *
+ * Both copies are capped, so a stage that writes without end fills
+ * neither memory nor disk (struct cfg_logs):
+ * - the log file keeps the first file_head_bytes as they come and the last
+ *   file_tail_bytes in a ring buffer, written at the end after a marker
+ *   line that gives the count of bytes and lines dropped between them;
+ * - the store keeps the first head_lines lines as they come and the last
+ *   tail_lines lines (at most tail_bytes of text) in a ring buffer, stored
+ *   every few seconds and at the end after a truncation marker row
+ *   (core/store_logs.h).
+ * Line numbers count every line received, so the stored tail keeps the
+ * numbers the lines had in the stream. Error lines among those left out
+ * still count under their signatures.
+ *
+ * A line is what comes before a newline. A carriage return followed by
+ * more text starts the line over, as a terminal redraws a progress bar, so
+ * such a line is stored as its last state. A line longer than
+ * STORE_LOG_LINE_MAX bytes is stored cut, with the count of the bytes cut.
  */
 #ifndef WK_LOGCAP_H
 #define WK_LOGCAP_H
@@ -9,39 +28,92 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/logsig.h"
+#include "agent/ring.h"
+#include "core/config.h"
 #include "core/store.h"
 
+#define LOGCAP_SIGNATURES_MAX 128   /* distinct signatures one stream counts */
+#define LOGCAP_COMMIT_MS 500        /* minimum time between commits */
+#define LOGCAP_TAIL_STORE_MS 2000   /* minimum time between tail stores */
+
+/* Errors of one signature counted since the last write to the store. */
+struct logcap_signature {
+	uint64_t hash;                  /* FNV-1a of text */
+	char text[LOGSIG_MAX];          /* the signature */
+	char sample[STORE_TEXT_MAX];    /* the latest line, sanitized */
+	int64_t pending;                /* errors not yet in the store */
+	int64_t first_at;               /* ms since epoch, of the pending ones */
+	int64_t last_at;                /* ms since epoch */
+};
+
 struct logcap {
-	struct store *store;          /* where lines go, not owned */
+	struct store *store;          /* where lines go, not owned; NULL once
+					 finished */
 	int64_t stage_run_id;         /* stage_runs.id of the lines */
 	enum store_stream stream;     /* stdout or stderr */
+	struct cfg_logs limits;       /* caps (logcap_set_limits()) */
 	int file_fd;                  /* raw log file, -1 when none; owned */
-	int64_t line_no;              /* lines stored so far */
+	uint64_t file_head;           /* bytes written to the file's head */
+	uint64_t file_head_newlines;  /* newlines among them */
+	struct ring_bytes file_tail;  /* bytes after the head, the last ones */
+	struct ring_lines tail;       /* lines after the stored head */
+	int64_t line_no;              /* lines received so far */
 	int64_t error_lines;          /* lines flagged as errors */
+	int64_t store_failed;         /* writes to the store that failed */
 	uint64_t bytes;               /* bytes received */
-	size_t partial_len;           /* bytes of an unfinished line */
+	uint64_t newlines;            /* newlines received */
+	size_t partial_len;           /* bytes of an unfinished line kept */
+	uint64_t partial_raw;         /* bytes received for it, all kept or not */
+	uint64_t partial_cut;         /* bytes of it past STORE_LOG_LINE_MAX */
+	int64_t feed_at;              /* ms since epoch, of the current feed */
+	int head_ends_line;           /* the file's head ends with a newline */
+	int nomem_logged;             /* an out-of-memory warning is out */
+	int cr_pending;               /* the last byte was a carriage return */
 	char partial[STORE_LOG_LINE_MAX]; /* the unfinished line */
+	struct logsig_block block;    /* error block the stream is in */
+	struct logcap_signature *sigs; /* LOGCAP_SIGNATURES_MAX + 1 entries,
+					  owned; the last counts the rest;
+					  NULL before the first error */
+	size_t n_sigs;                /* entries of sigs in use */
+	int64_t committed_ns;         /* monotonic time of the last commit */
+	int64_t tail_stored_ns;       /* monotonic time the tail was stored */
+	int tail_dirty;               /* lines came to the tail since then */
 	char last_error[STORE_TEXT_MAX];  /* last line flagged as an error */
 };
 
 /*
  * Prepares capture into store and the file at path (created or truncated,
- * mode 0600; NULL for no file). Returns WK_OK or WK_ERR_IO.
+ * mode 0600; NULL for no file) with the default caps (cfg_logs_defaults()).
+ * Returns WK_OK or WK_ERR_IO.
  */
 int logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 		enum store_stream stream, const char *path);
 
+/* Replaces the caps; call it after logcap_init() and before any feed. */
+void logcap_set_limits(struct logcap *cap, const struct cfg_logs *limits);
+
 /* Feeds n bytes read from the stream. */
 void logcap_feed(struct logcap *cap, const char *data, size_t n);
 
-/* Stores an unfinished last line and closes the file. */
-void logcap_finish(struct logcap *cap);
+/*
+ * Commits what was captured when the last commit is older than
+ * LOGCAP_COMMIT_MS, and stores the moving tail when it is older than
+ * LOGCAP_TAIL_STORE_MS, so that readers see a quiet stage's last lines.
+ * logcap_feed() calls it after every read.
+ * NOTE: nothing else calls it yet, so the last lines of a stage that goes
+ * quiet stay uncommitted until it writes again or ends.
+ */
+void logcap_tick(struct logcap *cap);
 
 /*
- * Tells whether a sanitized line reads as an error: a word such as error,
- * fatal, panic, traceback or exception, or a word ending in Error or
- * Exception (ValueError), unless "0" or "no" comes right before it.
+ * Stores an unfinished last line, the tail and the signature counts,
+ * writes the file's tail and closes the file, and frees the buffers. Safe
+ * to call twice, and on a zeroed struct with file_fd -1.
  */
+void logcap_finish(struct logcap *cap);
+
+/* The same test as logsig_is_error(), kept for existing callers. */
 int logcap_is_error(const char *line);
 
 #endif

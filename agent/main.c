@@ -14,8 +14,25 @@ struct main_command {
 };
 
 static const struct main_command main_commands[] = {
-	{ "run", cmd_run, N_("run the pipelines once under supervision") },
+	{ "run", cmd_run, N_("run the agent, or with --once each pipeline "
+	  "once") },
 	{ "status", cmd_status, N_("show the last runs and their stages") },
+	{ "runs", cmd_runs, N_("list the latest runs") },
+	{ "run-now", cmd_run_now, N_("start a run of a pipeline now") },
+	{ "rerun", cmd_rerun, N_("run a stage and what depends on it again") },
+	{ "cancel", cmd_cancel, N_("cancel a run in progress") },
+	{ "backfill", cmd_backfill, N_("run a pipeline for past dates") },
+	{ "backup", cmd_backup, N_("copy the store while the agent runs") },
+	{ "logs", cmd_logs, N_("print the stored output of a stage run") },
+	{ "errors", cmd_errors, N_("list the most frequent error signatures") },
+	{ "alerts", cmd_alerts, N_("list the alerts kept in the store") },
+	{ "ack", cmd_ack, N_("acknowledge a firing alert") },
+	{ "silence", cmd_silence, N_("silence matching alerts for a while") },
+	{ "unsilence", cmd_unsilence, N_("end a silence") },
+	{ "test-alert", cmd_test_alert,
+	  N_("send a sample alert to a receiver and show the HTTP status") },
+	{ "slo", cmd_slo, N_("show the SLOs: SLI, error budget, burn rates, alert state") },
+	{ "probe", cmd_probe, N_("run the configured probes once and show their state") },
 	{ "check-config", cmd_check_config,
 	  N_("check a configuration file and report its errors") },
 };

@@ -62,7 +62,11 @@ report_stage_row(struct table *t, const struct store_stage_run *s)
 	char attempt[16], duration[32], code[16], cpu[32], rss[32];
 	const char *row[7];
 
-	snprintf(attempt, sizeof attempt, "%d", s->attempt);
+	if (strcmp(s->state, STORE_STAGE_NOT_RUN) == 0 ||
+	    strcmp(s->state, STORE_STAGE_PENDING) == 0)
+		snprintf(attempt, sizeof attempt, "-");
+	else
+		snprintf(attempt, sizeof attempt, "%d", s->attempt);
 	if (s->duration_ms >= 0)
 		clk_format_duration(duration, sizeof duration, s->duration_ms);
 	else
@@ -107,23 +111,32 @@ report_stage_table(FILE *out, const struct store_stage_run *stages,
 /* Prints the last stdout line (the stage's summary) and metrics. */
 static void
 report_stage_details(FILE *out, struct store *st,
-		     const struct store_stage_run *s, size_t name_width)
+		     const struct store_stage_run *s, size_t name_width,
+		     int *heading)
 {
 	struct store_metric metrics[REPORT_MAX_METRICS];
 	struct store_log_line *line = malloc(sizeof *line);
+	const char *summary = NULL;
 	char name[256];
 	size_t n = 0, i;
 
-	text_fit(s->stage, name_width, 1, name, sizeof name);
 	if (line != NULL && store_log_last(st, s->id, STORE_STDOUT, line) ==
 	    WK_OK)
-		fprintf(out, "  %s  %s\n", name, line->text);
+		summary = line->text;
 	else if (s->status_text[0] != '\0')
-		fprintf(out, "  %s  %s\n", name, s->status_text);
-	free(line);
-
+		summary = s->status_text;
 	if (store_metrics_get(st, s->id, metrics, REPORT_MAX_METRICS, &n) !=
-	    WK_OK || n == 0)
+	    WK_OK)
+		n = 0;
+	if ((summary != NULL || n > 0) && !*heading) {
+		fprintf(out, "\n%s\n", _("Summaries and metrics:"));
+		*heading = 1;
+	}
+	text_fit(s->stage, name_width, 1, name, sizeof name);
+	if (summary != NULL)
+		fprintf(out, "  %s  %s\n", name, summary);
+	free(line);
+	if (n == 0)
 		return;
 	text_fit("", name_width, 1, name, sizeof name);
 	fprintf(out, "  %s ", name);
@@ -155,9 +168,10 @@ report_failure(FILE *out, struct store *st, const struct store_stage_run *s)
 	free(lines);
 }
 
-static void
+/* Prints the outputs of a stage; returns how many it printed. */
+static size_t
 report_outputs(FILE *out, struct store *st, const struct store_stage_run *s,
-	       size_t name_width)
+	       size_t name_width, int header)
 {
 	struct store_output outputs[REPORT_MAX_OUTPUTS];
 	char size[32], name[256];
@@ -165,13 +179,16 @@ report_outputs(FILE *out, struct store *st, const struct store_stage_run *s,
 
 	if (store_outputs_get(st, s->id, outputs, REPORT_MAX_OUTPUTS, &n) !=
 	    WK_OK)
-		return;
+		return 0;
+	if (n > 0 && header)
+		fprintf(out, "\n%s\n", _("Outputs:"));
 	for (i = 0; i < n; i++) {
 		text_fit(i == 0 ? s->stage : "", name_width, 1, name,
 		    sizeof name);
 		report_bytes(size, sizeof size, outputs[i].size_bytes);
 		fprintf(out, "  %s  %s (%s)\n", name, outputs[i].path, size);
 	}
+	return n;
 }
 
 static void
@@ -199,7 +216,7 @@ report_run_text(FILE *out, struct store *st, int64_t run_id)
 	struct store_stage_run *stages;
 	struct store_run run;
 	size_t n = 0, i, width = 0;
-	int rc, failed = 0, outputs = 0;
+	int rc, failed = 0, outputs = 0, heading = 0;
 
 	rc = store_run_get(st, run_id, &run);
 	if (rc != WK_OK)
@@ -217,12 +234,11 @@ report_run_text(FILE *out, struct store *st, int64_t run_id)
 	for (i = 0; i < n; i++) {
 		if (text_width(stages[i].stage) > width)
 			width = text_width(stages[i].stage);
-		failed |= strcmp(stages[i].state, STORE_STAGE_SUCCEEDED) != 0;
-		outputs |= strcmp(stages[i].state, STORE_STAGE_SUCCEEDED) == 0;
+		failed |= stages[i].reason[0] != '\0' &&
+		    strcmp(stages[i].state, STORE_STAGE_SKIPPED) != 0;
 	}
-	fprintf(out, "\n%s\n", _("Summaries and metrics:"));
 	for (i = 0; i < n; i++)
-		report_stage_details(out, st, &stages[i], width);
+		report_stage_details(out, st, &stages[i], width, &heading);
 	if (failed) {
 		fprintf(out, "\n%s\n", _("Failures:"));
 		for (i = 0; i < n; i++) {
@@ -230,11 +246,9 @@ report_run_text(FILE *out, struct store *st, int64_t run_id)
 				report_failure(out, st, &stages[i]);
 		}
 	}
-	if (outputs) {
-		fprintf(out, "\n%s\n", _("Outputs:"));
-		for (i = 0; i < n; i++)
-			report_outputs(out, st, &stages[i], width);
-	}
+	for (i = 0; i < n; i++)
+		outputs += (int)report_outputs(out, st, &stages[i], width,
+		    outputs == 0);
 
 out:
 	free(stages);

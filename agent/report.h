@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/config.h"
 #include "core/store.h"
 
 #define REPORT_MAX_STAGES 256
@@ -25,6 +26,17 @@ int report_runs_brief(FILE *out, struct store *st, const char *pipeline,
 
 /* Builds the JSON form of a run; NULL on error. The caller decrefs it. */
 json_t *report_run_json(struct store *st, int64_t run_id);
+
+/*
+ * Prints the growth forecast of every stage and run of cfg that has enough
+ * history (report_growth.c).
+ */
+int report_growth_text(FILE *out, struct store *st, const struct cfg *cfg,
+		       int64_t now_ms);
+
+/* Builds the JSON list of the same forecasts. */
+json_t *report_growth_json(struct store *st, const struct cfg *cfg,
+			   int64_t now_ms);
 
 /* Translated display name of a stored run or stage state. */
 const char *report_state_name(const char *state);

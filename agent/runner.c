@@ -2,24 +2,27 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <signal.h>
+#include <unistd.h>
 
+#include "agent/cgroup.h"
+#include "agent/runner_policy.h"
 #include "agent/stagectx.h"
-#include "agent/sup.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/paths.h"
 
 enum runner_stage_state {
-	RS_WAITING,    /* dependencies not done yet */
+	RS_WAITING,    /* dependencies not finished yet */
 	RS_RUNNING,    /* a process runs */
-	RS_SUCCEEDED,
-	RS_FAILED,     /* failed, timed out or cancelled */
+	RS_RETRY_WAIT, /* the next attempt waits for its backoff */
+	RS_SUCCEEDED,  /* succeeded, or skipped as unchanged */
+	RS_FAILED,     /* failed, timed out, out of memory or cancelled */
 	RS_NOT_RUN     /* a dependency failed, or the run was cancelled */
 };
 
@@ -29,6 +32,8 @@ struct runner_stage {
 	int64_t stage_run_id;          /* row of the current attempt */
 	int attempt;                   /* current attempt, 1-based */
 	struct sup_proc *proc;         /* owned while running */
+	uint64_t retry_timer;          /* pending backoff timer, 0: none */
+	int gate_failed;               /* the last attempt failed a gate */
 	struct runner *runner;         /* back pointer for callbacks */
 	char label[2 * CFG_NAME_MAX];  /* "pipeline/stage", for logs */
 };
@@ -37,13 +42,17 @@ struct runner {
 	struct ev_loop *loop;                 /* not owned */
 	struct store *store;                  /* not owned */
 	const struct cfg_pipeline *pipeline;  /* not owned */
+	struct runner_opts opts;              /* strings below, listener */
 	char state_dir[PATH_MAX];
 	char run_dir[PATH_MAX];               /* state_dir/runs/RUN_ID */
 	char logical_date[16];                /* YYYY-MM-DD */
+	char cgroup_root[PATH_MAX];           /* "" when none */
 	int64_t run_id;                       /* runs.id */
 	int64_t start_ns;                     /* monotonic start */
+	uint64_t random;                      /* xorshift state for jitter */
 	struct runner_stage *stages;          /* owned, one per cfg stage */
 	size_t running;                       /* stages in RS_RUNNING */
+	int force;                            /* never skip unchanged stages */
 	int cancelled;                        /* runner_cancel() was called */
 	int finished;                         /* done() was called */
 	int succeeded;                        /* the run succeeded */
@@ -58,10 +67,34 @@ runner_run_id(const struct runner *runner)
 	return runner->run_id;
 }
 
+const struct cfg_pipeline *
+runner_pipeline(const struct runner *runner)
+{
+	return runner->pipeline;
+}
+
+int
+runner_finished(const struct runner *runner)
+{
+	return runner->finished;
+}
+
 int
 runner_succeeded(const struct runner *runner)
 {
 	return runner->finished && runner->succeeded;
+}
+
+static uint64_t
+runner_next_random(struct runner *runner)
+{
+	uint64_t x = runner->random;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	runner->random = x;
+	return x;
 }
 
 static void runner_schedule(struct runner *runner);
@@ -90,13 +123,27 @@ runner_store_end(struct runner *runner, struct runner_stage *rs,
 		    _("could not store the end of the stage run"));
 }
 
-/* Marks every waiting stage that depends on stage index failed as not run. */
 static void
-runner_skip_dependents(struct runner *runner, size_t failed)
+runner_notify_end(struct runner *runner, struct runner_stage *rs,
+		  const char *state, const char *reason, int64_t retry_in_ms,
+		  const struct sup_result *result)
+{
+	const struct runner_listener *l = runner->opts.listener;
+	struct runner_stage_event ev = { rs->cfg, rs->stage_run_id,
+		rs->attempt, state, reason, retry_in_ms >= 0, rs->gate_failed,
+		retry_in_ms, result };
+
+	if (l != NULL && l->stage_ended != NULL)
+		l->stage_ended(runner->opts.listener_arg, runner, &ev);
+}
+
+/* Marks every waiting stage that depends on a stage that failed as not run. */
+static void
+runner_skip_dependents(struct runner *runner)
 {
 	const struct cfg_pipeline *p = runner->pipeline;
 	char reason[STORE_TEXT_MAX];
-	size_t k, i, d;
+	size_t k, i = 0, d;
 
 	/* pipeline->order lists dependencies first, so one pass suffices. */
 	for (k = 0; k < p->n_stages; k++) {
@@ -106,7 +153,8 @@ runner_skip_dependents(struct runner *runner, size_t failed)
 			continue;
 		for (d = 0; d < rs->cfg->n_depends_on; d++) {
 			i = rs->cfg->dep_index[d];
-			if (i == failed || runner->stages[i].state == RS_NOT_RUN)
+			if (runner->stages[i].state == RS_FAILED ||
+			    runner->stages[i].state == RS_NOT_RUN)
 				break;
 		}
 		if (d == rs->cfg->n_depends_on)
@@ -115,6 +163,8 @@ runner_skip_dependents(struct runner *runner, size_t failed)
 		snprintf(reason, sizeof reason, _("not run: dependency %s did "
 		    "not succeed"), runner->stages[i].cfg->name);
 		runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL, reason);
+		runner_notify_end(runner, rs, STORE_STAGE_NOT_RUN, reason, -1,
+		    NULL);
 		LOG_RUN(LL_INFO, runner->run_id, rs->label, "%s", reason);
 	}
 }
@@ -126,12 +176,12 @@ runner_fail_stage(struct runner *runner, struct runner_stage *rs,
 {
 	rs->state = RS_FAILED;
 	runner_store_end(runner, rs, state, result, reason);
-	LOG_RUN(LL_ERROR, runner->run_id, rs->label, _("failed: %s"),
-	    reason);
+	runner_notify_end(runner, rs, state, reason, -1, result);
+	LOG_RUN(LL_ERROR, runner->run_id, rs->label, _("failed: %s"), reason);
 	if (runner->first_failure[0] == '\0')
 		snprintf(runner->first_failure, sizeof runner->first_failure,
 		    _("stage %s failed: %s"), rs->cfg->name, reason);
-	runner_skip_dependents(runner, (size_t)(rs - runner->stages));
+	runner_skip_dependents(runner);
 }
 
 /* Checks and records the declared outputs of a stage that exited 0. */
@@ -156,6 +206,20 @@ runner_check_outputs(struct runner *runner, const struct runner_stage *rs,
 	return 0;
 }
 
+/* Tells whether every declared output exists. */
+static int
+runner_outputs_exist(const struct stagectx *ctx)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ctx->n_outputs; i++) {
+		if (stat(ctx->outputs[i], &st) != 0)
+			return 0;
+	}
+	return ctx->n_outputs > 0;
+}
+
 /* Describes why a stage run failed, for the store and the log. */
 static void
 runner_describe_failure(const struct sup_result *r, char *reason, size_t size)
@@ -165,6 +229,14 @@ runner_describe_failure(const struct sup_result *r, char *reason, size_t size)
 
 	if (!r->spawned)
 		snprintf(reason, size, "%s", r->reason);
+	else if (r->out_of_memory)
+		snprintf(reason, size, _("out of memory: the stage passed its "
+		    "memory limit (peak %lld MiB)"), (long long)((r->peak_group_rss >
+		    r->max_rss_kb * 1024 ? r->peak_group_rss : r->max_rss_kb *
+		    1024) >> 20));
+	else if (r->heartbeat_missed)
+		snprintf(reason, size, _("heartbeats stopped; the stage was "
+		    "stopped"));
 	else if (r->timed_out)
 		snprintf(reason, size, _("timed out"));
 	else if (r->cancelled)
@@ -177,83 +249,276 @@ runner_describe_failure(const struct sup_result *r, char *reason, size_t size)
 		    sep, tail);
 }
 
-struct runner_done_ctx {
-	struct runner_stage *rs;  /* the stage that ran */
-	struct stagectx ctx;      /* its expanded context, owned */
+static const char *
+runner_failure_state(const struct sup_result *r)
+{
+	if (r == NULL)
+		return STORE_STAGE_FAILED;
+	if (r->out_of_memory)
+		return STORE_STAGE_OUT_OF_MEMORY;
+	if (r->timed_out)
+		return STORE_STAGE_TIMED_OUT;
+	return STORE_STAGE_FAILED;
+}
+
+/* What a running attempt keeps until it ends. */
+struct runner_attempt {
+	struct runner_stage *rs;   /* the stage that runs */
+	struct stagectx ctx;       /* its expanded context, owned */
+	char cgroup_dir[PATH_MAX]; /* its cgroup, or "" */
 };
+
+static void runner_retry_due(struct ev_loop *loop, void *arg);
+
+/* Plans the next attempt after a failure; returns its delay in ms. */
+static int64_t
+runner_plan_retry(struct runner *runner, struct runner_stage *rs)
+{
+	const struct cfg_stage *st = rs->cfg;
+	int64_t delay, id;
+
+	delay = runner_backoff_ms(st->retry_delay_ms, st->retry_delay_max_ms,
+	    rs->attempt, runner_next_random(runner));
+	if (store_stage_insert(runner->store, runner->run_id, st->name,
+	    rs->attempt + 1, STORE_STAGE_RETRY_WAIT, NULL, &id) != WK_OK)
+		return -1;
+	rs->attempt++;
+	rs->stage_run_id = id;
+	rs->state = RS_RETRY_WAIT;
+	store_stage_plan(runner->store, id, NULL, clk_wall_ms() + delay);
+	rs->retry_timer = ev_timer_at(runner->loop, clk_mono_ns() +
+	    delay * 1000000, runner_retry_due, rs);
+	return delay;
+}
+
+/* Ends an attempt that failed: retry by policy, or fail the stage. */
+static void
+runner_attempt_failed(struct runner *runner, struct runner_stage *rs,
+		      const struct sup_result *r, const char *reason,
+		      int gate_or_output)
+{
+	const char *state = runner_failure_state(r);
+	int64_t attempt_id = rs->stage_run_id, delay;
+	char took[32];
+
+	if (runner->cancelled || !runner_policy_retryable(rs->cfg, rs->attempt,
+	    r, gate_or_output)) {
+		runner_fail_stage(runner, rs, state, r, reason);
+		return;
+	}
+	runner_store_end(runner, rs, state, r, reason);
+	delay = runner_plan_retry(runner, rs);
+	if (delay < 0) {
+		runner_fail_stage(runner, rs, state, r, reason);
+		return;
+	}
+	clk_format_duration(took, sizeof took, delay);
+	LOG_RUN(LL_WARN, runner->run_id, rs->label,
+	    _("attempt %d failed: %s; attempt %d of %d starts in %s"),
+	    rs->attempt - 1, reason, rs->attempt, rs->cfg->retries + 1, took);
+	{
+		struct runner_stage_event ev = { rs->cfg, attempt_id,
+			rs->attempt - 1, state, reason, 1, rs->gate_failed,
+			delay, r };
+		const struct runner_listener *l = runner->opts.listener;
+
+		if (l != NULL && l->stage_ended != NULL)
+			l->stage_ended(runner->opts.listener_arg, runner, &ev);
+	}
+}
+
+static void
+runner_stage_succeeded(struct runner *runner, struct runner_stage *rs,
+		       const struct sup_result *r)
+{
+	char took[32];
+
+	rs->state = RS_SUCCEEDED;
+	runner_store_end(runner, rs, STORE_STAGE_SUCCEEDED, r, "");
+	runner_notify_end(runner, rs, STORE_STAGE_SUCCEEDED, "", -1, r);
+	clk_format_duration(took, sizeof took, r->duration_ms);
+	LOG_RUN(LL_INFO, runner->run_id, rs->label, _("succeeded in %s"),
+	    took);
+}
 
 static void
 runner_stage_done(struct sup_proc *proc, const struct sup_result *r,
 		  void *arg)
 {
-	struct runner_done_ctx *done = arg;
-	struct runner_stage *rs = done->rs;
+	struct runner_attempt *at = arg;
+	struct runner_stage *rs = at->rs;
 	struct runner *runner = rs->runner;
-	char reason[STORE_TEXT_MAX] = "", took[32];
+	char reason[STORE_TEXT_MAX] = "";
+	int ok;
 
 	runner->running--;
 	rs->proc = NULL;
-	if (r->spawned && !r->timed_out && !r->cancelled && r->signal == 0 &&
-	    r->exit_code == 0 &&
-	    runner_check_outputs(runner, rs, &done->ctx, reason,
-	    sizeof reason) == 0) {
-		rs->state = RS_SUCCEEDED;
-		runner_store_end(runner, rs, STORE_STAGE_SUCCEEDED, r, "");
-		clk_format_duration(took, sizeof took, r->duration_ms);
-		LOG_RUN(LL_INFO, runner->run_id, rs->label,
-		    _("succeeded in %s"), took);
+	rs->gate_failed = 0;
+	ok = r->spawned && !r->timed_out && !r->cancelled &&
+	    !r->heartbeat_missed && !r->out_of_memory && r->signal == 0 &&
+	    r->exit_code == 0;
+	if (!ok) {
+		runner_describe_failure(r, reason, sizeof reason);
+		runner_attempt_failed(runner, rs, r, reason, 0);
+	} else if (runner_check_outputs(runner, rs, &at->ctx, reason,
+	    sizeof reason) < 0) {
+		runner_attempt_failed(runner, rs, r, reason, 1);
+	} else if (runner_policy_gates(runner->store, runner->pipeline->name,
+	    rs->cfg, runner->run_id, rs->stage_run_id, reason,
+	    sizeof reason) < 0) {
+		rs->gate_failed = 1;
+		runner_attempt_failed(runner, rs, r, reason, 1);
 	} else {
-		if (reason[0] == '\0')
-			runner_describe_failure(r, reason, sizeof reason);
-		runner_fail_stage(runner, rs, r->timed_out ?
-		    STORE_STAGE_TIMED_OUT : STORE_STAGE_FAILED, r, reason);
+		runner_stage_succeeded(runner, rs, r);
 	}
-	stagectx_free(&done->ctx);
-	free(done);
+	if (at->cgroup_dir[0] != '\0')
+		cgroup_remove(at->cgroup_dir);
+	stagectx_free(&at->ctx);
+	free(at);
 	sup_free(proc);
 	runner_schedule(runner);
 }
 
-/* Starts one stage; a stage that cannot start fails at once. */
+/*
+ * Skips a stage whose fingerprint matches an earlier success whose outputs
+ * still exist. Only stages that declare inputs take part. Returns 1 when
+ * the stage was skipped.
+ */
+static int
+runner_try_skip(struct runner *runner, struct runner_stage *rs,
+		const struct stagectx *ctx, const char *fingerprint)
+{
+	char reason[STORE_TEXT_MAX];
+	int64_t stage_run_id, run_id;
+	int attempt;
+
+	if (runner->force || rs->cfg->n_inputs == 0 ||
+	    !runner_outputs_exist(ctx) ||
+	    store_stage_find_unchanged(runner->store, runner->pipeline->name,
+	    rs->cfg->name, fingerprint, &stage_run_id, &run_id, &attempt) !=
+	    WK_OK)
+		return 0;
+	snprintf(reason, sizeof reason, _("skipped: inputs, command and "
+	    "settings unchanged since run %lld attempt %d, outputs reused"),
+	    (long long)run_id, attempt);
+	rs->state = RS_SUCCEEDED;
+	runner_store_end(runner, rs, STORE_STAGE_SKIPPED, NULL, reason);
+	runner_notify_end(runner, rs, STORE_STAGE_SKIPPED, reason, -1, NULL);
+	LOG_RUN(LL_INFO, runner->run_id, rs->label, "%s", reason);
+	return 1;
+}
+
+/* Chooses how the memory limit is enforced; fills the spec's fields. */
+static int
+runner_memory(struct runner *runner, struct runner_stage *rs,
+	      struct runner_attempt *at, struct sup_spec *spec,
+	      struct wk_err *err)
+{
+	const struct cfg_stage *st = rs->cfg;
+
+	if (st->memory_limit == 0)
+		return WK_OK;
+	if (st->memory_mode != CFG_MEMORY_RLIMIT &&
+	    runner->cgroup_root[0] != '\0' &&
+	    cgroup_create_stage(runner->cgroup_root, rs->stage_run_id,
+	    st->memory_limit, at->cgroup_dir, sizeof at->cgroup_dir,
+	    err) == WK_OK) {
+		spec->cgroup_dir = at->cgroup_dir;
+		return WK_OK;
+	}
+	if (st->memory_mode == CFG_MEMORY_CGROUP)
+		return wk_err_set(err, WK_ERR_STATE, _("memory_mode \"cgroup\" "
+		    "needs a cgroup v2 directory the agent may manage, and "
+		    "there is none; use \"auto\" or \"rlimit\""));
+	spec->memory_rlimit = st->memory_mode == CFG_MEMORY_RLIMIT;
+	return WK_OK;
+}
+
+static void
+runner_fill_spec(struct runner *runner, struct runner_stage *rs,
+		 const struct runner_attempt *at, struct sup_spec *spec)
+{
+	const struct cfg_stage *st = rs->cfg;
+
+	*spec = (struct sup_spec){
+		.argv = at->ctx.argv, .shell = at->ctx.shell,
+		.envp = at->ctx.envp, .working_dir = at->ctx.working_dir,
+		.stage_dir = at->ctx.stage_dir, .label = rs->label,
+		.run_id = runner->run_id, .stage_run_id = rs->stage_run_id,
+		.attempt = rs->attempt, .timeout_ms = st->timeout_ms,
+		.grace_ms = st->grace_ms, .nice = st->nice,
+		.heartbeat_ms = st->heartbeat_ms,
+		.heartbeat_kill = st->heartbeat_action == CFG_HEARTBEAT_KILL,
+		.memory_limit = st->memory_limit, .logs = runner->opts.logs,
+	};
+}
+
+/* Starts one attempt; a stage that cannot start fails at once. */
 static void
 runner_start_stage(struct runner *runner, struct runner_stage *rs)
 {
 	struct stagectx_run run = { runner->run_id, runner->logical_date,
 		runner->state_dir, runner->run_dir, rs->attempt };
-	struct runner_done_ctx *done;
-	struct sup_spec spec;
+	const struct runner_listener *l = runner->opts.listener;
+	char fingerprint[SHA256_HEX_SIZE] = "";
 	struct wk_err err = { 0, "" };
+	struct runner_attempt *at;
+	int64_t input_bytes = 0;
+	struct sup_spec spec;
 
-	done = calloc(1, sizeof *done);
-	if (done == NULL) {
+	at = calloc(1, sizeof *at);
+	if (at == NULL) {
 		runner_fail_stage(runner, rs, STORE_STAGE_FAILED, NULL,
 		    _("out of memory"));
 		return;
 	}
-	done->rs = rs;
-	if (stagectx_build(&done->ctx, runner->pipeline, rs->cfg, &run,
+	at->rs = rs;
+	if (stagectx_build(&at->ctx, runner->pipeline, rs->cfg, &run,
 	    &err) != WK_OK)
 		goto fail;
-
-	spec = (struct sup_spec){
-		.argv = done->ctx.argv, .shell = done->ctx.shell,
-		.envp = done->ctx.envp, .working_dir = done->ctx.working_dir,
-		.stage_dir = done->ctx.stage_dir, .label = rs->label,
-		.run_id = runner->run_id, .stage_run_id = rs->stage_run_id,
-		.attempt = rs->attempt, .timeout_ms = rs->cfg->timeout_ms,
-		.grace_ms = rs->cfg->grace_ms,
-	};
-	if (sup_start(runner->loop, runner->store, &spec, runner_stage_done,
-	    done, &rs->proc, &err) != WK_OK)
+	if (runner_policy_fingerprint(&at->ctx, rs->cfg, fingerprint,
+	    &input_bytes, err.msg, sizeof err.msg) < 0)
+		goto fail;
+	store_stage_plan(runner->store, rs->stage_run_id, fingerprint, 0);
+	if (rs->cfg->n_inputs > 0)
+		store_metric_set(runner->store, rs->stage_run_id,
+		    "watchkeep.input_bytes", (double)input_bytes, clk_wall_ms());
+	if (runner_try_skip(runner, rs, &at->ctx, fingerprint)) {
+		stagectx_free(&at->ctx);
+		free(at);
+		return;
+	}
+	runner_fill_spec(runner, rs, at, &spec);
+	if (runner_memory(runner, rs, at, &spec, &err) != WK_OK ||
+	    sup_start(runner->loop, runner->store, &spec, runner_stage_done,
+	    at, &rs->proc, &err) != WK_OK)
 		goto fail;
 	rs->state = RS_RUNNING;
 	runner->running++;
+	if (l != NULL && l->stage_started != NULL)
+		l->stage_started(runner->opts.listener_arg, runner, rs->cfg,
+		    rs->attempt);
 	return;
 
 fail:
-	stagectx_free(&done->ctx);
-	free(done);
+	if (at->cgroup_dir[0] != '\0')
+		cgroup_remove(at->cgroup_dir);
+	stagectx_free(&at->ctx);
+	free(at);
 	runner_fail_stage(runner, rs, STORE_STAGE_FAILED, NULL, err.msg);
+}
+
+static void
+runner_retry_due(struct ev_loop *loop, void *arg)
+{
+	struct runner_stage *rs = arg;
+
+	(void)loop;
+	rs->retry_timer = 0;
+	if (rs->state != RS_RETRY_WAIT)
+		return;
+	rs->state = RS_WAITING;
+	runner_schedule(rs->runner);
 }
 
 /* Tells whether every dependency of a waiting stage has succeeded. */
@@ -269,9 +534,24 @@ runner_ready(const struct runner *runner, const struct runner_stage *rs)
 	return 1;
 }
 
+static int
+runner_busy(const struct runner *runner)
+{
+	size_t i;
+
+	if (runner->running > 0)
+		return 1;
+	for (i = 0; i < runner->pipeline->n_stages; i++) {
+		if (runner->stages[i].state == RS_RETRY_WAIT)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 runner_finish(struct runner *runner)
 {
+	const struct runner_listener *l = runner->opts.listener;
 	int64_t duration_ms = (clk_mono_ns() - runner->start_ns) / 1000000;
 	size_t i;
 	char took[32];
@@ -297,12 +577,15 @@ runner_finish(struct runner *runner)
 		    _("pipeline %s failed after %s: %s"),
 		    runner->pipeline->name, took, runner->first_failure);
 	runner->finished = 1;
+	if (l != NULL && l->run_ended != NULL)
+		l->run_ended(runner->opts.listener_arg, runner);
 	runner->done(runner, runner->done_arg);
 }
 
 /*
- * Starts every stage whose dependencies have succeeded, one at a time in
- * dependency order, and finishes the run when nothing runs or can start.
+ * Starts every waiting stage whose dependencies have succeeded, in
+ * dependency order, up to max_parallel at once, and finishes the run when
+ * nothing runs, waits for a retry or can start.
  */
 static void
 runner_schedule(struct runner *runner)
@@ -310,40 +593,16 @@ runner_schedule(struct runner *runner)
 	const struct cfg_pipeline *p = runner->pipeline;
 	size_t k;
 
-	for (k = 0; k < p->n_stages && runner->running == 0 &&
-	    !runner->cancelled; k++) {
+	for (k = 0; k < p->n_stages && !runner->cancelled; k++) {
 		struct runner_stage *rs = &runner->stages[p->order[k]];
 
+		if (runner->running >= (size_t)p->max_parallel)
+			break;
 		if (rs->state == RS_WAITING && runner_ready(runner, rs))
 			runner_start_stage(runner, rs);
 	}
-	if (runner->running == 0 && !runner->finished)
+	if (!runner_busy(runner) && !runner->finished)
 		runner_finish(runner);
-}
-
-/* Inserts the run and one pending stage run per stage. */
-static int
-runner_create_rows(struct runner *runner, const struct runner_opts *opts,
-		   struct wk_err *err)
-{
-	const struct cfg_pipeline *p = runner->pipeline;
-	size_t k;
-
-	if (store_run_insert(runner->store, p->name, opts->logical_date,
-	    opts->trigger, clk_wall_ms(), &runner->run_id) != WK_OK)
-		return wk_err_set(err, WK_ERR_STORE, _("cannot store the new "
-		    "run of %s in %s"), p->name, store_path(runner->store));
-	for (k = 0; k < p->n_stages; k++) {
-		struct runner_stage *rs = &runner->stages[p->order[k]];
-
-		if (store_stage_insert(runner->store, runner->run_id,
-		    rs->cfg->name, 1, STORE_STAGE_PENDING, NULL,
-		    &rs->stage_run_id) != WK_OK)
-			return wk_err_set(err, WK_ERR_STORE, _("cannot store "
-			    "the stages of run %lld"),
-			    (long long)runner->run_id);
-	}
-	return WK_OK;
 }
 
 static struct runner *
@@ -363,10 +622,16 @@ runner_new(struct ev_loop *loop, struct store *store,
 	runner->loop = loop;
 	runner->store = store;
 	runner->pipeline = pipeline;
+	runner->opts = *opts;
 	snprintf(runner->state_dir, sizeof runner->state_dir, "%s",
 	    opts->state_dir);
 	snprintf(runner->logical_date, sizeof runner->logical_date, "%s",
 	    opts->logical_date);
+	snprintf(runner->cgroup_root, sizeof runner->cgroup_root, "%s",
+	    opts->cgroup_root != NULL ? opts->cgroup_root : "");
+	runner->random = (uint64_t)clk_mono_ns() ^ ((uint64_t)getpid() << 32) ^
+	    UINT64_C(0x9e3779b97f4a7c15);
+	runner->start_ns = clk_mono_ns();
 	for (i = 0; i < pipeline->n_stages; i++) {
 		runner->stages[i].cfg = &pipeline->stages[i];
 		runner->stages[i].runner = runner;
@@ -378,6 +643,48 @@ runner_new(struct ev_loop *loop, struct store *store,
 	return runner;
 }
 
+static int
+runner_make_run_dir(struct runner *runner, struct wk_err *err)
+{
+	int n;
+
+	n = snprintf(runner->run_dir, sizeof runner->run_dir, "%s/runs/%lld",
+	    runner->state_dir, (long long)runner->run_id);
+	if (n < 0 || (size_t)n >= sizeof runner->run_dir ||
+	    paths_mkdir_p(runner->run_dir) < 0)
+		return wk_err_set(err, WK_ERR_IO, _("cannot create the run "
+		    "directory %s: %s"), runner->run_dir, strerror(errno));
+	return WK_OK;
+}
+
+/* Inserts the run and one pending stage run per stage. */
+static int
+runner_create_rows(struct runner *runner, const struct runner_opts *opts,
+		   struct wk_err *err)
+{
+	const struct cfg_pipeline *p = runner->pipeline;
+	size_t k;
+
+	if (store_run_insert(runner->store, p->name, opts->logical_date,
+	    opts->trigger, clk_wall_ms(), &runner->run_id) != WK_OK)
+		return wk_err_set(err, WK_ERR_STORE, _("cannot store the new "
+		    "run of %s in %s"), p->name, store_path(runner->store));
+	if (opts->scheduled_at > 0)
+		store_run_set_scheduled(runner->store, runner->run_id,
+		    opts->scheduled_at);
+	for (k = 0; k < p->n_stages; k++) {
+		struct runner_stage *rs = &runner->stages[p->order[k]];
+
+		if (store_stage_insert(runner->store, runner->run_id,
+		    rs->cfg->name, 1, STORE_STAGE_PENDING, NULL,
+		    &rs->stage_run_id) != WK_OK)
+			return wk_err_set(err, WK_ERR_STORE, _("cannot store "
+			    "the stages of run %lld"),
+			    (long long)runner->run_id);
+	}
+	return WK_OK;
+}
+
 int
 runner_start(struct ev_loop *loop, struct store *store,
 	     const struct cfg_pipeline *pipeline,
@@ -385,26 +692,19 @@ runner_start(struct ev_loop *loop, struct store *store,
 	     struct runner **out, struct wk_err *err)
 {
 	struct runner *runner;
-	int rc, n;
+	int rc;
 
 	runner = runner_new(loop, store, pipeline, opts);
 	if (runner == NULL)
 		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 	runner->done = done;
 	runner->done_arg = arg;
-	runner->start_ns = clk_mono_ns();
 
 	rc = runner_create_rows(runner, opts, err);
+	if (rc == WK_OK)
+		rc = runner_make_run_dir(runner, err);
 	if (rc != WK_OK)
 		goto fail;
-	n = snprintf(runner->run_dir, sizeof runner->run_dir, "%s/runs/%lld",
-	    opts->state_dir, (long long)runner->run_id);
-	if (n < 0 || (size_t)n >= sizeof runner->run_dir ||
-	    paths_mkdir_p(runner->run_dir) < 0) {
-		rc = wk_err_set(err, WK_ERR_IO, _("cannot create the run "
-		    "directory %s: %s"), runner->run_dir, strerror(errno));
-		goto fail;
-	}
 	LOG_RUN(LL_INFO, runner->run_id, NULL,
 	    _("started pipeline %s (logical date %s, trigger %s)"),
 	    pipeline->name, opts->logical_date, opts->trigger);
@@ -417,6 +717,189 @@ fail:
 		store_run_finish(store, runner->run_id, STORE_RUN_FAILED,
 		    clk_wall_ms(), 0, err != NULL ? err->msg : NULL);
 	runner_free(runner);
+	return rc;
+}
+
+/* Finds a stage's index by name, or returns -1. */
+static long
+runner_stage_index(const struct cfg_pipeline *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_stages; i++) {
+		if (strcmp(p->stages[i].name, name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Reads the latest attempt of every stage of the run into rows[index]. */
+static int
+runner_load_latest(struct store *store, const struct cfg_pipeline *p,
+		   int64_t run_id, struct store_stage_run *rows, int *found,
+		   struct wk_err *err)
+{
+	struct store_stage_run *all;
+	size_t n = 0, i;
+	long index;
+	int rc;
+
+	all = calloc(CFG_MAX_STAGES, sizeof *all);
+	if (all == NULL)
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	rc = store_stage_runs_latest(store, run_id, all, CFG_MAX_STAGES, &n);
+	for (i = 0; rc == WK_OK && i < n; i++) {
+		index = runner_stage_index(p, all[i].stage);
+		if (index < 0)
+			continue;
+		rows[index] = all[i];
+		found[index] = 1;
+	}
+	free(all);
+	if (rc != WK_OK)
+		return wk_err_set(err, rc, _("cannot read the stages of run "
+		    "%lld"), (long long)run_id);
+	return WK_OK;
+}
+
+static int
+runner_row_succeeded(const struct store_stage_run *row)
+{
+	return strcmp(row->state, STORE_STAGE_SUCCEEDED) == 0 ||
+	    strcmp(row->state, STORE_STAGE_SKIPPED) == 0;
+}
+
+int
+runner_plan_rerun(struct store *store, const struct cfg_pipeline *p,
+		  const struct runner_rerun *rr, int *selected,
+		  struct wk_err *err)
+{
+	struct store_stage_run *rows;
+	struct store_run run;
+	int *found, rc;
+	long from;
+	size_t k, d;
+
+	from = rr->from != NULL ? runner_stage_index(p, rr->from) : -1;
+	if (rr->from != NULL && from < 0)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("pipeline %s has no "
+		    "stage \"%s\""), p->name, rr->from);
+	if (store_run_get(store, rr->run_id, &run) != WK_OK ||
+	    strcmp(run.pipeline, p->name) != 0)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("run %lld of "
+		    "pipeline %s not found"), (long long)rr->run_id, p->name);
+	if (strcmp(run.state, STORE_RUN_RUNNING) == 0 && !rr->recovering)
+		return wk_err_set(err, WK_ERR_STATE, _("run %lld is still "
+		    "running; cancel it first"), (long long)rr->run_id);
+	rows = calloc(p->n_stages, sizeof *rows);
+	found = calloc(p->n_stages, sizeof *found);
+	rc = rows == NULL || found == NULL ? wk_err_set(err, WK_ERR_NOMEM,
+	    _("out of memory")) : runner_load_latest(store, p, rr->run_id,
+	    rows, found, err);
+
+	/*
+	 * The from stage and, in dependency order, all that depend on it;
+	 * every stage when there is no from stage.
+	 */
+	for (k = 0; rc == WK_OK && k < p->n_stages; k++)
+		selected[k] = from < 0 || (long)k == from;
+	for (k = 0; rc == WK_OK && k < p->n_stages; k++) {
+		const struct cfg_stage *st = &p->stages[p->order[k]];
+
+		for (d = 0; d < st->n_depends_on; d++)
+			if (selected[st->dep_index[d]])
+				selected[p->order[k]] = 1;
+	}
+	for (k = 0; rc == WK_OK && rr->only_failed && k < p->n_stages; k++) {
+		if (selected[k] && found[k] && runner_row_succeeded(&rows[k]))
+			selected[k] = 0;
+	}
+	free(rows);
+	free(found);
+	return rc;
+}
+
+/* Sets the state of each stage for a re-run and inserts new attempts. */
+static int
+runner_prepare_rerun(struct runner *runner, const int *selected,
+		     const struct store_stage_run *rows, const int *found,
+		     struct wk_err *err)
+{
+	const struct cfg_pipeline *p = runner->pipeline;
+	size_t k;
+
+	for (k = 0; k < p->n_stages; k++) {
+		struct runner_stage *rs = &runner->stages[p->order[k]];
+		size_t i = p->order[k];
+
+		if (!selected[i]) {
+			rs->state = found[i] && runner_row_succeeded(&rows[i]) ?
+			    RS_SUCCEEDED : found[i] ? RS_FAILED : RS_NOT_RUN;
+			continue;
+		}
+		rs->state = RS_WAITING;
+		rs->attempt = found[i] ? rows[i].attempt + 1 : 1;
+		if (store_stage_insert(runner->store, runner->run_id,
+		    rs->cfg->name, rs->attempt, STORE_STAGE_PENDING, NULL,
+		    &rs->stage_run_id) != WK_OK)
+			return wk_err_set(err, WK_ERR_STORE, _("cannot store "
+			    "the new attempt of stage %s"), rs->cfg->name);
+	}
+	return WK_OK;
+}
+
+int
+runner_resume(struct ev_loop *loop, struct store *store,
+	      const struct cfg_pipeline *p, const struct runner_opts *opts,
+	      const struct runner_rerun *rr, runner_done_fn done, void *arg,
+	      struct runner **out, struct wk_err *err)
+{
+	struct store_stage_run *rows = calloc(p->n_stages, sizeof *rows);
+	int *selected = calloc(p->n_stages, sizeof *selected);
+	int *found = calloc(p->n_stages, sizeof *found);
+	struct runner *runner = NULL;
+	struct store_run run;
+	int rc = WK_ERR_NOMEM;
+
+	if (rows == NULL || selected == NULL || found == NULL ||
+	    (runner = runner_new(loop, store, p, opts)) == NULL) {
+		wk_err_set(err, rc, _("out of memory"));
+		goto out;
+	}
+	runner->done = done;
+	runner->done_arg = arg;
+	runner->force = rr->force;
+	runner->run_id = rr->run_id;
+	rc = runner_plan_rerun(store, p, rr, selected, err);
+	if (rc == WK_OK)
+		rc = runner_load_latest(store, p, rr->run_id, rows, found, err);
+	if (rc == WK_OK && store_run_get(store, rr->run_id, &run) == WK_OK)
+		snprintf(runner->logical_date, sizeof runner->logical_date,
+		    "%s", run.logical_date);
+	if (rc == WK_OK)
+		rc = runner_make_run_dir(runner, err);
+	if (rc == WK_OK)
+		rc = runner_prepare_rerun(runner, selected, rows, found, err);
+	if (rc == WK_OK && store_run_reopen(store, rr->run_id) != WK_OK)
+		rc = wk_err_set(err, WK_ERR_STORE, _("cannot reopen run %lld"),
+		    (long long)rr->run_id);
+	if (rc != WK_OK)
+		goto out;
+
+	LOG_RUN(LL_INFO, runner->run_id, NULL,
+	    _("re-running pipeline %s from stage %s%s"), p->name,
+	    rr->from != NULL ? rr->from : _("(any)"),
+	    rr->only_failed ? _(" (only stages that did not succeed)") : "");
+	*out = runner;
+	runner_skip_dependents(runner);
+	runner_schedule(runner);
+	runner = NULL;
+
+out:
+	runner_free(runner);
+	free(rows);
+	free(selected);
+	free(found);
 	return rc;
 }
 
@@ -433,13 +916,18 @@ runner_cancel(struct runner *runner)
 	for (k = 0; k < p->n_stages; k++) {
 		struct runner_stage *rs = &runner->stages[p->order[k]];
 
-		if (rs->state == RS_RUNNING)
+		if (rs->state == RS_RUNNING) {
 			sup_cancel(rs->proc);
-		else if (rs->state == RS_WAITING) {
-			rs->state = RS_NOT_RUN;
-			runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL,
-			    _("not run: the run was cancelled"));
+			continue;
 		}
+		if (rs->state != RS_WAITING && rs->state != RS_RETRY_WAIT)
+			continue;
+		if (rs->retry_timer != 0)
+			ev_timer_cancel(runner->loop, rs->retry_timer);
+		rs->retry_timer = 0;
+		rs->state = RS_NOT_RUN;
+		runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL,
+		    _("not run: the run was cancelled"));
 	}
 	if (runner->running == 0)
 		runner_schedule(runner);
@@ -448,8 +936,15 @@ runner_cancel(struct runner *runner)
 void
 runner_free(struct runner *runner)
 {
+	size_t i;
+
 	if (runner == NULL)
 		return;
+	for (i = 0; i < runner->pipeline->n_stages; i++) {
+		if (runner->stages[i].retry_timer != 0)
+			ev_timer_cancel(runner->loop,
+			    runner->stages[i].retry_timer);
+	}
 	free(runner->stages);
 	free(runner);
 }

@@ -5,6 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "core/text.h"
 
@@ -117,4 +120,33 @@ sdnotify_parse(const char *data, size_t len, struct sdnotify_msg *msg)
 		}
 		data += line_len + (nl != NULL);
 	}
+}
+
+int
+sdnotify_send(const char *text)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un addr;
+	socklen_t len;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return 1;
+	if ((path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof addr.sun_path)
+		return -1;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		addr.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	n = sendto(fd, text, strlen(text), MSG_NOSIGNAL,
+	    (struct sockaddr *)&addr, len);
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
 }

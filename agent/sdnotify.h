@@ -40,4 +40,11 @@ struct sdnotify_msg {
 /* Parses one datagram of len bytes into msg. */
 void sdnotify_parse(const char *data, size_t len, struct sdnotify_msg *msg);
 
+/*
+ * Sends text (KEY=VALUE lines) to the service manager's socket named by the
+ * agent's own NOTIFY_SOCKET, as a service under systemd Type=notify does.
+ * Returns 0 when sent, 1 when NOTIFY_SOCKET is not set, -1 on failure.
+ */
+int sdnotify_send(const char *text);
+
 #endif

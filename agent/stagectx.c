@@ -204,23 +204,24 @@ stagectx_argc(char *const *argv)
 	return n;
 }
 
-/* Makes relative output paths relative to the working directory. */
+/* Makes relative paths of a list relative to the working directory. */
 static int
-stagectx_absolute_outputs(struct stagectx *ctx, struct wk_err *err)
+stagectx_absolute(struct stagectx *ctx, char **paths, size_t n,
+		  struct wk_err *err)
 {
 	size_t i, len;
 	char *path;
 
-	for (i = 0; i < ctx->n_outputs; i++) {
-		if (ctx->outputs[i][0] == '/')
+	for (i = 0; i < n; i++) {
+		if (paths[i][0] == '/')
 			continue;
-		len = strlen(ctx->working_dir) + strlen(ctx->outputs[i]) + 2;
+		len = strlen(ctx->working_dir) + strlen(paths[i]) + 2;
 		path = malloc(len);
 		if (path == NULL)
 			return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
-		snprintf(path, len, "%s/%s", ctx->working_dir, ctx->outputs[i]);
-		free(ctx->outputs[i]);
-		ctx->outputs[i] = path;
+		snprintf(path, len, "%s/%s", ctx->working_dir, paths[i]);
+		free(paths[i]);
+		paths[i] = path;
 	}
 	return WK_OK;
 }
@@ -253,7 +254,14 @@ stagectx_expand_stage(struct stagectx *ctx, const struct cfg_stage *stage,
 	if (ctx->outputs == NULL)
 		return WK_ERR_INVALID;
 	ctx->n_outputs = stage->n_outputs;
-	return stagectx_absolute_outputs(ctx, err);
+	ctx->inputs = stagectx_expand_list(ctx, name, "inputs", stage->inputs,
+	    stage->n_inputs, err);
+	if (ctx->inputs == NULL)
+		return WK_ERR_INVALID;
+	ctx->n_inputs = stage->n_inputs;
+	if (stagectx_absolute(ctx, ctx->outputs, ctx->n_outputs, err) != WK_OK)
+		return WK_ERR_NOMEM;
+	return stagectx_absolute(ctx, ctx->inputs, ctx->n_inputs, err);
 }
 
 int
@@ -303,6 +311,7 @@ stagectx_free(struct stagectx *ctx)
 	stagectx_free_list(ctx->argv);
 	stagectx_free_list(ctx->envp);
 	stagectx_free_list(ctx->outputs);
+	stagectx_free_list(ctx->inputs);
 	free(ctx->shell);
 	free(ctx->working_dir);
 	memset(ctx, 0, sizeof *ctx);

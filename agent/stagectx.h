@@ -2,7 +2,7 @@
  * The context of one stage run, expanded from the configuration: the
  * variables a stage sees (WATCHKEEP_* and the env entries of its pipeline
  * and of itself), its command, environment, working directory and
- * declared outputs with every ${NAME} replaced.
+ * declared inputs and outputs with every ${NAME} replaced.
  */
 #ifndef WK_STAGECTX_H
 #define WK_STAGECTX_H
@@ -33,8 +33,10 @@ struct stagectx {
 	char *shell;               /* owned, or NULL */
 	char **envp;               /* owned, NULL-terminated */
 	char *working_dir;         /* owned; the stage directory by default */
-	char **outputs;            /* owned */
+	char **outputs;            /* owned, absolute paths */
 	size_t n_outputs;
+	char **inputs;             /* owned, absolute paths */
+	size_t n_inputs;
 };
 
 /* Builds the context; on failure err names the stage and the value. */

@@ -1,5 +1,6 @@
 #include "sup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,11 @@
 #define SUP_READS_PER_WAKEUP 16    /* reads before other fds get a turn */
 #define SUP_PROGRESS_INTERVAL_MS 500 /* least time between stored progress */
 #define SUP_ENV_MAX 4096           /* environment entries of a stage */
+#define SUP_MEMORY_POLL_MS 250     /* interval of the RSS checks */
+#define SUP_HEARTBEAT_STORE_MS 1000 /* least time between stored beats */
+#define SUP_GROUP_POLL_MS 5        /* checks of an emptying group */
+#define SUP_LOG_TICK_MS 1000       /* commits of a quiet stage's lines */
+#define SUP_GROUP_WAIT_MS 5000     /* wait for a killed group to empty */
 
 struct sup_proc {
 	struct ev_loop *loop;        /* not owned */
@@ -42,6 +49,19 @@ struct sup_proc {
 	int64_t start_ns;            /* monotonic time at fork */
 	int64_t timeout_at_ns;       /* monotonic deadline, 0 when none */
 	int64_t progress_stored_ns;  /* monotonic time of the last store */
+	int64_t heartbeat_ns;        /* expected heartbeat interval, 0: none */
+	int heartbeat_kill;          /* kill on missed heartbeats */
+	int64_t last_heartbeat_ns;   /* monotonic time of the last one */
+	int64_t heartbeat_stored_ns; /* monotonic time it was last stored */
+	int heartbeat_warned;        /* the missed-heartbeat warning is out */
+	uint64_t heartbeat_timer;    /* pending check, 0 when none */
+	int64_t memory_limit;        /* bytes, 0: none */
+	int memory_rlimit;           /* RLIMIT_AS was set to the limit */
+	uint64_t memory_timer;       /* pending RSS poll, 0 when none */
+	uint64_t group_timer;        /* pending empty-group check, 0: none */
+	uint64_t log_timer;          /* pending log capture tick, 0: none */
+	int64_t group_wait_ns;       /* monotonic start of that wait */
+	char cgroup_dir[PATH_MAX];   /* cgroup the child joined, or "" */
 	int exited;                  /* the child has exited */
 	int stopping;                /* SIGTERM was sent */
 	int64_t notify_invalid;      /* rejected notify assignments */
@@ -54,6 +74,33 @@ pid_t
 sup_pid(const struct sup_proc *proc)
 {
 	return proc->pid;
+}
+
+int64_t
+sup_process_start(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	long long start = -1;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+
+	/* The command name (field 2) may hold spaces: count after its ')'. */
+	p = strrchr(text, ')');
+	for (field = 2; p != NULL && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%lld", &start) != 1)
+		return -1;
+	return (int64_t)start;
 }
 
 static void sup_pipe_readable(struct ev_loop *loop, int fd, unsigned events,
@@ -155,13 +202,22 @@ fail:
 enum sup_child_step {
 	SUP_STEP_SETUP = 1,   /* descriptors */
 	SUP_STEP_CHDIR = 2,   /* working directory */
-	SUP_STEP_EXEC = 3     /* execve */
+	SUP_STEP_EXEC = 3,    /* execve */
+	SUP_STEP_LIMITS = 4   /* cgroup, nice value, resource limits */
+};
+
+/* Settings the child applies to itself before exec. */
+struct sup_child_setup {
+	int nice;              /* added to the nice value */
+	int64_t rlimit_as;     /* RLIMIT_AS in bytes, 0: unchanged */
+	int cgroup_procs_fd;   /* cgroup.procs to join, -1: none */
 };
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void
 sup_exec_child(const char *exe, char *const *argv, char *const *envp,
-	       const char *working_dir, const int out[2], int err_pipe)
+	       const char *working_dir, const int out[2], int err_pipe,
+	       const struct sup_child_setup *setup)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -186,6 +242,22 @@ sup_exec_child(const char *exe, char *const *argv, char *const *envp,
 		goto fail;
 	err_pipe = 3;
 	closefrom(4);
+	report[0] = SUP_STEP_LIMITS;
+	if (setup->cgroup_procs_fd >= 0 &&
+	    write(setup->cgroup_procs_fd, "0", 1) != 1)
+		goto fail;
+	if (setup->nice > 0) {
+		errno = 0;
+		if (nice(setup->nice) == -1 && errno != 0)
+			goto fail;
+	}
+	if (setup->rlimit_as > 0) {
+		struct rlimit limit = { (rlim_t)setup->rlimit_as,
+			(rlim_t)setup->rlimit_as };
+
+		if (setrlimit(RLIMIT_AS, &limit) < 0)
+			goto fail;
+	}
 	report[0] = SUP_STEP_CHDIR;
 	if (working_dir != NULL && chdir(working_dir) < 0)
 		goto fail;
@@ -236,29 +308,39 @@ sup_describe_start_failure(struct sup_proc *proc, const char *exe,
 	else if (report[0] == SUP_STEP_EXEC)
 		snprintf(proc->result.reason, sizeof proc->result.reason,
 		    _("cannot execute %s: %s"), exe, what);
+	else if (report[0] == SUP_STEP_LIMITS)
+		snprintf(proc->result.reason, sizeof proc->result.reason,
+		    _("cannot apply the cgroup, nice value or memory limit: "
+		      "%s"), what);
 	else
 		snprintf(proc->result.reason, sizeof proc->result.reason,
 		    _("cannot set up the stage's descriptors: %s"), what);
 }
 
-/* Copies envp and adds NOTIFY_SOCKET; returns NULL when too large. */
+/*
+ * Copies envp and adds NOTIFY_SOCKET and WATCHDOG_USEC (when not empty);
+ * returns NULL when too large.
+ */
 static char **
-sup_build_env(char *const *envp, const char *notify_env)
+sup_build_env(char *const *envp, const char *notify_env,
+	      const char *watchdog_env)
 {
 	size_t n = 0, i;
 	char **env;
 
 	while (envp[n] != NULL)
 		n++;
-	if (n + 2 > SUP_ENV_MAX)
+	if (n + 3 > SUP_ENV_MAX)
 		return NULL;
-	env = calloc(n + 2, sizeof *env);
+	env = calloc(n + 3, sizeof *env);
 	if (env == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
 		env[i] = envp[i];
 	if (notify_env[0] != '\0')
 		env[n++] = (char *)notify_env;
+	if (watchdog_env[0] != '\0')
+		env[n++] = (char *)watchdog_env;
 	env[n] = NULL;
 	return env;
 }
@@ -283,6 +365,8 @@ sup_open_streams(struct sup_proc *proc, const struct sup_spec *spec,
 		    i == 0 ? STORE_STDOUT : STORE_STDERR, path) != WK_OK)
 			return wk_err_set(err, WK_ERR_IO, _("cannot create the "
 			    "log file %s: %s"), path, strerror(errno));
+		if (spec->logs != NULL)
+			logcap_set_limits(&proc->cap[i], spec->logs);
 		if (sup_pipe(fds) < 0)
 			return wk_err_set(err, WK_ERR_IO, _("cannot create a "
 			    "pipe: %s"), strerror(errno));
@@ -311,21 +395,38 @@ sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 	  char *const *argv, char *const *env, int child_out[2],
 	  struct wk_err *err)
 {
+	struct sup_child_setup setup = { spec->nice,
+		spec->memory_rlimit ? spec->memory_limit : 0, -1 };
 	int err_pipe[2], report[2];
+	char path[PATH_MAX + 16];
 	pid_t pid;
 
-	if (sup_pipe(err_pipe) < 0)
+	if (spec->cgroup_dir != NULL) {
+		snprintf(path, sizeof path, "%s/cgroup.procs", spec->cgroup_dir);
+		setup.cgroup_procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (setup.cgroup_procs_fd < 0)
+			return wk_err_set(err, WK_ERR_IO, _("cannot open %s: "
+			    "%s"), path, strerror(errno));
+		snprintf(proc->cgroup_dir, sizeof proc->cgroup_dir, "%s",
+		    spec->cgroup_dir);
+	}
+	if (sup_pipe(err_pipe) < 0) {
+		if (setup.cgroup_procs_fd >= 0)
+			close(setup.cgroup_procs_fd);
 		return wk_err_set(err, WK_ERR_IO, _("cannot create a pipe: %s"),
 		    strerror(errno));
+	}
 	proc->start_ns = clk_mono_ns();
 	proc->result.started_at = clk_wall_ms();
 	pid = fork();
 	if (pid == 0) {
 		close(err_pipe[0]);
 		sup_exec_child(exe, argv, env, spec->working_dir, child_out,
-		    err_pipe[1]);
+		    err_pipe[1], &setup);
 	}
 	close(err_pipe[1]);
+	if (setup.cgroup_procs_fd >= 0)
+		close(setup.cgroup_procs_fd);
 	if (pid < 0) {
 		close(err_pipe[0]);
 		return wk_err_set(err, WK_ERR_IO, _("cannot fork: %s"),
@@ -342,6 +443,9 @@ sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 }
 
 static void sup_timeout(struct ev_loop *loop, void *arg);
+static void sup_heartbeat_check(struct ev_loop *loop, void *arg);
+static void sup_log_tick(struct ev_loop *loop, void *arg);
+static void sup_memory_check(struct ev_loop *loop, void *arg);
 
 /* Registers the running child's descriptors, watch and timeout. */
 static int
@@ -363,6 +467,18 @@ sup_watch(struct sup_proc *proc, const struct sup_spec *spec)
 		proc->timeout_timer = ev_timer_at(proc->loop,
 		    proc->timeout_at_ns, sup_timeout, proc);
 	}
+	if (proc->heartbeat_ns > 0) {
+		proc->last_heartbeat_ns = proc->start_ns;
+		proc->heartbeat_timer = ev_timer_at(proc->loop,
+		    proc->start_ns + proc->heartbeat_ns, sup_heartbeat_check,
+		    proc);
+	}
+	proc->log_timer = ev_timer_at(proc->loop, proc->start_ns +
+	    SUP_LOG_TICK_MS * INT64_C(1000000), sup_log_tick, proc);
+	if (proc->memory_limit > 0)
+		proc->memory_timer = ev_timer_at(proc->loop, proc->start_ns +
+		    SUP_MEMORY_POLL_MS * INT64_C(1000000), sup_memory_check,
+		    proc);
 	return WK_OK;
 }
 
@@ -384,6 +500,10 @@ sup_proc_new(struct ev_loop *loop, struct store *store,
 	proc->run_id = spec->run_id;
 	proc->stage_run_id = spec->stage_run_id;
 	proc->grace_ms = spec->grace_ms;
+	proc->heartbeat_ns = spec->heartbeat_ms * 1000000;
+	proc->heartbeat_kill = spec->heartbeat_kill;
+	proc->memory_limit = spec->cgroup_dir == NULL ? spec->memory_limit : 0;
+	proc->memory_rlimit = spec->memory_rlimit && spec->memory_limit > 0;
 	proc->pipe_fd[0] = proc->pipe_fd[1] = -1;
 	proc->cap[0].file_fd = proc->cap[1].file_fd = -1;
 	proc->notify_fd = -1;
@@ -401,7 +521,7 @@ sup_start(struct ev_loop *loop, struct store *store,
 {
 	char *shell_argv[] = { "/bin/sh", "-c", (char *)spec->shell, NULL };
 	char *const *argv = spec->argv != NULL ? spec->argv : shell_argv;
-	char exe[PATH_MAX], notify_env[PATH_MAX + 32];
+	char exe[PATH_MAX], notify_env[PATH_MAX + 32], watchdog_env[48] = "";
 	int child_out[2] = { -1, -1 }, rc;
 	struct sup_proc *proc;
 	char **env = NULL;
@@ -427,7 +547,10 @@ sup_start(struct ev_loop *loop, struct store *store,
 	if (rc != WK_OK)
 		goto fail;
 	sup_open_notify(proc, spec->stage_dir, notify_env, sizeof notify_env);
-	env = sup_build_env(spec->envp, notify_env);
+	if (spec->heartbeat_ms > 0 && notify_env[0] != '\0')
+		snprintf(watchdog_env, sizeof watchdog_env,
+		    "WATCHDOG_USEC=%lld", (long long)spec->heartbeat_ms * 1000);
+	env = sup_build_env(spec->envp, notify_env, watchdog_env);
 	if (env == NULL) {
 		rc = wk_err_set(err, WK_ERR_LIMIT, _("the stage environment "
 		    "has too many entries (at most %d)"), SUP_ENV_MAX);
@@ -448,7 +571,7 @@ sup_start(struct ev_loop *loop, struct store *store,
 		goto fail_watch;
 	}
 	store_stage_start(store, proc->stage_run_id, (int)proc->pid,
-	    proc->result.started_at);
+	    sup_process_start(proc->pid), proc->result.started_at);
 	if (proc->result.spawned)
 		LOG_RUN(LL_INFO, proc->run_id, proc->label,
 		    _("started attempt %d as pid %d"), spec->attempt,
@@ -514,6 +637,22 @@ sup_extend_timeout(struct sup_proc *proc, int64_t extend_us)
 	    (long long)(extend_us / 1000));
 }
 
+/* Notes a heartbeat; stores it at most once per SUP_HEARTBEAT_STORE_MS. */
+static void
+sup_heartbeat(struct sup_proc *proc, int64_t now, int64_t wall)
+{
+	if (proc->heartbeat_warned)
+		LOG_RUN(LL_INFO, proc->run_id, proc->label,
+		    _("heartbeats resumed"));
+	proc->last_heartbeat_ns = now;
+	proc->heartbeat_warned = 0;
+	if (now - proc->heartbeat_stored_ns < SUP_HEARTBEAT_STORE_MS *
+	    INT64_C(1000000))
+		return;
+	proc->heartbeat_stored_ns = now;
+	store_stage_heartbeat(proc->store, proc->stage_run_id, wall);
+}
+
 static void
 sup_apply_notify(struct sup_proc *proc, const struct sdnotify_msg *msg)
 {
@@ -536,6 +675,8 @@ sup_apply_notify(struct sup_proc *proc, const struct sdnotify_msg *msg)
 		sup_extend_timeout(proc, msg->extend_timeout_us);
 	if (msg->ready)
 		LOG_RUN(LL_DEBUG, proc->run_id, proc->label, _("stage is ready"));
+	if (msg->watchdog)
+		sup_heartbeat(proc, now, wall);
 	if (msg->invalid > 0 && proc->notify_invalid++ == 0)
 		LOG_RUN(LL_WARN, proc->run_id, proc->label,
 		    _("ignored an invalid notify assignment \"%s\"; later ones "
@@ -618,6 +759,192 @@ sup_timeout(struct ev_loop *loop, void *arg)
 	sup_terminate(proc);
 }
 
+/*
+ * Checks the heartbeats: past one interval without one, a warning; past two,
+ * the configured action. A stage that never sent one is judged from its
+ * start.
+ */
+static void
+sup_heartbeat_check(struct ev_loop *loop, void *arg)
+{
+	struct sup_proc *proc = arg;
+	int64_t now = clk_mono_ns(), silent = now - proc->last_heartbeat_ns;
+	int64_t next;
+
+	(void)loop;
+	proc->heartbeat_timer = 0;
+	if (proc->exited || proc->stopping)
+		return;
+	if (silent >= 2 * proc->heartbeat_ns && proc->heartbeat_kill) {
+		LOG_RUN(LL_ERROR, proc->run_id, proc->label,
+		    _("no heartbeat for %lld ms (interval %lld ms); stopping "
+		      "process group %d"), (long long)(silent / 1000000),
+		    (long long)(proc->heartbeat_ns / 1000000), (int)proc->pid);
+		proc->result.heartbeat_missed = 1;
+		sup_terminate(proc);
+		return;
+	}
+	if (silent >= proc->heartbeat_ns && !proc->heartbeat_warned) {
+		LOG_RUN(LL_WARN, proc->run_id, proc->label,
+		    _("no heartbeat for %lld ms (interval %lld ms)"),
+		    (long long)(silent / 1000000),
+		    (long long)(proc->heartbeat_ns / 1000000));
+		proc->heartbeat_warned = 1;
+	}
+	next = proc->last_heartbeat_ns + proc->heartbeat_ns;
+	if (next <= now)
+		next = proc->last_heartbeat_ns + 2 * proc->heartbeat_ns;
+	if (next <= now)
+		next = now + proc->heartbeat_ns;
+	proc->heartbeat_timer = ev_timer_at(proc->loop, next,
+	    sup_heartbeat_check, proc);
+}
+
+/* Commits what log capture holds of a stage that went quiet. */
+static void
+sup_log_tick(struct ev_loop *loop, void *arg)
+{
+	struct sup_proc *proc = arg;
+
+	proc->log_timer = 0;
+	if (proc->exited)
+		return;
+	logcap_tick(&proc->cap[0]);
+	logcap_tick(&proc->cap[1]);
+	proc->log_timer = ev_timer_at(loop, clk_mono_ns() + SUP_LOG_TICK_MS *
+	    INT64_C(1000000), sup_log_tick, proc);
+}
+
+/*
+ * Visits the processes of group pgid: adds their resident memory in bytes
+ * to *rss and counts in *alive those that are not zombies.
+ */
+static void
+sup_group_scan(pid_t pgid, int64_t *rss, int *alive)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct dirent *entry;
+	DIR *dir;
+
+	*rss = 0;
+	*alive = 0;
+	dir = opendir("/proc");
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		char path[300], text[1024], *p, state = '?';
+		long long pgrp = 0, pages = 0;
+		ssize_t n;
+		int fd;
+
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, text, sizeof text - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		text[n] = '\0';
+		p = strrchr(text, ')');
+		/* After ")": state ppid pgrp ... field 24 is rss in pages. */
+		if (p == NULL || sscanf(p + 2, "%c %*d %lld %*d %*d %*d %*u "
+		    "%*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %*u %*u "
+		    "%lld", &state, &pgrp, &pages) != 3 || pgrp != pgid)
+			continue;
+		*rss += (int64_t)pages * page;
+		*alive += state != 'Z';
+	}
+	closedir(dir);
+}
+
+int
+sup_group_alive(pid_t pgid)
+{
+	int64_t rss;
+	int alive;
+
+	sup_group_scan(pgid, &rss, &alive);
+	return alive;
+}
+
+/*
+ * Polls the resident memory of the stage's process group and kills the
+ * group once it passes the limit. Used where no cgroup enforces it.
+ */
+static void
+sup_memory_check(struct ev_loop *loop, void *arg)
+{
+	struct sup_proc *proc = arg;
+	int64_t rss;
+	int alive;
+
+	(void)loop;
+	proc->memory_timer = 0;
+	if (proc->exited)
+		return;
+	sup_group_scan(proc->pid, &rss, &alive);
+	if (rss > proc->result.peak_group_rss)
+		proc->result.peak_group_rss = rss;
+	if (rss > proc->memory_limit && !proc->result.out_of_memory) {
+		LOG_RUN(LL_ERROR, proc->run_id, proc->label,
+		    _("resident memory %lld bytes passed the limit of %lld "
+		      "bytes; killing process group %d"), (long long)rss,
+		    (long long)proc->memory_limit, (int)proc->pid);
+		proc->result.out_of_memory = 1;
+		kill(-proc->pid, SIGKILL);
+		return;
+	}
+	proc->memory_timer = ev_timer_at(proc->loop, clk_mono_ns() +
+	    SUP_MEMORY_POLL_MS * INT64_C(1000000), sup_memory_check, proc);
+}
+
+/*
+ * Under RLIMIT_AS an allocation fails inside the program instead of a
+ * kill. Tells whether the stage's output reports such a failure, in the
+ * words of the common runtimes (C library, Python, C++, Java, Go, R).
+ */
+static int
+sup_reported_allocation_failure(const struct sup_proc *proc)
+{
+	static const char *const phrases[] = {
+		"Cannot allocate memory", "MemoryError", "bad_alloc",
+		"OutOfMemoryError", "out of memory", "memory exhausted",
+		"cannot allocate vector",
+	};
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < sizeof phrases / sizeof phrases[0] && !found; i++)
+		store_log_contains(proc->store, proc->stage_run_id, phrases[i],
+		    &found);
+	return found;
+}
+
+/* Reads the oom_kill count of the stage's cgroup; 0 when unknown. */
+static long
+sup_cgroup_oom_kills(const struct sup_proc *proc)
+{
+	char path[PATH_MAX + 16], line[128];
+	long count = 0;
+	FILE *f;
+
+	if (proc->cgroup_dir[0] == '\0')
+		return 0;
+	snprintf(path, sizeof path, "%s/memory.events", proc->cgroup_dir);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "oom_kill %ld", &count) == 1)
+			break;
+	}
+	fclose(f);
+	return count;
+}
+
 void
 sup_cancel(struct sup_proc *proc)
 {
@@ -653,23 +980,12 @@ sup_timeval_ms(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
 }
 
+/* Closes the streams, reads the last datagrams and reports the end. */
 static void
-sup_child_reaped(struct ev_loop *loop, pid_t pid, int status,
-		 const struct rusage *usage, void *arg)
+sup_finish(struct sup_proc *proc)
 {
-	struct sup_proc *proc = arg;
 	struct sup_result *r = &proc->result;
 	int i;
-
-	(void)loop;
-	(void)pid;
-	r->duration_ms = (clk_mono_ns() - proc->start_ns) / 1000000;
-	r->ended_at = clk_wall_ms();
-	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	r->user_cpu_ms = sup_timeval_ms(&usage->ru_utime);
-	r->sys_cpu_ms = sup_timeval_ms(&usage->ru_stime);
-	r->max_rss_kb = usage->ru_maxrss;
 
 	for (i = 0; i < 2; i++) {
 		/* Output of leftovers killed a moment ago, then close. */
@@ -681,6 +997,11 @@ sup_child_reaped(struct ev_loop *loop, pid_t pid, int status,
 		}
 		logcap_finish(&proc->cap[i]);
 	}
+	if (sup_cgroup_oom_kills(proc) > 0)
+		r->out_of_memory = 1;
+	if (proc->memory_rlimit && (r->exit_code != 0 || r->signal != 0) &&
+	    sup_reported_allocation_failure(proc))
+		r->out_of_memory = 1;
 	/* Metrics sent just before the exit are still queued. */
 	sup_read_notify(proc, INT_MAX);
 	r->stdout_lines = proc->cap[0].line_no;
@@ -691,6 +1012,55 @@ sup_child_reaped(struct ev_loop *loop, pid_t pid, int status,
 	    proc->cap[0].last_error);
 	store_flush(proc->store);
 	proc->done(proc, r, proc->done_arg);
+}
+
+/*
+ * Waits until the stage's process group is empty: its killed leftovers,
+ * re-parented to the agent as child subreaper, are reaped by the loop.
+ * A group still there after SUP_GROUP_WAIT_MS is logged and left.
+ */
+static void
+sup_group_check(struct ev_loop *loop, void *arg)
+{
+	struct sup_proc *proc = arg;
+	int64_t waited = clk_mono_ns() - proc->group_wait_ns;
+
+	proc->group_timer = 0;
+	if (kill(-proc->pid, 0) == 0 &&
+	    waited < SUP_GROUP_WAIT_MS * INT64_C(1000000)) {
+		kill(-proc->pid, SIGKILL);
+		proc->group_timer = ev_timer_at(loop, clk_mono_ns() +
+		    SUP_GROUP_POLL_MS * INT64_C(1000000), sup_group_check, proc);
+		return;
+	}
+	if (kill(-proc->pid, 0) == 0)
+		LOG_RUN(LL_ERROR, proc->run_id, proc->label,
+		    _("process group %d is not empty %d ms after SIGKILL"),
+		    (int)proc->pid, SUP_GROUP_WAIT_MS);
+	sup_finish(proc);
+}
+
+static void
+sup_child_reaped(struct ev_loop *loop, pid_t pid, int status,
+		 const struct rusage *usage, void *arg)
+{
+	struct sup_proc *proc = arg;
+	struct sup_result *r = &proc->result;
+
+	r->duration_ms = (clk_mono_ns() - proc->start_ns) / 1000000;
+	r->ended_at = clk_wall_ms();
+	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	r->user_cpu_ms = sup_timeval_ms(&usage->ru_utime);
+	r->sys_cpu_ms = sup_timeval_ms(&usage->ru_stime);
+	r->max_rss_kb = usage->ru_maxrss;
+	if (kill(-pid, 0) < 0) {
+		sup_finish(proc);
+		return;
+	}
+	proc->group_wait_ns = clk_mono_ns();
+	proc->group_timer = ev_timer_at(loop, proc->group_wait_ns,
+	    sup_group_check, proc);
 }
 
 void
@@ -704,6 +1074,14 @@ sup_free(struct sup_proc *proc)
 		ev_timer_cancel(proc->loop, proc->timeout_timer);
 	if (proc->kill_timer != 0)
 		ev_timer_cancel(proc->loop, proc->kill_timer);
+	if (proc->heartbeat_timer != 0)
+		ev_timer_cancel(proc->loop, proc->heartbeat_timer);
+	if (proc->memory_timer != 0)
+		ev_timer_cancel(proc->loop, proc->memory_timer);
+	if (proc->group_timer != 0)
+		ev_timer_cancel(proc->loop, proc->group_timer);
+	if (proc->log_timer != 0)
+		ev_timer_cancel(proc->loop, proc->log_timer);
 	for (i = 0; i < 2; i++) {
 		if (proc->pipe_fd[i] >= 0) {
 			ev_fd_del(proc->loop, proc->pipe_fd[i]);

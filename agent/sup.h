@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "agent/ev.h"
+#include "core/config.h"
 #include "core/rc.h"
 #include "core/store.h"
 
@@ -32,6 +33,13 @@ struct sup_spec {
 	int attempt;              /* 1-based, names the log files */
 	int64_t timeout_ms;       /* 0: none */
 	int64_t grace_ms;         /* SIGTERM to SIGKILL */
+	int nice;                 /* added to the nice value, 0..19 */
+	int64_t heartbeat_ms;     /* WATCHDOG_USEC for the stage, 0: none */
+	int heartbeat_kill;       /* kill when heartbeats stop, else warn */
+	int64_t memory_limit;     /* bytes, 0: none */
+	int memory_rlimit;        /* also set RLIMIT_AS to memory_limit */
+	const char *cgroup_dir;   /* cgroup v2 directory to join, or NULL */
+	const struct cfg_logs *logs; /* caps of log capture, NULL: defaults */
 };
 
 /* How a stage run ended. */
@@ -41,6 +49,9 @@ struct sup_result {
 	int signal;              /* terminating signal, or 0 */
 	int timed_out;           /* the timeout fired */
 	int cancelled;           /* sup_cancel() stopped it */
+	int heartbeat_missed;    /* killed because heartbeats stopped */
+	int out_of_memory;       /* killed for passing the memory limit */
+	int64_t peak_group_rss;  /* largest RSS of the group seen, bytes */
 	int64_t duration_ms;     /* start to reap, from CLOCK_MONOTONIC */
 	int64_t started_at;      /* wall clock ms, at fork */
 	int64_t ended_at;        /* wall clock ms, at reap */
@@ -73,6 +84,16 @@ void sup_cancel(struct sup_proc *proc);
 
 /* Process id of the stage's main process (also its process group id). */
 pid_t sup_pid(const struct sup_proc *proc);
+
+/*
+ * Start time of a process in clock ticks since boot (field 22 of
+ * /proc/PID/stat), which with the pid identifies it: a recycled pid has
+ * another start time. Returns -1 when the process does not exist.
+ */
+int64_t sup_process_start(pid_t pid);
+
+/* Counts the processes of group pgid that are not zombies, from /proc. */
+int sup_group_alive(pid_t pgid);
 
 /* Frees a finished stage run. */
 void sup_free(struct sup_proc *proc);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "rc.h"
 
 static int64_t (*clk_mono_source)(void);
@@ -74,7 +75,7 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 
 	if (*p == '\0') {
 		*bad_offset = 0;
-		*reason = "empty duration";
+		*reason = N_("empty duration");
 		return WK_ERR_INVALID;
 	}
 	while (*p != '\0') {
@@ -83,14 +84,14 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 
 		if (!isdigit((unsigned char)*p)) {
 			*bad_offset = (size_t)(p - text);
-			*reason = *p == '-' ? "negative duration" :
-			    "expected a number";
+			*reason = *p == '-' ? N_("negative duration") :
+			    N_("expected a number");
 			return WK_ERR_INVALID;
 		}
 		for (; isdigit((unsigned char)*p); p++) {
 			if (number > (INT64_MAX - 9) / 10) {
 				*bad_offset = (size_t)(start - text);
-				*reason = "number too large";
+				*reason = N_("number too large");
 				return WK_ERR_INVALID;
 			}
 			number = number * 10 + (*p - '0');
@@ -100,18 +101,18 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 			p++;
 		if (p == start) {
 			*bad_offset = (size_t)(p - text);
-			*reason = "missing unit (ms, s, m, h, d or w)";
+			*reason = N_("missing unit (ms, s, m, h, d or w)");
 			return WK_ERR_INVALID;
 		}
 		unit = clk_unit_ms(start, (size_t)(p - start));
 		if (unit == 0) {
 			*bad_offset = (size_t)(start - text);
-			*reason = "unknown unit (use ms, s, m, h, d or w)";
+			*reason = N_("unknown unit (use ms, s, m, h, d or w)");
 			return WK_ERR_INVALID;
 		}
 		if (number > (INT64_MAX - total) / unit) {
 			*bad_offset = 0;
-			*reason = "duration too large";
+			*reason = N_("duration too large");
 			return WK_ERR_INVALID;
 		}
 		total += number * unit;

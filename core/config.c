@@ -11,6 +11,11 @@
 
 #include "core/buf.h"
 #include "core/cfgcheck.h"
+#include "core/config_probes.h"
+#include "core/config_logs.h"
+#include "core/config_retention.h"
+#include "core/config_run.h"
+#include "core/config_slos.h"
 #include "core/dag.h"
 #include "core/i18n.h"
 #include "core/jsonpos.h"
@@ -33,7 +38,8 @@ const char *const cfg_builtin_vars[] = {
 };
 
 static const char *const top_keys[] = {
-	"state_dir", "log_level", "pipelines", NULL
+	"state_dir", "log_level", "pipelines", "logs", "slos", "alerting",
+	"probes", "retention", NULL
 };
 
 /*
@@ -49,14 +55,23 @@ struct cfg_section {
 };
 
 static const struct cfg_section cfg_sections[] = {
+	{ "logs", cfg_logs_load, cfg_logs_free },
+	{ "alerting", cfg_alerting_load, cfg_alerting_free },
+	{ "probes", cfg_probes_load, cfg_probes_free },
+	{ "slos", cfg_load_slos, cfg_free_slos },
+	{ "retention", cfg_retention_load, cfg_retention_free },
 	{ NULL, NULL, NULL }
 };
 static const char *const pipeline_keys[] = {
-	"name", "description", "env", "stages", NULL
+	"name", "description", "env", "stages", "schedule", "time_zone",
+	"catch_up", "overlap", "max_parallel", "deadline", NULL
 };
 static const char *const stage_keys[] = {
 	"name", "command", "depends_on", "outputs", "env", "working_dir",
-	"timeout", "grace", NULL
+	"timeout", "grace", "retries", "retry_delay", "retry_delay_max",
+	"retry_exit_codes", "fatal_exit_codes", "nice", "memory_limit",
+	"memory_mode", "heartbeat", "heartbeat_action", "inputs", "on_restart",
+	"gates", NULL
 };
 
 /* Returns the place of the value at node as a cfg_pos. */
@@ -262,6 +277,8 @@ load_stage(struct cfgcheck *ck, struct cfg_pipeline *pl, size_t i, json_t *obj,
 		rc = load_depends_on(ck, st, obj, node);
 	if (rc == WK_OK)
 		rc = load_stage_options(ck, st, obj, node, &sc);
+	if (rc == WK_OK)
+		rc = cfg_load_stage_run(ck, st, obj, node, &sc);
 	return rc;
 }
 
@@ -492,6 +509,8 @@ load_pipeline(struct cfgcheck *ck, struct cfg *cfg, size_t i, json_t *obj,
 	cfgcheck_scope_init(&sc);
 	m = cfgcheck_get_member(ck, obj, node, "env");
 	rc = cfgcheck_env(ck, &m, &sc, &pl->env);
+	if (rc == WK_OK)
+		rc = cfg_load_pipeline_run(ck, pl, obj, node);
 	if (rc != WK_OK)
 		return rc;
 	return load_stages(ck, pl, obj, node, &sc);
@@ -832,6 +851,7 @@ free_stage(struct cfg_stage *st)
 	free_strings(st->outputs, st->n_outputs);
 	free_env(&st->env);
 	free(st->working_dir);
+	cfg_free_stage_run(st);
 }
 
 void
@@ -852,6 +872,8 @@ cfg_free(struct cfg *cfg)
 		free_env(&pl->env);
 		free(pl->name);
 		free(pl->description);
+		free(pl->schedule);
+		free(pl->time_zone);
 	}
 	free(cfg->pipelines);
 	for (i = 0; cfg_sections[i].key != NULL; i++)

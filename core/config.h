@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config_alerting.h"
 #include "core/log.h"
 #include "core/rc.h"
 
@@ -43,6 +44,39 @@ struct cfg_env {
 	size_t count;              /* entries in vars */
 };
 
+/* What happens to a stage whose heartbeats stop. */
+enum cfg_heartbeat_action {
+	CFG_HEARTBEAT_KILL,   /* kill the stage; its retry policy applies */
+	CFG_HEARTBEAT_WARN    /* log a warning and keep it running */
+};
+
+/* How a memory limit is enforced. */
+enum cfg_memory_mode {
+	CFG_MEMORY_AUTO,      /* cgroup v2 where possible, else RSS polling */
+	CFG_MEMORY_CGROUP,    /* cgroup v2 memory.max, or the stage fails */
+	CFG_MEMORY_RLIMIT     /* RLIMIT_AS plus RSS polling (opt-in) */
+};
+
+/* What a restarted agent does with a stage still running from before. */
+enum cfg_on_restart {
+	CFG_RESTART_KILL,     /* kill its process group, then retry */
+	CFG_RESTART_ADOPT     /* keep it and wait for it to end */
+};
+
+/*
+ * A quality gate: a check on a metric the stage reported. Unset bounds are
+ * NAN. A gate that fails fails the stage after its exit status 0.
+ */
+struct cfg_gate {
+	char *metric;            /* metric name, as sent in X_WATCHKEEP_METRIC */
+	double min;              /* lowest allowed value, or NAN */
+	double max;              /* highest allowed value, or NAN */
+	double max_drop;         /* largest drop below the last good run's */
+	double max_change;       /* largest relative change from the last good
+				    run's value, as a fraction (0.2 = 20%) */
+	struct cfg_pos pos;      /* the gate's object in the file */
+};
+
 struct cfg_stage {
 	char *name;              /* unique within the pipeline: [A-Za-z0-9_.-] */
 	char **argv;             /* NULL-terminated argument vector, or NULL */
@@ -56,7 +90,37 @@ struct cfg_stage {
 	char *working_dir;       /* NULL: the stage's directory */
 	int64_t timeout_ms;      /* 0: no timeout */
 	int64_t grace_ms;        /* wait between SIGTERM and SIGKILL */
+	int retries;             /* attempts after the first, 0..100 */
+	int64_t retry_delay_ms;  /* backoff before the second attempt */
+	int64_t retry_delay_max_ms; /* cap of the backoff */
+	int *retry_exit_codes;   /* only these exit codes retry; NULL: any */
+	size_t n_retry_exit_codes;
+	int *fatal_exit_codes;   /* these exit codes never retry */
+	size_t n_fatal_exit_codes;
+	int nice;                /* added to the agent's nice value, 0..19 */
+	int64_t memory_limit;    /* bytes, 0: none */
+	enum cfg_memory_mode memory_mode;
+	int64_t heartbeat_ms;    /* WATCHDOG_USEC given to the stage, 0: none */
+	enum cfg_heartbeat_action heartbeat_action;
+	char **inputs;           /* files whose content decides a skip */
+	size_t n_inputs;         /* entries in inputs */
+	enum cfg_on_restart on_restart;
+	struct cfg_gate *gates;  /* quality gates, owned */
+	size_t n_gates;          /* entries in gates */
 	struct cfg_pos pos;      /* the stage's object in the file */
+};
+
+/* What a pipeline does when a run is due while another one runs. */
+enum cfg_overlap {
+	CFG_OVERLAP_SKIP,     /* drop the new run */
+	CFG_OVERLAP_QUEUE,    /* start it when the running one ends */
+	CFG_OVERLAP_ALLOW     /* start it at once */
+};
+
+/* What a pipeline does about slots missed while the agent was down. */
+enum cfg_catch_up {
+	CFG_CATCH_UP_SKIP,    /* wait for the next slot */
+	CFG_CATCH_UP_ONCE     /* run once for the latest missed slot */
 };
 
 struct cfg_pipeline {
@@ -66,7 +130,38 @@ struct cfg_pipeline {
 	struct cfg_stage *stages;  /* in file order */
 	size_t n_stages;           /* entries in stages */
 	size_t *order;             /* stage indices, dependencies first */
+	char *schedule;            /* five-field cron expression, or NULL */
+	char *time_zone;           /* IANA zone of the schedule; "UTC" */
+	enum cfg_catch_up catch_up;
+	enum cfg_overlap overlap;
+	int max_parallel;          /* stages running at once, 1..64 */
+	int deadline_minute;       /* local minute of the day a scheduled run
+				      must end by, -1: none */
 	struct cfg_pos pos;        /* the pipeline's object in the file */
+};
+
+/*
+ * Caps on what is kept of a stage's output, per stream and stage run (see
+ * docs/config.md, "logs"). The log file keeps its first file_head_bytes
+ * and last file_tail_bytes. The store keeps the first head_lines lines and
+ * the last tail_lines lines, whose text takes at most tail_bytes.
+ */
+struct cfg_logs {
+	int64_t file_head_bytes;  /* bytes kept from the start of a log file */
+	int64_t file_tail_bytes;  /* bytes kept from its end, held in memory */
+	int64_t head_lines;       /* lines stored from the start */
+	int64_t tail_lines;       /* lines stored from the end */
+	int64_t tail_bytes;       /* bytes of text of those lines, in memory */
+	int mask_quoted;          /* error signatures mask quoted strings */
+};
+
+struct cfg_slos;
+
+/* How long the agent keeps what runs leave behind; 0 keeps it forever. */
+struct cfg_retention {
+	int64_t runs_ms;      /* runs, with their stages, logs and metrics */
+	int64_t logs_ms;      /* log lines of older runs */
+	int64_t run_dirs_ms;  /* runs/RUN_ID directories with stage files */
 };
 
 struct cfg {
@@ -75,6 +170,13 @@ struct cfg {
 	enum log_level log_level;        /* default LL_INFO */
 	struct cfg_pipeline *pipelines;  /* in file order */
 	size_t n_pipelines;              /* entries in pipelines */
+	struct cfg_logs logs;            /* output caps, the "logs" section */
+	/* the "slos" section (core/config_slos.h), owned; NULL when absent */
+	struct cfg_slos *slos;
+	struct cfg_alerting alerting;    /* the "alerting" section */
+	/* the "probes" section (core/config_probes.h), owned; NULL when absent */
+	struct cfg_probes *probes;
+	struct cfg_retention retention;  /* the "retention" section */
 };
 
 /*

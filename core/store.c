@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/i18n.h"
 #include "core/log.h"
@@ -27,6 +29,22 @@ enum store_stmt_id {
 	SQL_OUTPUT_ADD,
 	SQL_OUTPUTS_GET,
 	SQL_LOG_LAST,
+	SQL_STAGE_HEARTBEAT,
+	SQL_STAGE_PLAN,
+	SQL_RUN_REOPEN,
+	SQL_RUN_SCHEDULED,
+	SQL_AUDIT,
+	SQL_STAGE_HISTORY,
+	SQL_PRUNE_RUNS_LIST,
+	SQL_PRUNE_RUN,
+	SQL_PRUNE_LOGS,
+	SQL_RUN_HISTORY,
+	SQL_LOG_CONTAINS,
+	SQL_RUNS_IN_STATE,
+	SQL_STATE_GET,
+	SQL_STATE_SET,
+	SQL_METRIC_LAST_GOOD,
+	SQL_STAGE_UNCHANGED,
 	SQL_COUNT
 };
 
@@ -46,7 +64,69 @@ static const char *const store_sql[SQL_COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[SQL_STAGE_START] =
 	    "UPDATE stage_runs SET state = 'running', pid = ?2, "
-	    "started_at = ?3 WHERE id = ?1",
+	    "pid_start = ?3, started_at = ?4 WHERE id = ?1",
+	[SQL_RUNS_IN_STATE] =
+	    "SELECT " RUN_COLUMNS " FROM runs WHERE state = ?2 "
+	    "ORDER BY id LIMIT ?1",
+	[SQL_LOG_CONTAINS] =
+	    "SELECT 1 FROM log_lines WHERE stage_run_id = ?1 "
+	    "AND instr(text, ?2) > 0 LIMIT 1",
+	[SQL_RUN_HISTORY] =
+	    "SELECT ended_at, duration_ms, -1, -1 FROM (SELECT * FROM runs "
+	    "WHERE pipeline = ?1 AND state = 'succeeded' AND ended_at >= ?2 "
+	    "AND duration_ms IS NOT NULL ORDER BY ended_at DESC LIMIT ?3) "
+	    "ORDER BY ended_at",
+	[SQL_PRUNE_RUNS_LIST] =
+	    "SELECT id FROM runs WHERE state != 'running' AND ended_at < ?1 "
+	    "ORDER BY id LIMIT ?2",
+	[SQL_PRUNE_RUN] =
+	    "DELETE FROM runs WHERE id = ?1",
+	[SQL_PRUNE_LOGS] =
+	    "DELETE FROM log_lines WHERE (stage_run_id, stream, line_no) IN "
+	    "(SELECT l.stage_run_id, l.stream, l.line_no FROM log_lines l "
+	    "JOIN stage_runs s ON s.id = l.stage_run_id "
+	    "WHERE s.ended_at < ?1 LIMIT ?2)",
+	[SQL_STAGE_HISTORY] =
+	    "SELECT ended_at, duration_ms, "
+	    "coalesce((SELECT value FROM stage_metrics m WHERE "
+	    "m.stage_run_id = s.id AND m.name = 'watchkeep.input_bytes'), -1), "
+	    "coalesce((SELECT value FROM stage_metrics m WHERE "
+	    "m.stage_run_id = s.id AND m.name = 'rows_in'), -1) "
+	    "FROM (SELECT s.* FROM stage_runs s JOIN runs r ON r.id = s.run_id "
+	    "WHERE r.pipeline = ?1 AND s.stage = ?2 AND s.state = 'succeeded' "
+	    "AND s.ended_at >= ?3 AND s.duration_ms IS NOT NULL "
+	    "ORDER BY s.ended_at DESC LIMIT ?4) s ORDER BY ended_at",
+	[SQL_AUDIT] =
+	    "INSERT INTO control_audit (at, uid, pid, command, args, result) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQL_STATE_GET] =
+	    "SELECT value FROM agent_state WHERE key = ?1",
+	[SQL_STATE_SET] =
+	    "INSERT OR REPLACE INTO agent_state (key, value) VALUES (?1, ?2)",
+	[SQL_RUN_SCHEDULED] =
+	    "UPDATE runs SET scheduled_at = ?2 WHERE id = ?1",
+	[SQL_RUN_REOPEN] =
+	    "UPDATE runs SET state = 'running', ended_at = NULL, "
+	    "duration_ms = NULL, reason = NULL WHERE id = ?1",
+	[SQL_METRIC_LAST_GOOD] =
+	    "SELECT m.value FROM stage_metrics m "
+	    "JOIN stage_runs s ON s.id = m.stage_run_id "
+	    "JOIN runs r ON r.id = s.run_id "
+	    "WHERE r.pipeline = ?1 AND s.stage = ?2 AND m.name = ?3 "
+	    "AND r.state = 'succeeded' AND r.id != ?4 "
+	    "AND s.state = 'succeeded' ORDER BY r.id DESC, s.attempt DESC "
+	    "LIMIT 1",
+	[SQL_STAGE_UNCHANGED] =
+	    "SELECT s.id, s.run_id, s.attempt FROM stage_runs s "
+	    "JOIN runs r ON r.id = s.run_id "
+	    "WHERE r.pipeline = ?1 AND s.stage = ?2 AND s.fingerprint = ?3 "
+	    "AND s.state IN ('succeeded', 'skipped') ORDER BY s.id DESC "
+	    "LIMIT 1",
+	[SQL_STAGE_HEARTBEAT] =
+	    "UPDATE stage_runs SET heartbeat_at = ?2 WHERE id = ?1",
+	[SQL_STAGE_PLAN] =
+	    "UPDATE stage_runs SET fingerprint = ?2, retry_at = ?3 "
+	    "WHERE id = ?1",
 	[SQL_STAGE_FINISH] =
 	    "UPDATE stage_runs SET state = ?2, ended_at = ?3, "
 	    "duration_ms = ?4, exit_code = ?5, signal = ?6, user_cpu_ms = ?7, "
@@ -74,7 +154,9 @@ static const char *const store_sql[SQL_COUNT] = {
 	    "coalesce(s.exit_code, -1), coalesce(s.signal, 0), "
 	    "coalesce(s.user_cpu_ms, -1), coalesce(s.sys_cpu_ms, -1), "
 	    "coalesce(s.max_rss_kb, -1), coalesce(s.progress, -1), "
-	    "coalesce(s.reason, ''), coalesce(s.status_text, '') "
+	    "coalesce(s.reason, ''), coalesce(s.status_text, ''), "
+	    "coalesce(s.pid_start, -1), coalesce(s.heartbeat_at, 0), "
+	    "coalesce(s.retry_at, 0), coalesce(s.fingerprint, '') "
 	    "FROM stage_runs s WHERE s.run_id = ?1 AND s.attempt = "
 	    "(SELECT max(attempt) FROM stage_runs t WHERE t.run_id = s.run_id "
 	    "AND t.stage = s.stage) "
@@ -112,6 +194,12 @@ const char *
 store_path(const struct store *st)
 {
 	return st->path;
+}
+
+struct sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
 }
 
 int
@@ -352,6 +440,18 @@ store_flush(struct store *st)
 	return WK_OK;
 }
 
+int
+store_batch_begin(struct store *st)
+{
+	if (st->in_batch)
+		return WK_OK;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_fail(st, "BEGIN");
+	st->in_batch = 1;
+	return WK_OK;
+}
+
 /* Runs a write statement to completion after committing the batch. */
 static int
 store_step_write(struct store *st, sqlite3_stmt *stmt, const char *what)
@@ -442,7 +542,7 @@ store_stage_insert(struct store *st, int64_t run_id, const char *stage,
 
 int
 store_stage_start(struct store *st, int64_t stage_run_id, int pid,
-		  int64_t started_at)
+		  int64_t pid_start, int64_t started_at)
 {
 	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_START);
 
@@ -450,8 +550,36 @@ store_stage_start(struct store *st, int64_t stage_run_id, int pid,
 		return WK_ERR_STORE;
 	sqlite3_bind_int64(stmt, 1, stage_run_id);
 	sqlite3_bind_int(stmt, 2, pid);
-	sqlite3_bind_int64(stmt, 3, started_at);
+	sqlite3_bind_int64(stmt, 3, pid_start);
+	sqlite3_bind_int64(stmt, 4, started_at);
 	return store_step_write(st, stmt, "start stage run");
+}
+
+int
+store_stage_heartbeat(struct store *st, int64_t stage_run_id, int64_t at)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_HEARTBEAT);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	sqlite3_bind_int64(stmt, 2, at);
+	return store_step_write(st, stmt, "record heartbeat");
+}
+
+int
+store_stage_plan(struct store *st, int64_t stage_run_id,
+		 const char *fingerprint, int64_t retry_at)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_PLAN);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	store_bind_text(stmt, 2, fingerprint);
+	if (retry_at > 0)
+		sqlite3_bind_int64(stmt, 3, retry_at);
+	return store_step_write(st, stmt, "plan stage run");
 }
 
 /* Binds v, or NULL when v is negative (unknown). */
@@ -651,6 +779,10 @@ store_read_stage_row(sqlite3_stmt *stmt, void *rows, size_t i)
 	s->progress = sqlite3_column_double(stmt, 14);
 	store_copy_column(s->reason, sizeof s->reason, stmt, 15);
 	store_copy_column(s->status_text, sizeof s->status_text, stmt, 16);
+	s->pid_start = sqlite3_column_int64(stmt, 17);
+	s->heartbeat_at = sqlite3_column_int64(stmt, 18);
+	s->retry_at = sqlite3_column_int64(stmt, 19);
+	store_copy_column(s->fingerprint, sizeof s->fingerprint, stmt, 20);
 }
 
 int
@@ -770,5 +902,289 @@ store_log_last(struct store *st, int64_t stage_run_id, int stream,
 	rc = store_read_rows(st, stmt, 1, &count, store_read_log_row, line);
 	if (rc == WK_OK && count == 0)
 		rc = WK_ERR_NOTFOUND;
+	return rc;
+}
+
+int
+store_run_reopen(struct store *st, int64_t run_id)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_REOPEN);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	return store_step_write(st, stmt, "reopen run");
+}
+
+int
+store_metric_last_good(struct store *st, const char *pipeline,
+		       const char *stage, const char *name,
+		       int64_t exclude_run_id, double *value)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_METRIC_LAST_GOOD);
+	int step, rc = WK_OK;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, pipeline);
+	store_bind_text(stmt, 2, stage);
+	store_bind_text(stmt, 3, name);
+	sqlite3_bind_int64(stmt, 4, exclude_run_id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		*value = sqlite3_column_double(stmt, 0);
+	else
+		rc = step == SQLITE_DONE ? WK_ERR_NOTFOUND :
+		    store_fail(st, "read last good metric");
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_stage_find_unchanged(struct store *st, const char *pipeline,
+			   const char *stage, const char *fingerprint,
+			   int64_t *stage_run_id, int64_t *run_id, int *attempt)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_UNCHANGED);
+	int step, rc = WK_OK;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, pipeline);
+	store_bind_text(stmt, 2, stage);
+	store_bind_text(stmt, 3, fingerprint);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*stage_run_id = sqlite3_column_int64(stmt, 0);
+		*run_id = sqlite3_column_int64(stmt, 1);
+		*attempt = sqlite3_column_int(stmt, 2);
+	} else {
+		rc = step == SQLITE_DONE ? WK_ERR_NOTFOUND :
+		    store_fail(st, "find unchanged stage run");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_run_set_scheduled(struct store *st, int64_t run_id, int64_t scheduled_at)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_SCHEDULED);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	sqlite3_bind_int64(stmt, 2, scheduled_at);
+	return store_step_write(st, stmt, "set scheduled time");
+}
+
+int
+store_state_get(struct store *st, const char *key, char *out, size_t size)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STATE_GET);
+	int step, rc = WK_OK;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, key);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		store_copy_column(out, size, stmt, 0);
+	else
+		rc = step == SQLITE_DONE ? WK_ERR_NOTFOUND :
+		    store_fail(st, "read agent state");
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_state_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STATE_SET);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, key);
+	store_bind_text(stmt, 2, value);
+	return store_step_write(st, stmt, "set agent state");
+}
+
+int
+store_audit(struct store *st, int64_t at, int uid, int pid,
+	    const char *command, const char *args, const char *result)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_AUDIT);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, at);
+	sqlite3_bind_int(stmt, 2, uid);
+	sqlite3_bind_int(stmt, 3, pid);
+	store_bind_text(stmt, 4, command);
+	store_bind_text(stmt, 5, args);
+	store_bind_text(stmt, 6, result);
+	return store_step_write(st, stmt, "audit control request");
+}
+
+int
+store_runs_in_state(struct store *st, const char *state,
+		    struct store_run *runs, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUNS_IN_STATE);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
+	store_bind_text(stmt, 2, state);
+	return store_read_rows(st, stmt, max, count, store_read_run_row, runs);
+}
+
+int
+store_backup(struct store *st, const char *dest, struct wk_err *err)
+{
+	char tmp[4096];
+	sqlite3 *out = NULL;
+	sqlite3_backup *backup;
+	int step;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= (int)sizeof tmp)
+		return wk_err_set(err, WK_ERR_LIMIT, _("path too long: %s"),
+		    dest);
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto fail;
+	backup = sqlite3_backup_init(out, "main", st->db, "main");
+	if (backup == NULL)
+		goto fail;
+	/* Copy in steps, so that the writer is never locked out for long. */
+	do {
+		step = sqlite3_backup_step(backup, 256);
+		if (step == SQLITE_BUSY || step == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while (step == SQLITE_OK || step == SQLITE_BUSY ||
+	    step == SQLITE_LOCKED);
+	sqlite3_backup_finish(backup);
+	if (step != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_close(out) != SQLITE_OK || rename(tmp, dest) != 0) {
+		out = NULL;
+		goto fail;
+	}
+	return WK_OK;
+
+fail:
+	wk_err_set(err, WK_ERR_STORE, _("backup to %s failed: %s"), dest,
+	    out != NULL ? sqlite3_errmsg(out) : strerror(errno));
+	sqlite3_close(out);
+	unlink(tmp);
+	return WK_ERR_STORE;
+}
+
+int
+store_log_contains(struct store *st, int64_t stage_run_id, const char *text,
+		   int *found)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_LOG_CONTAINS);
+	int step, rc = WK_OK;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_flush(st);
+	sqlite3_bind_int64(stmt, 1, stage_run_id);
+	store_bind_text(stmt, 2, text);
+	step = sqlite3_step(stmt);
+	*found = step == SQLITE_ROW;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_fail(st, "search log lines");
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+static void
+store_read_history_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	struct store_history *h = (struct store_history *)rows + i;
+
+	h->ended_at = sqlite3_column_int64(stmt, 0);
+	h->duration_ms = sqlite3_column_int64(stmt, 1);
+	h->input_bytes = sqlite3_column_double(stmt, 2);
+	h->rows_in = sqlite3_column_double(stmt, 3);
+}
+
+int
+store_stage_history(struct store *st, const char *pipeline, const char *stage,
+		    int64_t since, struct store_history *rows, size_t max,
+		    size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_STAGE_HISTORY);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, pipeline);
+	store_bind_text(stmt, 2, stage);
+	sqlite3_bind_int64(stmt, 3, since);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)max);
+	return store_read_rows(st, stmt, max, count, store_read_history_row,
+	    rows);
+}
+
+int
+store_run_history(struct store *st, const char *pipeline, int64_t since,
+		  struct store_history *rows, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_HISTORY);
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	store_bind_text(stmt, 1, pipeline);
+	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	return store_read_rows(st, stmt, max, count, store_read_history_row,
+	    rows);
+}
+
+static void
+store_read_id_row(sqlite3_stmt *stmt, void *rows, size_t i)
+{
+	((int64_t *)rows)[i] = sqlite3_column_int64(stmt, 0);
+}
+
+int
+store_prune_runs(struct store *st, int64_t before, int64_t *ids, size_t max,
+		 size_t *count)
+{
+	sqlite3_stmt *list = store_stmt(st, SQL_PRUNE_RUNS_LIST);
+	sqlite3_stmt *del;
+	size_t i;
+	int rc;
+
+	if (list == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(list, 1, before);
+	sqlite3_bind_int64(list, 2, (sqlite3_int64)max);
+	rc = store_read_rows(st, list, max, count, store_read_id_row, ids);
+	for (i = 0; rc == WK_OK && i < *count; i++) {
+		del = store_stmt(st, SQL_PRUNE_RUN);
+		if (del == NULL)
+			return WK_ERR_STORE;
+		sqlite3_bind_int64(del, 1, ids[i]);
+		rc = store_step_write(st, del, "delete old run");
+	}
+	return rc;
+}
+
+int
+store_prune_logs(struct store *st, int64_t before, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt = store_stmt(st, SQL_PRUNE_LOGS);
+	int rc;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, before);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	rc = store_step_write(st, stmt, "delete old log lines");
+	*count = rc == WK_OK ? (size_t)sqlite3_changes(st->db) : 0;
 	return rc;
 }

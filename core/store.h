@@ -45,6 +45,9 @@ enum store_mode {
 #define STORE_STAGE_FAILED "failed"
 #define STORE_STAGE_TIMED_OUT "timed_out"
 #define STORE_STAGE_NOT_RUN "not_run"
+#define STORE_STAGE_SKIPPED "skipped"        /* unchanged, outputs reused */
+#define STORE_STAGE_OUT_OF_MEMORY "out_of_memory"
+#define STORE_STAGE_RETRY_WAIT "retry_wait"  /* next attempt due later */
 
 /* Streams of a log line. */
 enum store_stream {
@@ -86,6 +89,10 @@ struct store_stage_run {
 	double progress;                  /* 0..1 from the stage, -1 if none */
 	char reason[STORE_TEXT_MAX];      /* why it failed or did not run */
 	char status_text[STORE_TEXT_MAX]; /* last STATUS= from the stage */
+	int64_t pid_start;                /* start time of pid, clock ticks */
+	int64_t heartbeat_at;             /* last WATCHDOG=1, ms, 0: none */
+	int64_t retry_at;                 /* due time of this attempt, ms */
+	char fingerprint[72];             /* see store_stage_plan() */
 };
 
 /* A metric reported by a stage run. */
@@ -119,6 +126,13 @@ int store_migrate(struct store *st, int target, struct wk_err *err);
 /* Commits buffered log lines. */
 int store_flush(struct store *st);
 
+/*
+ * Opens the write transaction that buffers log lines, unless it is open,
+ * so that the writes of another store_AREA.c file join it. store_flush()
+ * commits them together.
+ */
+int store_batch_begin(struct store *st);
+
 /* Inserts a run in state "running"; sets *id. */
 int store_run_insert(struct store *st, const char *pipeline,
 		     const char *logical_date, const char *trigger,
@@ -134,9 +148,23 @@ int store_stage_insert(struct store *st, int64_t run_id, const char *stage,
 		       int attempt, const char *state, const char *reason,
 		       int64_t *id);
 
-/* Marks a stage run as running with its process id. */
+/*
+ * Marks a stage run as running with its process id and the process's start
+ * time in clock ticks since boot (pid plus start time identify it).
+ */
 int store_stage_start(struct store *st, int64_t stage_run_id, int pid,
-		      int64_t started_at);
+		      int64_t pid_start, int64_t started_at);
+
+/* Records the time of the last heartbeat (WATCHDOG=1) of a stage run. */
+int store_stage_heartbeat(struct store *st, int64_t stage_run_id, int64_t at);
+
+/*
+ * Sets the fingerprint (a hash of command, environment, settings and input
+ * contents) and the time the attempt is due to start (0: now) of a stage
+ * run.
+ */
+int store_stage_plan(struct store *st, int64_t stage_run_id,
+		     const char *fingerprint, int64_t retry_at);
 
 /*
  * Writes the end of a stage run: state, times, exit status, resource use
@@ -166,6 +194,10 @@ int store_metric_set(struct store *st, int64_t stage_run_id, const char *name,
  */
 int store_runs_recent(struct store *st, const char *pipeline,
 		      struct store_run *runs, size_t max, size_t *count);
+
+/* Reads up to max runs in a state (oldest first); sets *count. */
+int store_runs_in_state(struct store *st, const char *state,
+			struct store_run *runs, size_t max, size_t *count);
 
 /* Reads one run by id; WK_ERR_NOTFOUND when there is none. */
 int store_run_get(struct store *st, int64_t run_id, struct store_run *run);
@@ -221,7 +253,111 @@ int store_outputs_get(struct store *st, int64_t stage_run_id,
 int store_log_last(struct store *st, int64_t stage_run_id, int stream,
 		   struct store_log_line *line);
 
+/* Records the schedule slot (ms since epoch) a run was started for. */
+int store_run_set_scheduled(struct store *st, int64_t run_id,
+			    int64_t scheduled_at);
+
+/* Sets a finished run back to "running" for a re-run. */
+int store_run_reopen(struct store *st, int64_t run_id);
+
+/*
+ * Reads the value of metric name that stage reported in the latest
+ * succeeded run of pipeline other than exclude_run_id. Returns
+ * WK_ERR_NOTFOUND when there is none.
+ */
+int store_metric_last_good(struct store *st, const char *pipeline,
+			   const char *stage, const char *name,
+			   int64_t exclude_run_id, double *value);
+
+/*
+ * Finds the latest succeeded or skipped attempt of pipeline/stage with the
+ * given fingerprint; sets its stage run id, run id and attempt. Returns
+ * WK_ERR_NOTFOUND when there is none.
+ */
+int store_stage_find_unchanged(struct store *st, const char *pipeline,
+			       const char *stage, const char *fingerprint,
+			       int64_t *stage_run_id, int64_t *run_id,
+			       int *attempt);
+
+/*
+ * Reads a value of the agent's own state (agent_state table) into out.
+ * Returns WK_ERR_NOTFOUND when the key has none.
+ */
+int store_state_get(struct store *st, const char *key, char *out,
+		    size_t size);
+
+/* Sets a value of the agent's own state. */
+int store_state_set(struct store *st, const char *key, const char *value);
+
+/*
+ * Records an action requested through the control socket: when, by which
+ * uid and pid, the command, its arguments as JSON and the result.
+ */
+int store_audit(struct store *st, int64_t at, int uid, int pid,
+		const char *command, const char *args, const char *result);
+
+/*
+ * Copies the store, consistently while the agent writes, into a new file
+ * at dest with SQLite's online backup API (written to dest.tmp, then
+ * renamed). Returns WK_OK or an error with err filled.
+ */
+int store_backup(struct store *st, const char *dest, struct wk_err *err);
+
+/*
+ * Tells whether a stored log line of a stage run contains text (a plain
+ * substring, case-sensitive). Sets *found to 1 or 0.
+ */
+int store_log_contains(struct store *st, int64_t stage_run_id,
+		       const char *text, int *found);
+
+/* One succeeded attempt of a stage, for trends. */
+struct store_history {
+	int64_t ended_at;     /* ms since epoch */
+	int64_t duration_ms;  /* monotonic duration */
+	double input_bytes;   /* metric watchkeep.input_bytes, -1 if none */
+	double rows_in;       /* metric rows_in, -1 if none */
+};
+
+/*
+ * Reads up to max succeeded attempts of pipeline/stage ended at or after
+ * since (ms since epoch), oldest first.
+ */
+int store_stage_history(struct store *st, const char *pipeline,
+			const char *stage, int64_t since,
+			struct store_history *rows, size_t max, size_t *count);
+
+/*
+ * Reads up to max succeeded runs of pipeline ended at or after since,
+ * oldest first (input_bytes and rows_in are -1).
+ */
+int store_run_history(struct store *st, const char *pipeline, int64_t since,
+		      struct store_history *rows, size_t max, size_t *count);
+
+/*
+ * Deletes up to max runs (with their stage runs, log lines, metrics and
+ * outputs) that ended before `before`, oldest first, and writes their ids
+ * into ids. Sets *count. Runs in progress are never deleted.
+ */
+int store_prune_runs(struct store *st, int64_t before, int64_t *ids,
+		     size_t max, size_t *count);
+
+/*
+ * Deletes up to max log lines of stage runs that ended before `before`;
+ * sets *count.
+ */
+int store_prune_logs(struct store *st, int64_t before, size_t max,
+		     size_t *count);
+
 /* Path the store was opened from. */
 const char *store_path(const struct store *st);
+
+struct sqlite3;
+
+/*
+ * Returns the SQLite connection, for the store_AREA.c files that keep
+ * their own tables (core/store_alerts.c). Call store_flush() before a write
+ * so that buffered log lines are committed first.
+ */
+struct sqlite3 *store_sqlite(struct store *st);
 
 #endif

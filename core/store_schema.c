@@ -90,6 +90,231 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (slo, minute)"
 	") WITHOUT ROWID;",
 
+	/* 4: supervision: schedules, retries, heartbeats, process identity. */
+	"ALTER TABLE runs ADD COLUMN scheduled_at INTEGER;"  /* ms, slot */
+	"ALTER TABLE stage_runs ADD COLUMN pid_start INTEGER;" /* clock ticks */
+	"ALTER TABLE stage_runs ADD COLUMN fingerprint TEXT;"
+	"ALTER TABLE stage_runs ADD COLUMN heartbeat_at INTEGER;" /* ms */
+	"ALTER TABLE stage_runs ADD COLUMN retry_at INTEGER;" /* ms */
+	"CREATE INDEX stage_runs_by_state ON stage_runs(state);"
+	"CREATE TABLE control_audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"             /* ms since epoch */
+	"  uid INTEGER,"                     /* caller, from SO_PEERCRED */
+	"  pid INTEGER,"
+	"  command TEXT NOT NULL,"
+	"  args TEXT,"                       /* the request, as JSON */
+	"  result TEXT"                      /* ok, or the error */
+	");"
+	"CREATE TABLE agent_state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+
+	/* 5: alerts, their notifications, silences, audit and the outbox. */
+	"CREATE TABLE alerts ("
+	"  fingerprint TEXT PRIMARY KEY,"    /* 16 hex digits */
+	"  source TEXT NOT NULL,"            /* stage_failed, probe_down, ... */
+	"  severity TEXT NOT NULL,"          /* page, ticket, info */
+	"  labels TEXT NOT NULL,"            /* JSON object of strings */
+	"  summary TEXT NOT NULL,"
+	"  details TEXT NOT NULL,"           /* last error lines, ... */
+	"  budget_left REAL,"                /* fraction 0..1, NULL: none */
+	"  link TEXT NOT NULL,"              /* path under the web base URL */
+	"  state TEXT NOT NULL,"             /* pending, firing, resolved */
+	"  active_since INTEGER NOT NULL,"   /* ms since epoch, UTC */
+	"  fired_at INTEGER,"
+	"  clear_since INTEGER,"             /* condition clear since */
+	"  resolved_at INTEGER,"
+	"  ack_uid INTEGER,"                 /* who acknowledged, or NULL */
+	"  ack_at INTEGER,"
+	"  ack_comment TEXT,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX alerts_by_state ON alerts(state, updated_at);"
+	"CREATE TABLE alert_notifications ("
+	"  fingerprint TEXT NOT NULL,"
+	"  receiver TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"             /* firing or resolved, as sent */
+	"  notified_at INTEGER NOT NULL,"    /* ms, when it was queued */
+	"  PRIMARY KEY (fingerprint, receiver)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE alert_silences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  matchers TEXT NOT NULL,"          /* JSON array of matcher strings */
+	"  starts_at INTEGER NOT NULL,"
+	"  ends_at INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"            /* who created it */
+	"  comment TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expired_at INTEGER"               /* removed early, or NULL */
+	");"
+	"CREATE TABLE alert_audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"            /* ack, silence, unsilence */
+	"  target TEXT NOT NULL,"            /* fingerprint or silence id */
+	"  comment TEXT NOT NULL"
+	");"
+	"CREATE TABLE alert_outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  receiver TEXT NOT NULL,"
+	"  group_key TEXT NOT NULL,"
+	"  idempotency_key TEXT NOT NULL,"
+	"  payload TEXT NOT NULL,"           /* the request body, as sent */
+	"  created_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"             /* pending, sent, failed */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  last_status INTEGER,"             /* HTTP status, 0: no answer */
+	"  last_error TEXT,"
+	"  sent_at INTEGER"
+	");"
+	"CREATE INDEX alert_outbox_pending ON alert_outbox(receiver, id)"
+	"  WHERE state = 'pending';",
+
+	/* 6: the current state of every probe and the push heartbeats. */
+	"CREATE TABLE probe_state ("
+	"  probe TEXT PRIMARY KEY,"           /* probe name */
+	"  type TEXT NOT NULL,"               /* http, tcp, exec, ... */
+	"  state TEXT NOT NULL,"              /* up, down, unknown */
+	"  since INTEGER NOT NULL,"           /* ms since epoch, last change */
+	"  checked_at INTEGER,"               /* ms since epoch, last result */
+	"  ok INTEGER,"                       /* last result: 1 up, 0 down */
+	"  latency_ms REAL,"                  /* of the last result */
+	"  detail TEXT"                       /* of the last result */
+	") WITHOUT ROWID;"
+	"CREATE TABLE probe_push ("
+	"  probe TEXT PRIMARY KEY,"           /* push probe name */
+	"  token TEXT,"                       /* generated secret, or NULL */
+	"  success_at INTEGER,"               /* ms since epoch, last success */
+	"  start_at INTEGER,"                 /* ms since epoch, last start */
+	"  fail_at INTEGER"                   /* ms since epoch, last failure */
+	") WITHOUT ROWID;",
+
+	/*
+	 * 7: capped log capture and error signatures. A truncation marker is a
+	 * log line whose dropped_lines and dropped_bytes count what was left
+	 * out at its place. They are NULL on every other line.
+	 */
+	"ALTER TABLE log_lines ADD COLUMN dropped_lines INTEGER;"
+	"ALTER TABLE log_lines ADD COLUMN dropped_bytes INTEGER;"
+	"CREATE TABLE log_signatures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pipeline TEXT NOT NULL,"
+	"  stage TEXT NOT NULL,"
+	"  signature TEXT NOT NULL,"         /* the masked first line */
+	"  count INTEGER NOT NULL,"          /* errors seen, all runs */
+	"  first_seen INTEGER NOT NULL,"     /* ms since epoch */
+	"  last_seen INTEGER NOT NULL,"      /* ms since epoch */
+	"  sample TEXT NOT NULL,"            /* the latest line as written */
+	"  last_stage_run_id INTEGER"
+	"    REFERENCES stage_runs(id) ON DELETE SET NULL,"
+	"  UNIQUE (pipeline, stage, signature)"
+	");"
+	"CREATE INDEX log_signatures_by_last_seen ON log_signatures(last_seen);"
+	"CREATE TABLE log_signature_hits ("
+	"  signature_id INTEGER NOT NULL"
+	"    REFERENCES log_signatures(id) ON DELETE CASCADE,"
+	"  stage_run_id INTEGER NOT NULL"
+	"    REFERENCES stage_runs(id) ON DELETE CASCADE,"
+	"  count INTEGER NOT NULL,"          /* errors in this stage run */
+	"  first_at INTEGER NOT NULL,"       /* ms since epoch */
+	"  last_at INTEGER NOT NULL,"        /* ms since epoch */
+	"  PRIMARY KEY (signature_id, stage_run_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX log_signature_hits_by_time ON log_signature_hits(last_at);"
+	"CREATE INDEX log_signature_hits_by_stage_run"
+	"  ON log_signature_hits(stage_run_id);",
+
+	/*
+	 * 8: SLO accounting and evaluation: how far each SLO has counted its
+	 * facts, the observed ages of freshness files, and one evaluation
+	 * per SLO and minute. The partial index holds only impossible
+	 * minutes, so that finding them costs nothing. sli_hours sums
+	 * sli_minutes by hour for the long windows. Triggers keep it in
+	 * step with every INSERT, UPDATE and DELETE, and with an INSERT OR
+	 * REPLACE when PRAGMA recursive_triggers is on, as the SLO engine
+	 * sets it. The other indexes serve the accounting's range queries
+	 * over finished runs and stage runs.
+	 */
+	"CREATE TABLE slo_cursors ("
+	"  slo TEXT PRIMARY KEY,"            /* SLO name */
+	"  sli TEXT NOT NULL,"               /* SLI definition counted */
+	"  done_until INTEGER NOT NULL,"     /* ms since epoch, counted up to */
+	"  checked_minute INTEGER"           /* freshness: last minute judged */
+	") WITHOUT ROWID;"
+	"CREATE TABLE slo_file_checks ("
+	"  slo TEXT NOT NULL,"               /* SLO name */
+	"  minute INTEGER NOT NULL,"         /* first minute the mtime held */
+	"  mtime INTEGER,"                   /* ms since epoch; NULL: missing */
+	"  PRIMARY KEY (slo, minute)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE slo_evaluations ("
+	"  slo TEXT NOT NULL,"               /* SLO name */
+	"  minute INTEGER NOT NULL,"         /* minutes since epoch, UTC */
+	"  state TEXT NOT NULL,"             /* ok, no_data, ticket, page, ... */
+	"  good INTEGER NOT NULL,"           /* good events in the window */
+	"  total INTEGER NOT NULL,"          /* events in the window */
+	"  sli REAL,"                        /* good / total; NULL: no data */
+	"  budget_total REAL,"               /* bad events the budget allows */
+	"  budget_consumed REAL,"            /* bad events in the window */
+	"  budget_remaining REAL,"           /* fraction left, < 0 overspent */
+	"  burn_5m REAL,"                    /* burn rates; NULL: no data */
+	"  burn_30m REAL,"
+	"  burn_1h REAL,"
+	"  burn_2h REAL,"
+	"  burn_6h REAL,"
+	"  burn_1d REAL,"
+	"  burn_3d REAL,"
+	"  detail TEXT,"                     /* why there is no figure */
+	"  PRIMARY KEY (slo, minute)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX sli_minutes_invalid ON sli_minutes(slo, minute)"
+	"  WHERE good > total OR good < 0 OR total < 0;"
+	"CREATE TABLE sli_hours ("
+	"  slo TEXT NOT NULL,"               /* SLO name */
+	"  hour INTEGER NOT NULL,"           /* hours since epoch, UTC */
+	"  good INTEGER NOT NULL,"           /* sums of its sli_minutes */
+	"  total INTEGER NOT NULL,"
+	"  invalid INTEGER NOT NULL,"        /* its impossible minutes */
+	"  PRIMARY KEY (slo, hour)"
+	") WITHOUT ROWID;"
+	"INSERT INTO sli_hours SELECT slo, minute / 60, sum(good), sum(total),"
+	"  sum(good > total OR good < 0 OR total < 0) FROM sli_minutes"
+	"  GROUP BY 1, 2;"
+	"CREATE TRIGGER sli_minutes_hours_insert AFTER INSERT ON sli_minutes"
+	" BEGIN"
+	"  INSERT INTO sli_hours VALUES (NEW.slo, NEW.minute / 60, NEW.good,"
+	"    NEW.total, NEW.good > NEW.total OR NEW.good < 0 OR NEW.total < 0)"
+	"  ON CONFLICT (slo, hour) DO UPDATE SET good = good + excluded.good,"
+	"    total = total + excluded.total,"
+	"    invalid = invalid + excluded.invalid;"
+	" END;"
+	"CREATE TRIGGER sli_minutes_hours_delete AFTER DELETE ON sli_minutes"
+	" BEGIN"
+	"  UPDATE sli_hours SET good = good - OLD.good,"
+	"    total = total - OLD.total, invalid = invalid -"
+	"    (OLD.good > OLD.total OR OLD.good < 0 OR OLD.total < 0)"
+	"  WHERE slo = OLD.slo AND hour = OLD.minute / 60;"
+	" END;"
+	"CREATE TRIGGER sli_minutes_hours_update AFTER UPDATE ON sli_minutes"
+	" BEGIN"
+	"  UPDATE sli_hours SET good = good - OLD.good,"
+	"    total = total - OLD.total, invalid = invalid -"
+	"    (OLD.good > OLD.total OR OLD.good < 0 OR OLD.total < 0)"
+	"  WHERE slo = OLD.slo AND hour = OLD.minute / 60;"
+	"  INSERT INTO sli_hours VALUES (NEW.slo, NEW.minute / 60, NEW.good,"
+	"    NEW.total, NEW.good > NEW.total OR NEW.good < 0 OR NEW.total < 0)"
+	"  ON CONFLICT (slo, hour) DO UPDATE SET good = good + excluded.good,"
+	"    total = total + excluded.total,"
+	"    invalid = invalid + excluded.invalid;"
+	" END;"
+	"CREATE INDEX runs_by_end ON runs(pipeline, ended_at);"
+	"CREATE INDEX runs_by_logical_date ON runs(pipeline, logical_date);"
+	"CREATE INDEX stage_runs_by_end ON stage_runs(stage, ended_at);",
+
 	/*
 	 * New migrations go here, at the end: the version of a migration is
 	 * its position in this array. Never edit or reorder one that shipped.

@@ -69,6 +69,12 @@ text_skip_escape(const unsigned char *in, size_t len, size_t i)
 			return i + 1;
 		return i < len ? i + 2 : len;
 	}
+	if (kind >= 0x20 && kind <= 0x2f) {
+		/* nF forms such as ESC ( B: intermediates, then a final byte. */
+		while (i < len && in[i] >= 0x20 && in[i] <= 0x2f)
+			i++;
+		return i < len ? i + 1 : len;
+	}
 	return i;
 }
 
@@ -90,6 +96,23 @@ text_put(char *out, size_t o, size_t max, const void *bytes, size_t n)
 	return o + n;
 }
 
+/* Copies the run of printable ASCII at in[i], as much as fits. */
+static size_t
+text_put_ascii(const unsigned char *in, size_t len, size_t *i, char *out,
+	       size_t o, size_t max)
+{
+	size_t j = *i, n;
+
+	while (j < len && in[j] >= 0x20 && in[j] < 0x7f)
+		j++;
+	n = j - *i;
+	if (n > max - o)
+		n = max - o;
+	memcpy(out + o, in + *i, n);
+	*i = j;
+	return o + n;
+}
+
 size_t
 text_sanitize(const char *in_text, size_t len, char *out, size_t max)
 {
@@ -101,6 +124,10 @@ text_sanitize(const char *in_text, size_t len, char *out, size_t max)
 		return 0;
 	max--;   /* room for the NUL */
 	while (i < len) {
+		if (in[i] >= 0x20 && in[i] < 0x7f) {
+			o = text_put_ascii(in, len, &i, out, o, max);
+			continue;
+		}
 		if (in[i] == 0x1b) {
 			i = text_skip_escape(in, len, i);
 			continue;

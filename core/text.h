@@ -17,11 +17,13 @@ size_t text_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /*
  * Copies a raw line into out (at most max bytes, always NUL-terminated) in a
- * form safe to store and print: invalid UTF-8 becomes U+FFFD, ANSI escape
- * sequences (CSI, OSC and two-byte ESC forms) are removed, a carriage return
- * keeps only what follows it (a progress bar redrawn in place), a tab becomes
- * a space and other control characters become U+FFFD. A character that
- * does not fit is left out whole. Returns the length written.
+ * form safe to store and print. Invalid UTF-8 becomes U+FFFD. ANSI escape
+ * sequences are removed: CSI, OSC and other strings, ESC with a final byte
+ * such as ESC c, and ESC with intermediate bytes such as ESC ( B. A
+ * carriage return keeps only what follows it (a progress bar redrawn in
+ * place), a tab becomes a space and other control characters become
+ * U+FFFD. A character that does not fit is left out whole. Returns the
+ * length written.
  */
 size_t text_sanitize(const char *in, size_t len, char *out, size_t max);
 

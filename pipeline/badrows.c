@@ -33,7 +33,36 @@ static const struct {
 	[BADROW_FIELD] = { N_("with a missing field or a field of the "
 	    "wrong type"), N_("check --user-column, --time-column and "
 	    "--event-column against the field names") },
+	[BADROW_AFTER_MAX_DATE] = { N_("with a time after the end of "
+	    "--max-date"), N_("check the clock or the time unit of the "
+	    "source, or raise --max-date") },
+	[BADROW_DUPLICATE] = { N_("equal to an earlier row in user, time, "
+	    "event and value"), N_("the stage drops such rows; pass "
+	    "--keep-duplicates if they are separate events") },
+	[BADROW_DUPLICATE_KEPT] = { N_("equal to an earlier row in user, "
+	    "time, event and value"), N_("the stage keeps such rows, as "
+	    "--keep-duplicates asks") },
+	[BADROW_OUT_OF_ORDER] = { N_("earlier than an earlier row of the "
+	    "same user"), N_("the stage keeps such rows and sorts them by "
+	    "time") },
 };
+
+static const char *const badrows_codes[BADROW_REASONS] = {
+	[BADROW_OK] = "ok", [BADROW_COLUMNS] = "columns",
+	[BADROW_TIME] = "time", [BADROW_EMPTY_USER] = "empty_user",
+	[BADROW_VALUE] = "value", [BADROW_UTF8] = "utf8",
+	[BADROW_TOO_LONG] = "too_long", [BADROW_QUOTES] = "quotes",
+	[BADROW_JSON] = "json", [BADROW_FIELD] = "field",
+	[BADROW_AFTER_MAX_DATE] = "after_max_date",
+	[BADROW_DUPLICATE] = "duplicate", [BADROW_DUPLICATE_KEPT] = "duplicate",
+	[BADROW_OUT_OF_ORDER] = "out_of_order",
+};
+
+const char *
+badrows_code(enum badrow_reason reason)
+{
+	return badrows_codes[reason];
+}
 
 void
 badrows_init(struct badrows *b)

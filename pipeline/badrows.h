@@ -20,6 +20,12 @@ enum badrow_reason {
 	BADROW_QUOTES,      /* CSV: malformed quotes */
 	BADROW_JSON,        /* JSON Lines: line is not a JSON object */
 	BADROW_FIELD,       /* JSON Lines: field missing or of a wrong type */
+	BADROW_AFTER_MAX_DATE,  /* time after the end of --max-date */
+	BADROW_DUPLICATE,   /* not bad: equal to an earlier row (user, time,
+	                     * event, value); dropped */
+	BADROW_DUPLICATE_KEPT,  /* the same, kept with --keep-duplicates */
+	BADROW_OUT_OF_ORDER,  /* not bad: earlier than an earlier row of the
+	                       * same user; kept and sorted */
 	BADROW_REASONS      /* number of entries above */
 };
 
@@ -49,5 +55,13 @@ void badrows_add(struct badrows *b, enum badrow_reason reason,
  * value, and the fix. path names the input file.
  */
 void badrows_report(const struct badrows *b, const char *path, FILE *out);
+
+/*
+ * Returns the short English code of reason used in the quarantine file
+ * and in metric names: "columns", "time", "empty_user", "value", "utf8",
+ * "too_long", "quotes", "json", "field", "after_max_date", "duplicate"
+ * (both duplicate reasons) or "out_of_order".
+ */
+const char *badrows_code(enum badrow_reason reason);
 
 #endif

@@ -23,6 +23,7 @@ struct csv_parse {
 	size_t raw;            /* bytes of the file consumed by the record */
 	bool cr;               /* a CR waits: it ends the line if LF follows */
 	bool quoted;           /* some field of the record was quoted */
+	bool begun;            /* a byte of the record was consumed */
 	enum csv_bad bad;      /* why the record is unusable */
 };
 
@@ -67,12 +68,12 @@ const char *
 csv_bad_name(enum csv_bad bad)
 {
 	switch (bad) {
-	case CSV_BAD_NONE:     return "no error";
-	case CSV_BAD_TOO_LONG: return "line too long";
-	case CSV_BAD_QUOTES:   return "malformed quotes";
-	case CSV_BAD_TOO_MANY: return "too many fields";
+	case CSV_BAD_NONE:     return N_("no error");
+	case CSV_BAD_TOO_LONG: return N_("line too long");
+	case CSV_BAD_QUOTES:   return N_("malformed quotes");
+	case CSV_BAD_TOO_MANY: return N_("too many fields");
 	}
-	return "unknown";
+	return N_("unknown");
 }
 
 /* Reads the next chunk; skips a byte order mark at the start of the file. */
@@ -279,6 +280,7 @@ csv_start_record(struct csv_reader *r, struct csv_parse *p,
 	r->n_fields = 0;
 	r->starts[0] = 0;
 	rec->line = r->line;
+	rec->offset = r->offset;
 }
 
 int
@@ -303,6 +305,9 @@ csv_next(struct csv_reader *r, const char *path, struct csv_record *rec,
 				goto nomem;
 			}
 		}
+		if (!p.begun)
+			rec->offset = r->offset;
+		p.begun = true;
 		c = r->chunk[r->chunk_pos++];
 		r->offset++;
 		if (csv_byte(r, &p, c, &done) != WK_OK)
@@ -316,6 +321,7 @@ csv_next(struct csv_reader *r, const char *path, struct csv_record *rec,
 	}
 	if (!done && rc == CSV_EOF)
 		return CSV_EOF;
+	rec->size = r->offset - rec->offset;
 	csv_finish(r, &p, rec);
 	return WK_OK;
 

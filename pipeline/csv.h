@@ -49,6 +49,8 @@ struct csv_record {
 	const struct csv_field *fields;  /* n_fields fields; owned by reader */
 	size_t n_fields;                 /* 0 when bad is set */
 	uint64_t line;                   /* 1-based line where it starts */
+	uint64_t offset;                 /* file offset of its first byte */
+	uint64_t size;                   /* bytes it took, line end included */
 	enum csv_bad bad;                /* why it is unusable, or NONE */
 };
 

@@ -16,7 +16,7 @@
 #include "pipeline/churn.h"
 #include "pipeline/cli.h"
 #include "pipeline/outfile.h"
-#include "pipeline/sha256.h"
+#include "core/sha256.h"
 
 #define EXPORT_CHUNK (128 * 1024)  /* bytes read or deflated at a time */
 #define EXPORT_GZIP_WINDOW (15 + 16)  /* zlib: 32 KiB window, gzip wrapper */

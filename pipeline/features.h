@@ -33,6 +33,9 @@ enum feat_base {
 
 #define FEAT_TOP_MAX 50             /* event-count columns at most */
 #define FEAT_NO_COLUMN UINT32_MAX   /* name without an event-count column */
+#define FEAT_EXCLUDED (-1)          /* label of a user left out: a churn
+                                     * event before the cutoff */
+#define FEAT_COLUMN_MAX 72          /* bytes of an event-count column name */
 
 /* Column names of enum feat_base, in order. */
 extern const char *const feat_base_names[FEAT_BASE_COUNT];
@@ -46,14 +49,18 @@ struct feat_params {
 	const uint32_t *name_column;  /* event name -> event-count column or
 	                               * FEAT_NO_COLUMN; NULL without them */
 	size_t n_top;                 /* event-count columns */
+	const uint8_t *churn_name;    /* event name -> 1 when it marks churn;
+	                               * NULL: churn is inactivity */
 };
 
 /*
  * Computes the features of one user from its n records, sorted by time,
  * into values (FEAT_BASE_COUNT + p->n_top numbers) and the label into
- * *churned: 1 when no record lies in [split_ms, split_ms + horizon_ms).
- * Returns the number of observed records; when it is 0 the user has no
- * row and values and *churned are not set.
+ * *churned. Without churn events the label is 1 when no record lies in
+ * [split_ms, split_ms + horizon_ms). With churn events it is 1 when a
+ * churn event lies there, and FEAT_EXCLUDED when one lies before
+ * split_ms. Returns the number of observed records; when it is 0 the
+ * user has no row and values and *churned are not set.
  */
 size_t feat_compute(const struct feat_params *p,
 		    const struct evfile_record *recs, size_t n, double *values,
@@ -65,6 +72,31 @@ size_t feat_compute(const struct feat_params *p,
  * fit size. An empty name gives "event_unnamed".
  */
 void feat_event_column(const char *name, char *out, size_t size);
+
+/* The event-count columns: the most frequent event names of a file. */
+struct feat_top {
+	uint32_t *name_column;  /* n_names entries, a column or FEAT_NO_COLUMN;
+	                         * owned, NULL without event names */
+	size_t n;               /* columns picked */
+	char columns[FEAT_TOP_MAX][FEAT_COLUMN_MAX];  /* their CSV names */
+};
+
+/*
+ * Picks up to max event names with the most events in the whole file
+ * (ties by name bytes), so that feature files of one event file have the
+ * same columns whatever the cutoff. Returns WK_OK or WK_ERR_NOMEM.
+ */
+int feat_pick_top(const struct evfile *ef, size_t max, struct feat_top *top,
+		  struct wk_err *err);
+
+/*
+ * Parses the comma-separated event names of list (spaces around each
+ * name are dropped) and sets flags[name] to 1 for each, flags having
+ * n_names entries. Returns WK_OK, or WK_ERR_INVALID with err naming the
+ * first name the file lacks and some names it has.
+ */
+int feat_churn_events(const struct evfile *ef, const char *list,
+		      uint8_t *flags, struct wk_err *err);
 
 /* `churn features ARGS`: argv[0] is "features". Returns an exit status. */
 int feat_main(int argc, char **argv, struct notify *nt);

@@ -3,11 +3,13 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "pipeline/churn.h"
 #include "pipeline/cli.h"
@@ -17,6 +19,7 @@
 #include "pipeline/evsort.h"
 #include "pipeline/jarena.h"
 #include "pipeline/outfile.h"
+#include "pipeline/quarantine.h"
 #include "pipeline/strtab.h"
 #include "pipeline/utf8.h"
 
@@ -54,8 +57,15 @@ struct ingest {
 	struct strtab users;             /* distinct user ids */
 	struct strtab names;             /* distinct event names */
 	struct evfile_record *recs;      /* events in input order; owned */
+	uint64_t *offsets;               /* file offset of each event's row,
+	                                  * moved with recs; owned */
 	uint64_t n_recs;                 /* events in recs */
 	uint64_t cap_recs;               /* records allocated */
+	int64_t *user_last;              /* latest time of each user index;
+	                                  * owned */
+	uint64_t cap_users;              /* entries allocated in user_last */
+	uint32_t n_seen_users;           /* users with a time in user_last */
+	struct quarantine quarantine;    /* rows left out */
 	struct jarena arena;             /* JSON: jansson's memory for a line */
 	char user_buf[32];               /* JSON: an integer user id as text */
 	char event_buf[32];              /* JSON: an integer event as text */
@@ -63,17 +73,22 @@ struct ingest {
 };
 
 /*
- * Appends an event, growing the array by half its size when full.
- * NOTE: every event stays in memory until the file is written, so 100 M
- * events take about 2.4 GB, and up to half again while the array grows.
+ * Appends an event and the offset of its row, growing the arrays by half
+ * their size when full.
+ * NOTE: every event stays in memory until the file is written, as 24
+ * bytes of record and 8 of row offset (kept to find the lines of
+ * duplicates). 100 M events take about 3.2 GB, and up to half again
+ * while the arrays grow.
  */
 static int
-ingest_push(struct ingest *in, const struct evfile_record *r)
+ingest_push(struct ingest *in, const struct evfile_record *r,
+	    uint64_t offset)
 {
 	if (in->n_recs == in->cap_recs) {
 		uint64_t cap = in->cap_recs < 65536 ? 65536 :
 		    in->cap_recs + in->cap_recs / 2;
 		struct evfile_record *recs;
+		uint64_t *offsets;
 
 		if (cap > SIZE_MAX / sizeof *recs)
 			return WK_ERR_NOMEM;
@@ -81,16 +96,52 @@ ingest_push(struct ingest *in, const struct evfile_record *r)
 		if (recs == NULL)
 			return WK_ERR_NOMEM;
 		in->recs = recs;
+		offsets = realloc(in->offsets, (size_t)cap * sizeof *offsets);
+		if (offsets == NULL)
+			return WK_ERR_NOMEM;
+		in->offsets = offsets;
 		in->cap_recs = cap;
 	}
+	in->offsets[in->n_recs] = offset;
 	in->recs[in->n_recs++] = *r;
+	return WK_OK;
+}
+
+/*
+ * Counts a row earlier than an earlier row of the same user, and keeps
+ * each user's latest time. user_last grows with the user table.
+ */
+static int
+ingest_check_order(struct ingest *in, uint32_t user, int64_t time_ms,
+		   uint64_t line)
+{
+	if (user >= in->cap_users) {
+		uint64_t cap = in->cap_users < 4096 ? 4096 :
+		    in->cap_users * 2;
+		int64_t *last = realloc(in->user_last, (size_t)cap *
+		    sizeof *last);
+
+		if (last == NULL)
+			return WK_ERR_NOMEM;
+		in->user_last = last;
+		in->cap_users = cap;
+	}
+	if (user >= in->n_seen_users) {
+		in->user_last[user] = time_ms;
+		in->n_seen_users = user + 1;
+		return WK_OK;
+	}
+	if (time_ms < in->user_last[user])
+		badrows_add(&in->res->notes, BADROW_OUT_OF_ORDER, line, NULL, 0);
+	else
+		in->user_last[user] = time_ms;
 	return WK_OK;
 }
 
 /* Interns the row's strings and stores it as an event. */
 static int
 ingest_accept(struct ingest *in, const struct ingest_row *row,
-	      struct wk_err *err)
+	      const struct csv_record *rec, struct wk_err *err)
 {
 	struct evfile_record r = { row->time_ms, row->value, 0, EVFILE_NO_NAME };
 	int rc;
@@ -100,7 +151,9 @@ ingest_accept(struct ingest *in, const struct ingest_row *row,
 		rc = strtab_intern(&in->names, row->event, row->event_len,
 		    &r.name);
 	if (rc == WK_OK)
-		rc = ingest_push(in, &r);
+		rc = ingest_check_order(in, r.user, r.time_ms, rec->line);
+	if (rc == WK_OK)
+		rc = ingest_push(in, &r, rec->offset);
 	if (rc == WK_ERR_LIMIT)
 		return wk_err_set(err, rc, _("'%s' has more than %" PRIu32
 		    " distinct user ids or event names, the maximum of an event "
@@ -117,16 +170,18 @@ ingest_accept(struct ingest *in, const struct ingest_row *row,
 	return WK_OK;
 }
 
-/* Counts a row that had a user-id, time or value problem. */
+/* Counts a bad row and copies it to the quarantine file. */
 static void
 ingest_count_bad(struct ingest *in, enum badrow_reason reason,
-		 uint64_t line, const struct ingest_bad *bad)
+		 const struct csv_record *rec, const struct ingest_bad *bad)
 {
 	if (reason == BADROW_EMPTY_USER && in->opts->skip_empty_user) {
 		in->res->rows_skipped++;
 		return;
 	}
-	badrows_add(&in->res->bad, reason, line, bad->text, bad->len);
+	badrows_add(&in->res->bad, reason, rec->line, bad->text, bad->len);
+	quar_add(&in->quarantine, rec->line, reason, bad->text, bad->len,
+	    rec->offset, rec->size);
 }
 
 /* Splits a CSV record into a row. */
@@ -154,6 +209,8 @@ ingest_csv_row(struct ingest *in, const struct csv_record *rec,
 	if (timefmt_parse(in->opts->time_format, time->data, time->len,
 	    &row->time_ms) != WK_OK)
 		return BADROW_TIME;
+	if (in->opts->has_max_time && row->time_ms >= in->opts->max_time_ms)
+		return BADROW_AFTER_MAX_DATE;
 	row->event = in->col_event >= 0 ? f[in->col_event].data : NULL;
 	row->event_len = in->col_event >= 0 ? f[in->col_event].len : 0;
 	row->value = 0.0;
@@ -175,9 +232,9 @@ ingest_count_csv_record(struct ingest *in, const struct csv_record *rec,
 	enum badrow_reason reason = ingest_csv_row(in, rec, &row, &bad);
 
 	if (reason == BADROW_OK)
-		*rc = ingest_accept(in, &row, err);
+		*rc = ingest_accept(in, &row, rec, err);
 	else
-		ingest_count_bad(in, reason, rec->line, &bad);
+		ingest_count_bad(in, reason, rec, &bad);
 }
 
 /*
@@ -274,6 +331,8 @@ ingest_json_row(struct ingest *in, json_t *obj, struct ingest_row *row,
 	reason = ingest_json_time(in, time, &row->time_ms, bad);
 	if (reason != BADROW_OK)
 		return reason;
+	if (o->has_max_time && row->time_ms >= o->max_time_ms)
+		return BADROW_AFTER_MAX_DATE;
 
 	row->event = NULL;
 	row->event_len = 0;
@@ -311,9 +370,9 @@ ingest_count_json_record(struct ingest *in, const struct csv_record *rec,
 		reason = ingest_json_row(in, obj, &row, &bad);
 
 	if (reason == BADROW_OK)
-		*rc = ingest_accept(in, &row, err);
+		*rc = ingest_accept(in, &row, rec, err);
 	else
-		ingest_count_bad(in, reason, rec->line, &bad);
+		ingest_count_bad(in, reason, rec, &bad);
 	json_decref(obj);
 	jarena_reset(&in->arena);
 }
@@ -328,6 +387,8 @@ ingest_count_reader_bad(struct ingest *in, const struct csv_record *rec)
 	else if (rec->bad == CSV_BAD_QUOTES)
 		reason = BADROW_QUOTES;
 	badrows_add(&in->res->bad, reason, rec->line, NULL, 0);
+	quar_add(&in->quarantine, rec->line, reason, NULL, 0, rec->offset,
+	    rec->size);
 }
 
 static int
@@ -515,7 +576,101 @@ ingest_open(struct ingest *in, struct wk_err *err)
 	return WK_OK;
 }
 
-/* Sorts the events and writes them; returns an exit status. */
+static int
+ingest_compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+ingest_compare_dups(const void *a, const void *b)
+{
+	const struct evsort_dup *x = a, *y = b;
+
+	return (x->aux > y->aux) - (x->aux < y->aux);
+}
+
+/* Returns the line of offset, which must be one of the n sorted offsets. */
+static uint64_t
+ingest_line_of(const uint64_t *offsets, const uint64_t *lines, size_t n,
+	       uint64_t offset)
+{
+	const uint64_t *hit = bsearch(&offset, offsets, n, sizeof *offsets,
+	    ingest_compare_u64);
+
+	return hit != NULL ? lines[hit - offsets] : 0;
+}
+
+/*
+ * Counts the duplicates in file order with their lines, and copies the
+ * dropped ones to the quarantine file, naming the earlier equal row.
+ */
+static int
+ingest_note_dups(struct ingest *in, struct evsort_dups *d)
+{
+	enum badrow_reason reason = in->opts->keep_duplicates ?
+	    BADROW_DUPLICATE_KEPT : BADROW_DUPLICATE;
+	size_t n = (size_t)d->n * 2, i;
+	uint64_t *offsets = malloc(n * sizeof *offsets);
+	uint64_t *lines = malloc(n * sizeof *lines);
+	int rc = WK_ERR_NOMEM;
+
+	if (offsets == NULL || lines == NULL)
+		goto out;
+	qsort(d->items, (size_t)d->n, sizeof *d->items, ingest_compare_dups);
+	for (i = 0; i < d->n; i++) {
+		offsets[2 * i] = d->items[i].aux;
+		offsets[2 * i + 1] = d->items[i].first_aux;
+	}
+	qsort(offsets, n, sizeof *offsets, ingest_compare_u64);
+	rc = quar_lines(in->reader.fd, offsets, n, lines);
+
+	for (i = 0; rc == WK_OK && i < d->n; i++) {
+		uint64_t line = ingest_line_of(offsets, lines, n,
+		    d->items[i].aux);
+		char first[32];
+
+		snprintf(first, sizeof first, "%" PRIu64, ingest_line_of(offsets,
+		    lines, n, d->items[i].first_aux));
+		badrows_add(&in->res->notes, reason, line, NULL, 0);
+		if (reason == BADROW_DUPLICATE)
+			quar_add(&in->quarantine, line, reason, first,
+			    strlen(first), d->items[i].aux, 0);
+	}
+out:
+	free(offsets);
+	free(lines);
+	return rc;
+}
+
+/* Finds the duplicates and, unless they are kept, drops them. */
+static int
+ingest_dedup(struct ingest *in, struct evsort_tables *tables,
+	     struct wk_err *err)
+{
+	struct evsort_dups dups;
+	uint64_t n = in->n_recs;
+	int rc;
+
+	rc = evsort_dedup(in->recs, in->offsets, &n, tables, in->users.n,
+	    !in->opts->keep_duplicates, &dups);
+	if (rc == WK_OK && dups.n > 0)
+		rc = ingest_note_dups(in, &dups);
+	free(dups.items);
+	if (rc == WK_ERR_IO)
+		return wk_err_set(err, rc, _("cannot read '%s' again to find "
+		    "the lines of %" PRIu64 " duplicate rows"), in->opts->input,
+		    dups.n);
+	if (rc != WK_OK)
+		return wk_err_set(err, rc, _("out of memory finding duplicate "
+		    "rows"));
+	in->n_recs = n;
+	return WK_OK;
+}
+
+/* Sorts the events, drops duplicates and writes them; returns a status. */
 static int
 ingest_finish(struct ingest *in, struct wk_err *err)
 {
@@ -526,7 +681,7 @@ ingest_finish(struct ingest *in, struct wk_err *err)
 
 	notify_status(in->nt, _("sorting %" PRIu64 " events of %" PRIu32
 	    " users"), in->n_recs, in->users.n);
-	rc = evsort_run(in->recs, in->n_recs, &in->users,
+	rc = evsort_run(in->recs, in->offsets, in->n_recs, &in->users,
 	    in->opts->event_column != NULL ? &in->names : NULL, &tables,
 	    churn_progress_fn, &phase);
 	if (rc == WK_ERR_LIMIT) {
@@ -535,10 +690,14 @@ ingest_finish(struct ingest *in, struct wk_err *err)
 		    in->opts->input, UINT32_MAX);
 		return EX_DATAERR;
 	}
-	if (rc != WK_OK) {
+	if (rc == WK_OK)
+		rc = ingest_dedup(in, &tables, err);
+	else
 		wk_err_set(err, rc, _("out of memory sorting %" PRIu64
 		    " events"), in->n_recs);
-		return EX_SOFTWARE;
+	if (rc != WK_OK) {
+		evsort_free(&tables);
+		return rc == WK_ERR_IO ? EX_IOERR : EX_SOFTWARE;
 	}
 
 	in->res->users = in->users.n;
@@ -549,12 +708,56 @@ ingest_finish(struct ingest *in, struct wk_err *err)
 	return status;
 }
 
+/* Opens the quarantine file, by default OUTPUT.quarantine.csv. */
+static int
+ingest_open_quarantine(struct ingest *in, struct wk_err *err)
+{
+	const char *path = in->opts->quarantine;
+	char buf[4096];
+
+	if (path == NULL) {
+		snprintf(buf, sizeof buf, "%s%s", in->opts->output, QUAR_SUFFIX);
+		path = buf;
+	}
+	return quar_open(&in->quarantine, path, in->reader.fd, err);
+}
+
+/* Reads, checks, sorts and writes; returns an exit status. */
+static int
+ingest_steps(struct ingest *in, struct wk_err *err)
+{
+	struct wk_err qerr;
+	int rc, status;
+
+	rc = ingest_open(in, err);
+	if (rc != WK_OK)
+		return churn_exit_status(rc);
+	rc = ingest_open_quarantine(in, err);
+	if (rc != WK_OK)
+		return rc == WK_ERR_IO ? EX_CANTCREAT : EX_SOFTWARE;
+
+	notify_status(in->nt, _("reading %s"), in->opts->input);
+	rc = ingest_read(in, err);
+	if (rc == WK_OK)
+		rc = ingest_check_counts(in, err);
+	status = rc == WK_OK ? ingest_finish(in, err) : churn_exit_status(rc);
+	if (status != EX_OK && status != EX_DATAERR)
+		return status;
+
+	/* The quarantine is kept when the stage fails on bad data, too. */
+	in->res->quarantined = in->quarantine.rows;
+	if (quar_commit(&in->quarantine, status == EX_OK ? err : &qerr) !=
+	    WK_OK)
+		return status == EX_OK ? EX_IOERR : status;
+	return status;
+}
+
 int
 ingest_run(const struct ingest_opts *opts, struct notify *nt,
 	   struct ingest_result *res, struct wk_err *err)
 {
 	struct ingest in;
-	int rc, status;
+	int status;
 
 	memset(&in, 0, sizeof in);
 	memset(res, 0, sizeof *res);
@@ -565,35 +768,25 @@ ingest_run(const struct ingest_opts *opts, struct notify *nt,
 	strtab_init(&in.users, INGEST_MAX_STRINGS);
 	strtab_init(&in.names, INGEST_MAX_STRINGS);
 
-	rc = ingest_open(&in, err);
-	if (rc != WK_OK) {
-		status = churn_exit_status(rc);
-		goto out;
-	}
-	notify_status(nt, _("reading %s"), opts->input);
-	rc = ingest_read(&in, err);
-	if (rc == WK_OK)
-		rc = ingest_check_counts(&in, err);
-	csv_close(&in.reader);
-	if (rc != WK_OK) {
-		status = churn_exit_status(rc);
-		goto out;
-	}
-	status = ingest_finish(&in, err);
-
-out:
+	status = ingest_steps(&in, err);
+	quar_close(&in.quarantine);
 	csv_close(&in.reader);
 	strtab_free(&in.users);
 	strtab_free(&in.names);
 	free(in.recs);
+	free(in.offsets);
+	free(in.user_last);
 	return status;
 }
 
 /* Converts the option texts; returns WK_ERR_INVALID for a usage error. */
 static int
 ingest_check_opts(struct ingest_opts *o, const char *format,
-		  const char *time_format, struct wk_err *err)
+		  const char *time_format, const char *max_date,
+		  struct wk_err *err)
 {
+	int64_t day;
+
 	if (strcmp(format, "csv") == 0)
 		o->format = INGEST_CSV;
 	else if (strcmp(format, "jsonl") == 0)
@@ -609,18 +802,88 @@ ingest_check_opts(struct ingest_opts *o, const char *format,
 		return wk_err_set(err, WK_ERR_INVALID, _("churn ingest: "
 		    "--max-bad-fraction %g is outside 0..1; 0.01 allows one "
 		    "bad row in a hundred"), o->max_bad_fraction);
+	if (max_date == NULL)
+		return WK_OK;
+	if (cli_date("max-date", max_date, &day, err) != WK_OK)
+		return WK_ERR_INVALID;
+	o->has_max_time = true;
+	o->max_time_ms = (day + 1) * CLK_MS_PER_DAY;
 	return WK_OK;
+}
+
+/* Sends the counts, including one metric a reason with rows. */
+static void
+ingest_send_counts(struct notify *nt, const struct ingest_result *res)
+{
+	char name[64];
+	int reason;
+
+	notify_metric(nt, "rows_in", (double)res->rows_in);
+	notify_metric(nt, "rows_bad", (double)res->bad.total);
+	notify_metric(nt, "rows_skipped", (double)res->rows_skipped);
+	notify_metric(nt, "rows_duplicate",
+	    (double)(res->notes.count[BADROW_DUPLICATE] +
+	    res->notes.count[BADROW_DUPLICATE_KEPT]));
+	notify_metric(nt, "rows_out_of_order",
+	    (double)res->notes.count[BADROW_OUT_OF_ORDER]);
+	for (reason = 1; reason < BADROW_REASONS; reason++) {
+		if (res->bad.count[reason] == 0)
+			continue;
+		snprintf(name, sizeof name, "bad_%s",
+		    badrows_code((enum badrow_reason)reason));
+		notify_metric(nt, name, (double)res->bad.count[reason]);
+	}
+}
+
+/* Appends printf-style text at out[*used], within size bytes. */
+__attribute__((format(printf, 4, 5)))
+static void
+ingest_append(char *out, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(out + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (len > 0 && (size_t)len < size - *used)
+		*used += (size_t)len;
+}
+
+/* Formats ", N skipped, N duplicates dropped, N out of order". */
+static void
+ingest_format_notes(const struct ingest_result *res, char *out,
+		    size_t size)
+{
+	const struct badrows *n = &res->notes;
+	uint64_t dropped = n->count[BADROW_DUPLICATE];
+	uint64_t kept = n->count[BADROW_DUPLICATE_KEPT];
+	uint64_t late = n->count[BADROW_OUT_OF_ORDER];
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (res->rows_skipped > 0)
+		ingest_append(out, size, &used, _(", %" PRIu64 " skipped"),
+		    res->rows_skipped);
+	if (dropped > 0)
+		ingest_append(out, size, &used, P_(", %" PRIu64 " duplicate "
+		    "dropped", ", %" PRIu64 " duplicates dropped", dropped),
+		    dropped);
+	if (kept > 0)
+		ingest_append(out, size, &used, P_(", %" PRIu64 " duplicate "
+		    "kept", ", %" PRIu64 " duplicates kept", kept), kept);
+	if (late > 0)
+		ingest_append(out, size, &used, _(", %" PRIu64 " out of order"),
+		    late);
 }
 
 static void
 ingest_report(struct notify *nt, const struct ingest_opts *o,
 	      const struct ingest_result *res, int status)
 {
-	char first[16], last[16];
+	char first[16], last[16], notes[256];
 
-	notify_metric(nt, "rows_in", (double)res->rows_in);
-	notify_metric(nt, "rows_bad", (double)res->bad.total);
-	notify_metric(nt, "rows_skipped", (double)res->rows_skipped);
+	ingest_send_counts(nt, res);
 	if (status != EX_OK)
 		return;
 	notify_metric(nt, "users", (double)res->users);
@@ -628,15 +891,10 @@ ingest_report(struct notify *nt, const struct ingest_opts *o,
 
 	timefmt_format_day(first, sizeof first, res->time_min_ms);
 	timefmt_format_day(last, sizeof last, res->time_max_ms);
-	if (res->rows_skipped > 0)
-		printf(_("ingest: %" PRIu64 " rows, %" PRIu64 " bad, %" PRIu64
-		    " skipped, %" PRIu64 " users, %s..%s -> %s\n"),
-		    res->rows_in, res->bad.total, res->rows_skipped,
-		    res->users, first, last, o->output);
-	else
-		printf(_("ingest: %" PRIu64 " rows, %" PRIu64 " bad, %" PRIu64
-		    " users, %s..%s -> %s\n"), res->rows_in, res->bad.total,
-		    res->users, first, last, o->output);
+	ingest_format_notes(res, notes, sizeof notes);
+	printf(_("ingest: %" PRIu64 " rows, %" PRIu64 " bad%s, %" PRIu64
+	    " users, %s..%s -> %s\n"), res->rows_in, res->bad.total, notes,
+	    res->users, first, last, o->output);
 	notify_status(nt, _("ingest: %" PRIu64 " events of %" PRIu64
 	    " users written"), res->events, res->users);
 	notify_progress(nt, 1.0);
@@ -645,7 +903,7 @@ ingest_report(struct notify *nt, const struct ingest_opts *o,
 int
 ingest_main(int argc, char **argv, struct notify *nt)
 {
-	const char *format = NULL, *time_format = NULL;
+	const char *format = NULL, *time_format = NULL, *max_date = NULL;
 	struct ingest_opts o = { .max_bad_fraction = 0.01 };
 	const struct cli_opt opts[] = {
 		{ "input", CLI_STRING, "FILE", N_("event log to read"), true,
@@ -669,9 +927,18 @@ ingest_main(int argc, char **argv, struct notify *nt)
 		{ "skip-empty-user", CLI_FLAG, NULL, N_("skip rows with an "
 		  "empty or null user id instead of counting them as bad"),
 		  false, &o.skip_empty_user },
+		{ "max-date", CLI_STRING, "YYYY-MM-DD", N_("last day the log "
+		  "covers (UTC); a row with a later time is bad (default: no "
+		  "limit)"), false, &max_date },
+		{ "keep-duplicates", CLI_FLAG, NULL, N_("keep rows equal to an "
+		  "earlier row in user, time, event and value (default: drop "
+		  "and count them)"), false, &o.keep_duplicates },
 		{ "max-bad-fraction", CLI_DOUBLE, "FRACTION", N_("share of "
 		  "bad rows, 0 to 1, above which the stage fails (default "
 		  "0.01)"), false, &o.max_bad_fraction },
+		{ "quarantine", CLI_STRING, "FILE", N_("CSV of the rows left "
+		  "out, with line, reason, value and the row (default: "
+		  "OUTPUT.quarantine.csv)"), false, &o.quarantine },
 		{ "output", CLI_STRING, "FILE", N_("event file to write "
 		  "(.wkev)"), true, &o.output },
 	};
@@ -686,13 +953,14 @@ ingest_main(int argc, char **argv, struct notify *nt)
 	if (rc == CLI_HELP)
 		return EX_OK;
 	if (rc == WK_OK)
-		rc = ingest_check_opts(&o, format, time_format, &err);
+		rc = ingest_check_opts(&o, format, time_format, max_date, &err);
 	if (rc != WK_OK)
 		return churn_usage_error(&cmd, &err);
 
 	notify_ready(nt, _("ingest: starting"));
 	status = ingest_run(&o, nt, &res, &err);
 	badrows_report(&res.bad, o.input, stderr);
+	badrows_report(&res.notes, o.input, stderr);
 	ingest_report(nt, &o, &res, status);
 	if (status != EX_OK) {
 		churn_status_failed(nt, "ingest", &err);

@@ -35,6 +35,11 @@ struct ingest_opts {
 	bool skip_empty_user;       /* skip rows without a user id, not reject */
 	double max_bad_fraction;    /* share of bad rows allowed, 0..1 */
 	size_t max_line;            /* bytes in one line, 0 for CSV_RECORD_MAX */
+	const char *quarantine;     /* quarantine CSV, NULL: beside output */
+	bool has_max_time;          /* --max-date was given */
+	int64_t max_time_ms;        /* rows at or after this time are bad:
+	                             * the end of --max-date */
+	bool keep_duplicates;       /* keep rows equal to an earlier row */
 };
 
 struct ingest_result {
@@ -45,6 +50,9 @@ struct ingest_result {
 	int64_t time_min_ms;    /* earliest event, ms since the epoch */
 	int64_t time_max_ms;    /* latest event, ms since the epoch */
 	struct badrows bad;     /* rejected rows by reason */
+	struct badrows notes;   /* rows counted but not bad: duplicates and
+	                         * rows out of order; notes.total is unused */
+	uint64_t quarantined;   /* rows written to the quarantine file */
 };
 
 /*
@@ -52,7 +60,9 @@ struct ingest_result {
  * EX_DATAERR (no rows, too many bad rows, bad header), EX_NOINPUT,
  * EX_CANTCREAT, EX_IOERR or EX_SOFTWARE, with err holding the message of
  * a failure. res is filled as far as the stage got; bad rows are in
- * res->bad.
+ * res->bad, duplicates and rows out of order in res->notes. Rows left
+ * out go to the quarantine file (quarantine.h), also when too many rows
+ * are bad.
  */
 int ingest_run(const struct ingest_opts *opts, struct notify *nt,
 	       struct ingest_result *res, struct wk_err *err);

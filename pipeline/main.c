@@ -1,6 +1,7 @@
 /*
- * churn: the churn-prediction pipeline as one program with five
- * subcommands (ingest, features, train, predict, export). Each takes all
+ * churn: the churn-prediction pipeline as one program with five stage
+ * subcommands (ingest, features, train, predict, export) and a generator
+ * of synthetic logs (generate). Each takes all
  * its paths on the command line, prints one summary line on stdout when
  * it succeeds, and exits with a <sysexits.h> status (see churn.h).
  */
@@ -12,6 +13,7 @@
 #include "pipeline/churn.h"
 #include "pipeline/export.h"
 #include "pipeline/features.h"
+#include "pipeline/gen.h"
 #include "pipeline/ingest.h"
 #include "pipeline/notify.h"
 #include "pipeline/predict.h"
@@ -28,12 +30,13 @@ static const struct churn_command churn_commands[] = {
 	{ "ingest", N_("read an event log into an event file"), ingest_main },
 	{ "features", N_("compute one feature row and label per user"),
 	  feat_main },
-	{ "train", N_("fit a logistic regression and report holdout AUC"),
+	{ "train", N_("fit churn models and report their holdout metrics"),
 	  train_main },
 	{ "predict", N_("score users and rank them into segments"),
 	  predict_main },
 	{ "export", N_("compress a file and write its SHA-256 checksum"),
 	  export_main },
+	{ "generate", N_("write a synthetic event log"), gen_main },
 };
 
 #define CHURN_N_COMMANDS (sizeof churn_commands / sizeof churn_commands[0])

@@ -122,6 +122,7 @@ notify_open_env(struct notify *nt, struct wk_err *err)
 void
 notify_close(struct notify *nt)
 {
+	notify_flush(nt);
 	if (nt->fd >= 0)
 		close(nt->fd);
 	notify_disable(nt);
@@ -211,6 +212,7 @@ notify_status(struct notify *nt, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	notify_flush(nt);
 	notify_msg_init(&msg);
 	notify_msg_add(&msg, "STATUS", "%s", text);
 	notify_send(nt, &msg);
@@ -253,6 +255,7 @@ notify_progress(struct notify *nt, double fraction)
 		fraction = 0.0;
 	if (fraction > 1.0)
 		fraction = 1.0;
+	notify_flush(nt);
 	notify_msg_init(&msg);
 	notify_msg_add(&msg, "X_WATCHKEEP_PROGRESS", "%.3f", fraction);
 	notify_send(nt, &msg);
@@ -261,14 +264,28 @@ notify_progress(struct notify *nt, double fraction)
 }
 
 void
+notify_flush(struct notify *nt)
+{
+	if (nt == NULL || nt->fd < 0 || nt->n_metrics == 0)
+		return;
+	notify_send(nt, &nt->metrics);
+	notify_msg_init(&nt->metrics);
+	nt->n_metrics = 0;
+}
+
+void
 notify_metric(struct notify *nt, const char *name, double value)
 {
-	struct notify_msg msg;
-
 	if (nt == NULL || nt->fd < 0)
 		return;
 
-	notify_msg_init(&msg);
-	notify_msg_add(&msg, "X_WATCHKEEP_METRIC", "%s=%.15g", name, value);
-	notify_send(nt, &msg);
+	if (nt->n_metrics == NOTIFY_METRICS_PER_MSG)
+		notify_flush(nt);
+	if (notify_msg_add(&nt->metrics, "X_WATCHKEEP_METRIC", "%s=%.15g",
+	    name, value) != WK_OK) {
+		notify_flush(nt);
+		notify_msg_add(&nt->metrics, "X_WATCHKEEP_METRIC", "%s=%.15g",
+		    name, value);
+	}
+	nt->n_metrics++;
 }

@@ -9,7 +9,8 @@
  *   STATUS=text                  at each phase
  *   X_WATCHKEEP_PROGRESS=0.42    fraction done, 0..1, at most 4 a second
  *   WATCHDOG=1                   at least every half of WATCHDOG_USEC
- *   X_WATCHKEEP_METRIC=name=value  one datagram a metric
+ *   X_WATCHKEEP_METRIC=name=value  one line a metric, several metrics a
+ *                                  datagram
  *
  * NOTIFY_SOCKET is a filesystem path, or an abstract socket name when it
  * starts with '@'. Without it, or with a NULL struct notify, every call
@@ -28,7 +29,15 @@
 #include "core/rc.h"
 
 #define NOTIFY_MSG_MAX 4096  /* bytes in one datagram */
+#define NOTIFY_METRICS_PER_MSG 32  /* metrics in one datagram; the agent
+                                    * takes up to 32 */
 #define NOTIFY_PROGRESS_INTERVAL_NS INT64_C(250000000)  /* 4 a second */
+
+/* One datagram being built: "KEY=VALUE\n" lines. */
+struct notify_msg {
+	char text[NOTIFY_MSG_MAX];  /* NUL-terminated lines */
+	size_t len;                 /* bytes in text, without the NUL */
+};
 
 struct notify {
 	int fd;                         /* datagram socket, -1 when disabled */
@@ -39,12 +48,8 @@ struct notify {
 	int64_t last_progress_ns;       /* clk_mono_ns() of the last progress */
 	bool progress_sent;             /* a progress datagram went out */
 	uint64_t send_failures;         /* datagrams that could not be sent */
-};
-
-/* One datagram being built: "KEY=VALUE\n" lines. */
-struct notify_msg {
-	char text[NOTIFY_MSG_MAX];  /* NUL-terminated lines */
-	size_t len;                 /* bytes in text, without the NUL */
+	struct notify_msg metrics;      /* metric lines not sent yet */
+	size_t n_metrics;               /* lines in metrics */
 };
 
 /*
@@ -61,7 +66,8 @@ int notify_open(struct notify *nt, const char *socket_name,
 /* Opens the notifier from NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID. */
 int notify_open_env(struct notify *nt, struct wk_err *err);
 
-/* Closes the socket; the notifier is disabled afterwards. */
+/* Sends the queued metrics and closes the socket; the notifier is
+ * disabled afterwards. */
 void notify_close(struct notify *nt);
 
 /* Empties msg. */
@@ -95,7 +101,17 @@ void notify_progress(struct notify *nt, double fraction);
 /* Sends WATCHDOG=1 when half of WATCHDOG_USEC has passed since the last. */
 void notify_watchdog(struct notify *nt);
 
-/* Sends X_WATCHKEEP_METRIC=name=value, value printed with %.15g. */
+/*
+ * Queues X_WATCHKEEP_METRIC=name=value, value printed with %.15g. Queued
+ * metrics go out together, up to NOTIFY_METRICS_PER_MSG a datagram, when
+ * the queue is full and before any other message or closing. A burst of
+ * one datagram a metric would overflow the receiver's queue
+ * (net.unix.max_dgram_qlen, 10 by default on Linux), and MSG_DONTWAIT
+ * drops what does not fit.
+ */
 void notify_metric(struct notify *nt, const char *name, double value);
+
+/* Sends the queued metrics, if any. */
+void notify_flush(struct notify *nt);
 
 #endif

@@ -1,6 +1,7 @@
 #include "pipeline/predict.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,19 +101,27 @@ static int
 predict_score_all(struct predict_stage *st, struct wk_err *err)
 {
 	const struct ftable *t = &st->t;
+	double *probs;
 	size_t i;
+	int rc;
 
-	st->scores = malloc(t->n_rows * sizeof *st->scores);
-	if (st->scores == NULL)
+	st->scores = malloc((t->n_rows + 1) * sizeof *st->scores);
+	probs = malloc((t->n_rows + 1) * sizeof *probs);
+	if (st->scores == NULL || probs == NULL) {
+		free(probs);
 		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
-	for (i = 0; i < t->n_rows; i++) {
-		st->scores[i].probability = model_probability(&st->m,
-		    t->x + i * t->n_features);
+	}
+	rc = model_score(&st->m, t, NULL, t->n_rows, probs, err);
+	for (i = 0; rc == WK_OK && i < t->n_rows; i++) {
+		st->scores[i].probability = probs[i];
 		st->scores[i].user_id = ftable_id(t, i);
 		if (i % 65536 == 0)
 			notify_progress(st->nt, 0.6 + 0.2 * (double)i /
 			    (double)t->n_rows);
 	}
+	free(probs);
+	if (rc != WK_OK)
+		return rc;
 	/* NOTE: no progress or watchdog message goes out during the sort. */
 	qsort(st->scores, t->n_rows, sizeof *st->scores, predict_compare);
 	return WK_OK;
@@ -198,6 +207,9 @@ predict_main(int argc, char **argv, struct notify *nt)
 	if (status == EX_OK) {
 		notify_metric(nt, "scored_users", (double)st.t.n_rows);
 		notify_metric(nt, "high_segment", (double)st.segments[0]);
+		/* The quality of the model behind the audience, for gates. */
+		if (!isnan(st.m.metrics.holdout_auc))
+			notify_metric(nt, "model_auc", st.m.metrics.holdout_auc);
 		printf(_("predict: %zu users scored, %" PRIu64 " high, %" PRIu64
 		    " medium, %" PRIu64 " low -> %s\n"), st.t.n_rows,
 		    st.segments[0], st.segments[1], st.segments[2], st.output);

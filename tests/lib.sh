@@ -8,8 +8,12 @@ set -eu
 TEST_NAME=$(basename "$0" .sh)
 TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wk-$TEST_NAME-XXXXXX")
 export LC_ALL=C.UTF-8 LANGUAGE=
+# A test that starts a server or an agent sets AT_EXIT to the command
+# that stops it; it runs before the test's files are removed or kept.
+AT_EXIT=""
 cleanup() {
 	status=$?
+	[ -z "$AT_EXIT" ] || eval "$AT_EXIT" || true
 	if [ "$status" -eq 0 ]; then
 		rm -rf "$TEST_DIR"
 	else
@@ -36,4 +40,12 @@ PY
 # Fails unless "$1" equals "$2"; $3 says what was compared.
 expect_eq() {
 	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# Succeeds when process $1 exists and is not a zombie (a killed process
+# stays a zombie until its parent, maybe PID 1, reaps it).
+is_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$state" ] && [ "$state" != Z ]
 }

@@ -24,6 +24,13 @@ auc=$(metric train holdout_auc)
 baseline=$(metric train baseline_auc)
 /usr/bin/python3 -c "import sys; sys.exit(0 if $auc > $baseline else 1)" ||
 	fail "holdout AUC $auc is not above the recency baseline $baseline"
+# Both models were trained and judged out-of-time on the later cutoff.
+expect_eq "$(metric train out_of_time)" 1.0 "out-of-time evaluation"
+expect_eq "$(metric train holdout_users)" 23570.0 "holdout users"
+for m in logistic_auc xgboost_auc chosen_c model_kept pr_auc brier \
+	top10_precision top10_recall; do
+	[ -n "$(metric train $m)" ] || fail "no train metric $m"
+done
 
 # One audience row per scored user, and the export matches its checksum.
 audience="$state/runs/1/predict/audience.csv"
@@ -32,7 +39,9 @@ expect_eq "$rows" "$(metric predict scored_users | cut -d. -f1)" "audience rows"
 expect_eq "$rows" 23570 "audience rows against users"
 (cd "$state/runs/1/export" && sha256sum -c --quiet audience.csv.gz.sha256) ||
 	fail "checksum of the exported audience"
-expect_eq "$(sql "$db" "select count(*) from stage_outputs")" 6 "recorded outputs"
+# events.wkev, features.csv, train.csv, model.json, audience.csv, the
+# export and its checksum.
+expect_eq "$(sql "$db" "select count(*) from stage_outputs")" 7 "recorded outputs"
 
 # The printed result names the AUC, the audience file and the store.
 grep -q "holdout AUC" "$TEST_DIR/out.txt" || fail "no holdout AUC in the output"

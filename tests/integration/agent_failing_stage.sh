@@ -43,12 +43,14 @@ expect_eq "$(sql "$db" "select l.text from log_lines l join stage_runs s on s.id
 grep -q "dependency broken" "$TEST_DIR/out.txt" || fail "not-run reason missing"
 
 # status reads the same run back, also as JSON.
-"$WATCHKEEP" status --state-dir "$TEST_DIR/state" > "$TEST_DIR/status.txt"
+"$WATCHKEEP" status -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/state" > "$TEST_DIR/status.txt"
 grep -q "broken" "$TEST_DIR/status.txt" || fail "status lacks the stage"
-"$WATCHKEEP" status --json --state-dir "$TEST_DIR/state" > "$TEST_DIR/status.json"
+"$WATCHKEEP" status --json -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/state" > "$TEST_DIR/status.json"
 /usr/bin/python3 - "$TEST_DIR/status.json" <<'PY'
 import json, sys
-runs = json.load(open(sys.argv[1]))
+status = json.load(open(sys.argv[1]))
+runs = status["runs"]
+assert isinstance(status["growth"], list)
 assert len(runs) == 1, runs
 stages = {s["stage"]: s for s in runs[0]["stages"]}
 assert stages["broken"]["exit_code"] == 3, stages["broken"]

@@ -183,7 +183,7 @@ write_and_read_run(void **state)
 	    STORE_STAGE_PENDING, NULL, &a), WK_OK);
 	assert_int_equal(store_stage_insert(st, run_id, "train", 1,
 	    STORE_STAGE_PENDING, NULL, &b), WK_OK);
-	assert_int_equal(store_stage_start(st, a, 4242, 1100), WK_OK);
+	assert_int_equal(store_stage_start(st, a, 4242, 99, 1100), WK_OK);
 	assert_int_equal(store_log_append(st, a, STORE_STDOUT, 1, 1200,
 	    "hello", 5, 0), WK_OK);
 	assert_int_equal(store_log_append(st, a, STORE_STDERR, 1, 1201,

@@ -60,6 +60,32 @@ sanitize_replaces_invalid_utf8(void **state)
 }
 
 static void
+sanitize_removes_escapes_with_intermediates(void **state)
+{
+	char out[128];
+	const char *in = "a\x1b(Bb\x1b#8c\x1b" "7d\x1b[2J\x1b[He\x1b";
+
+	(void)state;
+	/* ESC ( B, ESC # 8 (fills the screen), ESC 7, clear and home. */
+	text_sanitize(in, strlen(in), out, sizeof out);
+	assert_string_equal(out, "abcde");
+}
+
+static void
+sanitize_cuts_ascii_at_max(void **state)
+{
+	char out[8];
+	const char *in = "0123456789\x01x";
+
+	(void)state;
+	/* A long ASCII run fills the buffer; nothing after it fits. */
+	assert_int_equal(text_sanitize(in, strlen(in), out, sizeof out), 7);
+	assert_string_equal(out, "0123456");
+	assert_int_equal(text_sanitize("ab\tc\x7f", 5, out, sizeof out), 7);
+	assert_string_equal(out, "ab c\xef\xbf\xbd");
+}
+
+static void
 sanitize_never_splits_character(void **state)
 {
 	char out[6];
@@ -104,6 +130,8 @@ main(void)
 		cmocka_unit_test(sanitize_keeps_text_after_carriage_return),
 		cmocka_unit_test(sanitize_replaces_invalid_utf8),
 		cmocka_unit_test(sanitize_never_splits_character),
+		cmocka_unit_test(sanitize_removes_escapes_with_intermediates),
+		cmocka_unit_test(sanitize_cuts_ascii_at_max),
 		cmocka_unit_test(width_counts_wide_characters),
 		cmocka_unit_test(fit_cuts_and_pads_by_columns),
 	};

@@ -62,7 +62,7 @@ write_events(void)
 	}
 	assert_int_equal(users.n, 3);
 	assert_int_equal(names.n, 3);
-	assert_int_equal(evsort_run(recs, N_EVENTS, &users, &names, &tables,
+	assert_int_equal(evsort_run(recs, NULL, N_EVENTS, &users, &names, &tables,
 	    NULL, NULL), WK_OK);
 
 	memset(&data, 0, sizeof data);

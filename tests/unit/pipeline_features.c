@@ -155,6 +155,40 @@ test_features_negative_values(void **state)
 }
 
 static void
+test_features_churn_events(void **state)
+{
+	/* Name 2 marks churn. Horizon: days 101 to 110. */
+	static const uint8_t churn_name[] = { 0, 0, 1 };
+	const struct evfile_record churns[] = {
+		rec(90 * DAY, 0.0, 0),
+		rec(103 * DAY, 0.0, 1),
+		rec(104 * DAY, 0.0, 2),
+	};
+	const struct evfile_record stays[] = {
+		rec(90 * DAY, 0.0, 0),
+		rec(111 * DAY, 0.0, 2),   /* after the horizon */
+	};
+	const struct evfile_record gone[] = {
+		rec(80 * DAY, 0.0, 2),    /* churned before the cutoff */
+		rec(90 * DAY, 0.0, 0),
+	};
+	struct feat_params p = params();
+	double v[FEAT_BASE_COUNT + 2];
+	int churned = -7;
+
+	(void)state;
+	p.churn_name = churn_name;
+	/* Active in the horizon, but with a churn event there: churned. */
+	assert_int_equal(feat_compute(&p, churns, 3, v, &churned), 1);
+	assert_int_equal(churned, 1);
+	/* Silent in the horizon, yet no churn event in it: not churned. */
+	assert_int_equal(feat_compute(&p, stays, 2, v, &churned), 1);
+	assert_int_equal(churned, 0);
+	assert_int_equal(feat_compute(&p, gone, 2, v, &churned), 2);
+	assert_int_equal(churned, FEAT_EXCLUDED);
+}
+
+static void
 test_features_event_column_names(void **state)
 {
 	char out[32];
@@ -188,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_features_user_after_cutoff_has_no_row),
 		cmocka_unit_test(test_features_label_window_edges),
 		cmocka_unit_test(test_features_negative_values),
+		cmocka_unit_test(test_features_churn_events),
 		cmocka_unit_test(test_features_event_column_names),
 		cmocka_unit_test(test_features_base_names),
 	};

@@ -1,7 +1,9 @@
 /*
- * The ingest stage on small logs: bad rows counted by reason with their
- * line numbers, the bad-row threshold, JSON Lines with nulls, floats and
- * empty user ids, and the exit statuses of unusable inputs and outputs.
+ * The ingest stage on small logs. Covered: bad rows counted by reason
+ * with their line numbers, the quarantine file, duplicates and rows out
+ * of order, and the bad-row threshold. Also JSON Lines with nulls,
+ * floats and empty user ids, and the exit statuses of unusable inputs
+ * and outputs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 static char dir[] = "/tmp/pipeline_ingest.XXXXXX";
 static char input[128];
 static char output[128];
+static char quarantine[160];
 
 static int
 setup(void **state)
@@ -30,6 +33,8 @@ setup(void **state)
 		return -1;
 	snprintf(input, sizeof input, "%s/in", dir);
 	snprintf(output, sizeof output, "%s/out.wkev", dir);
+	snprintf(quarantine, sizeof quarantine, "%s/out.wkev.quarantine.csv",
+	    dir);
 	return 0;
 }
 
@@ -39,6 +44,7 @@ teardown(void **state)
 	(void)state;
 	unlink(input);
 	unlink(output);
+	unlink(quarantine);
 	rmdir(dir);
 	return 0;
 }
@@ -108,6 +114,104 @@ test_ingest_bad_rows_by_reason(void **state)
 	/* u1 twice and "u6,x" (an empty value is 0). */
 	assert_int_equal(res.users, 2);
 	assert_int_equal(res.events, 3);
+}
+
+/* Returns the quarantine file's text; the caller frees it. */
+static char *
+read_quarantine(void)
+{
+	FILE *fp = fopen(quarantine, "r");
+	char *text = calloc(4096, 1);
+
+	assert_non_null(fp);
+	assert_non_null(text);
+	assert_true(fread(text, 1, 4095, fp) > 0);
+	fclose(fp);
+	return text;
+}
+
+static void
+test_ingest_quarantine_of_bad_rows(void **state)
+{
+	struct ingest_opts o = csv_opts();
+	struct ingest_result res;
+	struct wk_err err;
+	char *text;
+
+	(void)state;
+	write_input(bad_csv);
+	assert_int_equal(ingest_run(&o, NULL, &res, &err), EX_OK);
+	assert_int_equal(res.quarantined, 7);
+	text = read_quarantine();
+	/* Rows in file order with line, reason, value and the raw row. */
+	assert_string_equal(text, "line,reason,value,row\n"
+	    "3,time,1997x101,\"u2,1997x101,2\"\n"
+	    "4,empty_user,,\",19970102,3\"\n"
+	    "5,value,abc,\"u3,19970103,abc\"\n"
+	    "6,columns,,\"u4,19970104\"\n"
+	    "7,value,\"1,5\",\"u5,19970105,\"\"1,5\"\"\"\n"
+	    "9,utf8,,\"u7,19970107,\xff\"\n"
+	    "11,quotes,,\"u8,\"\"19970108,9\"\n");
+	free(text);
+}
+
+static void
+test_ingest_duplicates_and_order(void **state)
+{
+	struct ingest_opts o = csv_opts();
+	struct ingest_result res;
+	struct evfile ef;
+	struct wk_err err;
+	char *text;
+
+	(void)state;
+	/*
+	 * Line 3 repeats line 2. The row on lines 6 and 7 repeats the one on
+	 * lines 4 and 5, whose quoted id contains a comma and a line break; a
+	 * duplicate's row is quarantined up to its first line end. Line 8
+	 * is earlier than user a's line 2, line 9 after --max-date. The BOM
+	 * and the CRLF line ends are valid CSV and count nowhere.
+	 */
+	write_input("\xEF\xBB\xBFuser,time,value\r\n"
+	    "a,19970105,1\r\n"
+	    "a,19970105,1\n"
+	    "\"b,\nc\",19970106,2\n"
+	    "\"b,\nc\",19970106,2\n"
+	    "a,19970101,7\n"
+	    "a,19990101,1\n");
+	o.has_max_time = true;
+	o.max_time_ms = INT64_C(10408) * 86400000;  /* end of 1998-06-30 */
+	assert_int_equal(ingest_run(&o, NULL, &res, &err), EX_OK);
+	assert_int_equal(res.rows_in, 6);
+	assert_int_equal(res.bad.total, 1);
+	assert_int_equal(res.bad.count[BADROW_AFTER_MAX_DATE], 1);
+	assert_int_equal(res.bad.lines[BADROW_AFTER_MAX_DATE][0], 9);
+	assert_int_equal(res.notes.count[BADROW_DUPLICATE], 2);
+	assert_int_equal(res.notes.lines[BADROW_DUPLICATE][0], 3);
+	assert_int_equal(res.notes.lines[BADROW_DUPLICATE][1], 6);
+	assert_int_equal(res.notes.count[BADROW_OUT_OF_ORDER], 1);
+	assert_int_equal(res.notes.lines[BADROW_OUT_OF_ORDER][0], 8);
+	assert_int_equal(res.events, 3);
+	assert_int_equal(res.users, 2);
+
+	text = read_quarantine();
+	assert_string_equal(text, "line,reason,value,row\n"
+	    "9,after_max_date,19990101,\"a,19990101,1\"\n"
+	    "3,duplicate,2,\"a,19970105,1\"\n"
+	    "6,duplicate,4,\"\"\"b,\"\n");
+	free(text);
+
+	assert_int_equal(evfile_open(&ef, output, NULL, NULL, &err), WK_OK);
+	assert_string_equal(evfile_user_id(&ef, 0), "a");
+	assert_string_equal(evfile_user_id(&ef, 1), "b,\nc");
+	assert_int_equal(ef.users[0].n_events, 2);
+	assert_float_equal(ef.records[0].value, 7.0, 0.0);  /* sorted */
+	evfile_close(&ef);
+
+	o.keep_duplicates = true;
+	assert_int_equal(ingest_run(&o, NULL, &res, &err), EX_OK);
+	assert_int_equal(res.notes.count[BADROW_DUPLICATE_KEPT], 2);
+	assert_int_equal(res.events, 5);
 }
 
 static void
@@ -274,6 +378,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_bad_rows_by_reason),
+		cmocka_unit_test(test_ingest_quarantine_of_bad_rows),
+		cmocka_unit_test(test_ingest_duplicates_and_order),
 		cmocka_unit_test(test_ingest_too_many_bad_rows),
 		cmocka_unit_test(test_ingest_skip_empty_user),
 		cmocka_unit_test(test_ingest_jsonl),

@@ -1,7 +1,7 @@
 /*
  * Training and scoring helpers: strict decimals, the seeded holdout split,
- * the model file round trip and its checks, feature CSV errors with their
- * place, and the audience segments.
+ * the model file round trip (version 2, and version 1 files) and its
+ * checks, feature CSV errors with their place, and the audience segments.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@
 #include "pipeline/ftable.h"
 #include "pipeline/model.h"
 #include "pipeline/predict.h"
-#include "pipeline/train.h"
+#include "pipeline/split.h"
 
 static char path[] = "/tmp/pipeline_model.XXXXXX";
 
@@ -75,6 +75,12 @@ test_decimal_strict(void **state)
 	assert_int_equal(decimal_parse("1..2", 4, 0, &v), WK_ERR_INVALID);
 }
 
+static bool
+is_holdout(const char *id, uint64_t seed, double fraction)
+{
+	return split_unit(id, seed, SPLIT_STREAM_HOLDOUT) < fraction;
+}
+
 static void
 test_holdout_split(void **state)
 {
@@ -86,10 +92,10 @@ test_holdout_split(void **state)
 		bool a, b;
 
 		snprintf(id, sizeof id, "%05zu", i);
-		a = train_is_holdout(id, 42, 0.2);
-		b = train_is_holdout(id, 43, 0.2);
+		a = is_holdout(id, 42, 0.2);
+		b = is_holdout(id, 43, 0.2);
 		/* The same id and seed always give the same part. */
-		assert_true(a == train_is_holdout(id, 42, 0.2));
+		assert_true(a == is_holdout(id, 42, 0.2));
 		held_out += a;
 		moved += a != b;
 	}
@@ -97,8 +103,8 @@ test_holdout_split(void **state)
 	assert_in_range(held_out, 3700, 4300);
 	/* Another seed gives another split. */
 	assert_true(moved > 2000);
-	assert_false(train_is_holdout("x", 1, 0.0));
-	assert_true(train_is_holdout("x", 1, 1.0));
+	assert_false(is_holdout("x", 1, 0.0));
+	assert_true(is_holdout("x", 1, 1.0));
 }
 
 /* A model of two features with a known probability. */
@@ -171,6 +177,29 @@ test_model_round_trip(void **state)
 }
 
 static void
+test_model_version_1_loads(void **state)
+{
+	struct churn_model m;
+	struct wk_err err;
+	const double x[] = { 2.0 };
+
+	(void)state;
+	/* The file churn train wrote before it had XGBoost. */
+	write_file("{\"format\": \"watchkeep-churn-model\", \"version\": 1, "
+	    "\"model\": \"logistic_regression\", \"features\": [\"a\"], "
+	    "\"means\": [1], \"stds\": [2], \"weights\": [4], \"bias\": -1, "
+	    "\"c\": 1.0, \"metrics\": {\"holdout_auc\": 0.7}}");
+	assert_int_equal(model_load(&m, path, &err), WK_OK);
+	assert_int_equal(m.kind, MODEL_LOGISTIC);
+	assert_float_equal(m.metrics.holdout_auc, 0.7, 0.0);
+	assert_true(isnan(m.metrics.pr_auc));
+	/* z = -1 + 4 * (2 - 1) / 2 = 1 */
+	assert_float_equal(model_probability(&m, x), 1.0 / (1.0 + exp(-1.0)),
+	    1e-15);
+	model_free(&m);
+}
+
+static void
 expect_model_rejected(const char *text, const char *what)
 {
 	struct churn_model m;
@@ -189,6 +218,16 @@ test_model_rejects_bad_files(void **state)
 
 	(void)state;
 	expect_model_rejected("{\"format\": \"x\"}", "\"format\" must be");
+	expect_model_rejected("{\"format\": \"watchkeep-churn-model\", "
+	    "\"version\": 3, \"features\": [\"a\"]}", "\"version\" 1 to 2");
+	expect_model_rejected("{\"format\": \"watchkeep-churn-model\", "
+	    "\"version\": 2, \"model\": \"forest\", \"features\": [\"a\"], "
+	    "\"means\": [0], \"stds\": [1]}", "only logistic_regression and "
+	    "xgboost");
+	expect_model_rejected("{\"format\": \"watchkeep-churn-model\", "
+	    "\"version\": 2, \"model\": \"xgboost\", \"features\": [\"a\"], "
+	    "\"means\": [0], \"stds\": [1], \"xgboost\": {\"model\": "
+	    "\"{}\"}}", "XGBoost failed to read the model");
 	expect_model_rejected("{\n  \"format\": ,\n}", ":2:");
 	expect_model_rejected("{\"format\": \"watchkeep-churn-model\", "
 	    "\"version\": 1, \"features\": [\"a\"], \"bias\": 0, "
@@ -278,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_holdout_split),
 		cmocka_unit_test(test_model_probability),
 		cmocka_unit_test(test_model_round_trip),
+		cmocka_unit_test(test_model_version_1_loads),
 		cmocka_unit_test(test_model_rejects_bad_files),
 		cmocka_unit_test(test_ftable_load),
 		cmocka_unit_test(test_ftable_errors_name_the_place),

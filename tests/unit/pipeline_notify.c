@@ -134,10 +134,11 @@ send_all_kinds(struct receiver *rx)
 	assert_string_equal(receive(rx), "STATUS=reading events.csv\n");
 	notify_progress(&nt, 0.25);
 	assert_string_equal(receive(rx), "X_WATCHKEEP_PROGRESS=0.250\n");
+	/* Metrics are queued and go out together. */
 	notify_metric(&nt, "rows_in", 69659);
-	assert_string_equal(receive(rx), "X_WATCHKEEP_METRIC=rows_in=69659\n");
 	notify_metric(&nt, "holdout_auc", 0.75);
-	assert_string_equal(receive(rx),
+	notify_flush(&nt);
+	assert_string_equal(receive(rx), "X_WATCHKEEP_METRIC=rows_in=69659\n"
 	    "X_WATCHKEEP_METRIC=holdout_auc=0.75\n");
 	assert_int_equal(nt.send_failures, 0);
 	notify_close(&nt);
@@ -291,8 +292,44 @@ test_notify_disabled_and_failing(void **state)
 	notify_msg_add(&msg, "READY", "1");
 	assert_int_equal(notify_send(&nt, &msg), WK_ERR_IO);
 	notify_metric(&nt, "users", 3);
+	notify_flush(&nt);
 	assert_int_equal(nt.send_failures, 2);
 	notify_close(&nt);
+}
+
+static void
+test_notify_metrics_batched(void **state)
+{
+	struct receiver rx;
+	struct notify nt;
+	struct wk_err err;
+	const char *text;
+	char name[16];
+	int i;
+
+	(void)state;
+	receiver_bind(&rx, 0);
+	assert_int_equal(notify_open(&nt, rx.name, NULL, NULL, &err), WK_OK);
+	/* 40 metrics: 32 in the first datagram, 8 in the second, sent
+	 * before the status that follows them. */
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "m%d", i);
+		notify_metric(&nt, name, i);
+	}
+	text = receive(&rx);
+	assert_non_null(strstr(text, "X_WATCHKEEP_METRIC=m0=0\n"));
+	assert_non_null(strstr(text, "X_WATCHKEEP_METRIC=m31=31\n"));
+	assert_null(strstr(text, "m32="));
+	notify_status(&nt, "done");
+	text = receive(&rx);
+	assert_non_null(strstr(text, "X_WATCHKEEP_METRIC=m32=32\n"));
+	assert_non_null(strstr(text, "X_WATCHKEEP_METRIC=m39=39\n"));
+	assert_string_equal(receive(&rx), "STATUS=done\n");
+	/* Closing sends what is still queued. */
+	notify_metric(&nt, "last", 1);
+	notify_close(&nt);
+	assert_string_equal(receive(&rx), "X_WATCHKEEP_METRIC=last=1\n");
+	receiver_close(&rx);
 }
 
 int
@@ -308,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_notify_watchdog_other_pid),
 		cmocka_unit_test(test_notify_bad_environment),
 		cmocka_unit_test(test_notify_disabled_and_failing),
+		cmocka_unit_test(test_notify_metrics_batched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-#include "pipeline/sha256.h"
+#include "core/sha256.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "pipeline/sha256.h"
+#include "core/sha256.h"
 
 static void
 expect_digest(const char *message, size_t len, const char *hex)

@@ -2,8 +2,8 @@
  * SHA-256 as specified in FIPS 180-4 (Secure Hash Standard, NIST, 2015),
  * section 6.2, for the checksum files of exported outputs.
  */
-#ifndef WK_PIPELINE_SHA256_H
-#define WK_PIPELINE_SHA256_H
+#ifndef WK_SHA256_H
+#define WK_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,410 @@
+/* The long-running agent: start, signals, reload, shutdown, systemd. */
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "agent/cgroup.h"
+#include "agent/cli.h"
+#include "agent/report.h"
+#include "agent/retention.h"
+#include "agent/sdnotify.h"
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "core/log.h"
+
+#define AGENT_DRAIN_MS 10000
+
+static struct cfg *
+agent_load_config(const char *path, struct wk_err *err)
+{
+	return path != NULL ? cfg_load_file(path, err) : cfg_load_default(err);
+}
+
+static void
+agent_due(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
+	  const char *logical_date, const char *trigger)
+{
+	struct agent *agent = arg;
+	struct wk_err err = { 0, "" };
+	int64_t run_id;
+
+	agent_alert_slot(agent, p, slot_s, logical_date);
+	if (agent_request_run(agent, p->name, logical_date, trigger, slot_s,
+	    &run_id, &err) != WK_OK && err.rc != WK_ERR_BUSY)
+		LOG(LL_ERROR, _("pipeline %s: the run for %s did not start: "
+		    "%s"), p->name, logical_date, err.msg);
+}
+
+int
+agent_reload(struct agent *agent)
+{
+	struct wk_err err = { 0, "" };
+	struct agent_cfg *acfg;
+	struct sched *sched = NULL;
+	struct cfg *cfg;
+
+	cfg = agent_load_config(agent->config_path, &err);
+	if (cfg == NULL) {
+		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
+		    "%s"), err.msg);
+		return WK_ERR_INVALID;
+	}
+	acfg = calloc(1, sizeof *acfg);
+	if (acfg == NULL || (!agent->local && !agent->stopping &&
+	    sched_new(agent->loop, agent->store, cfg, agent_due, agent, &sched,
+	    &err) != WK_OK)) {
+		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
+		    "%s"), acfg == NULL ? _("out of memory") : err.msg);
+		free(acfg);
+		cfg_free(cfg);
+		return WK_ERR_INVALID;
+	}
+	acfg->cfg = cfg;
+	acfg->refs = 1;
+	sched_free(agent->sched);
+	agent->sched = sched;
+	if (--agent->acfg->refs == 0) {
+		cfg_free(agent->acfg->cfg);
+		free(agent->acfg);
+	}
+	agent->acfg = acfg;
+	if (!agent->local && !agent->stopping)
+		agent_engines_restart(agent);
+	LOG(LL_INFO, _("configuration reloaded from %s"), cfg->path);
+	return WK_OK;
+}
+
+static void
+agent_shutdown_expired(struct ev_loop *loop, void *arg)
+{
+	struct agent *agent = arg;
+
+	(void)loop;
+	agent->shutdown_timer = 0;
+	LOG(LL_WARN, _("runs still in progress after the shutdown grace "
+	    "period; cancelling them"));
+	agent_cancel_all(agent);
+}
+
+/* SIGTERM, SIGINT: stop scheduling, let runs end, then stop them. */
+static void
+agent_stop_signal(struct ev_loop *loop, int signo, void *arg)
+{
+	struct agent *agent = arg;
+
+	if (agent->stopping) {
+		LOG(LL_WARN, _("received %s again; cancelling the runs now"),
+		    strsignal(signo));
+		agent_cancel_all(agent);
+		return;
+	}
+	agent->stopping = 1;
+	LOG(LL_INFO, _("received %s; stopping: no new runs, %zu in progress "
+	    "get %lld ms to end"), strsignal(signo), agent->n_runs,
+	    (long long)agent->shutdown_grace_ms);
+	sdnotify_send("STOPPING=1\nSTATUS=stopping");
+	sched_free(agent->sched);
+	agent->sched = NULL;
+	agent->n_queued = 0;
+	if (agent->n_runs == 0) {
+		ev_stop(loop);
+		return;
+	}
+	agent->shutdown_timer = ev_timer_at(loop, clk_mono_ns() +
+	    agent->shutdown_grace_ms * 1000000, agent_shutdown_expired, agent);
+}
+
+static void
+agent_hup(struct ev_loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	LOG(LL_INFO, _("received SIGHUP; reloading the configuration"));
+	agent_reload(arg);
+}
+
+/* Pings systemd's watchdog at half its interval. */
+static void
+agent_watchdog(struct ev_loop *loop, void *arg)
+{
+	struct agent *agent = arg;
+
+	sdnotify_send("WATCHDOG=1");
+	ev_timer_at(loop, clk_mono_ns() + agent->watchdog_us * 500,
+	    agent_watchdog, agent);
+}
+
+/* Reads WATCHDOG_USEC when it is meant for this process. */
+static void
+agent_setup_watchdog(struct agent *agent)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+
+	if (usec == NULL || (pid != NULL && atol(pid) != (long)getpid()))
+		return;
+	agent->watchdog_us = atoll(usec);
+	if (agent->watchdog_us > 0)
+		ev_timer_at(agent->loop, clk_mono_ns() +
+		    agent->watchdog_us * 500, agent_watchdog, agent);
+}
+
+/*
+ * Holds SIGTERM, SIGINT and SIGHUP until their handlers are installed, so
+ * that one arriving during the start is handled (a run is cancelled, not
+ * the process killed half-way through opening the store).
+ */
+static void
+agent_block_signals(struct agent *agent)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &agent->old_mask);
+}
+
+/* Loads the configuration, takes the lock and opens store and loop. */
+static int
+agent_init(struct agent *agent, const struct agent_opts *opts)
+{
+	struct wk_err err = { 0, "" };
+	struct cfg *cfg;
+
+	agent->config_path = opts->config_path;
+	agent->shutdown_grace_ms = AGENT_SHUTDOWN_GRACE_MS;
+	agent_block_signals(agent);
+	cfg = agent_load_config(opts->config_path, &err);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return CLI_EXIT_CONFIG;
+	}
+	log_min_level = cfg->log_level;
+	agent->acfg = calloc(1, sizeof *agent->acfg);
+	if (agent->acfg == NULL) {
+		cfg_free(cfg);
+		return CLI_EXIT_STATE;
+	}
+	agent->acfg->cfg = cfg;
+	agent->acfg->refs = 1;
+	if (statedir_resolve(&agent->sd, opts->state_dir, cfg, &err) != WK_OK ||
+	    statedir_lock(&agent->sd, &err) != WK_OK) {
+		/* A one-shot caller hands its work to the agent instead. */
+		if (!(agent->local && err.rc == WK_ERR_BUSY))
+			fprintf(stderr, "watchkeep: %s\n", err.msg);
+		return err.rc == WK_ERR_BUSY ? CLI_EXIT_BUSY : CLI_EXIT_STATE;
+	}
+	if (store_open(agent->sd.store_path, STORE_READ_WRITE, &agent->store,
+	    &err) != WK_OK) {
+		fprintf(stderr, "watchkeep: %s\n", err.msg);
+		return CLI_EXIT_STATE;
+	}
+	agent->loop = ev_loop_new();
+	if (agent->loop == NULL) {
+		fprintf(stderr, _("watchkeep: cannot create the event loop\n"));
+		return CLI_EXIT_STATE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Installs signals, the subreaper role and cgroups; reconciles old runs. */
+static void
+agent_prepare(struct agent *agent)
+{
+	struct wk_err err = { 0, "" };
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal(agent->loop, SIGTERM, agent_stop_signal, agent);
+	ev_signal(agent->loop, SIGINT, agent_stop_signal, agent);
+	ev_signal(agent->loop, SIGHUP, agent_hup, agent);
+	sigprocmask(SIG_SETMASK, &agent->old_mask, NULL);
+	if (cgroup_setup(agent->cgroup_root, sizeof agent->cgroup_root,
+	    &err) != WK_OK) {
+		agent->cgroup_root[0] = '\0';
+		LOG(LL_DEBUG, _("stage memory limits poll the resident memory: "
+		    "%s"), err.msg);
+	}
+	agent_alerts_start(agent);
+	recover_runs(agent);
+}
+
+static void
+agent_fini(struct agent *agent)
+{
+	size_t i;
+
+	control_close(agent->control);
+	sched_free(agent->sched);
+	agent_engines_stop(agent);
+	alert_engine_free(agent->alerts);
+	for (i = 0; i < agent->n_runs; i++) {
+		runner_free(agent->runs[i]->runner);
+		agent->runs[i]->acfg->refs--;
+		free(agent->runs[i]);
+	}
+	if (agent->acfg != NULL && --agent->acfg->refs <= 0) {
+		cfg_free(agent->acfg->cfg);
+		free(agent->acfg);
+	}
+	ev_loop_free(agent->loop);
+	store_close(agent->store);
+	statedir_unlock(&agent->sd);
+	sigprocmask(SIG_SETMASK, &agent->old_mask, NULL);
+}
+
+/* Removes old runs and logs, then waits for the next pass. */
+static void
+agent_retention(struct ev_loop *loop, void *arg)
+{
+	struct agent *agent = arg;
+	struct retention_result result;
+
+	if (retention_pass(agent->store, agent->acfg->cfg, agent->sd.path,
+	    clk_wall_ms(), &result) != WK_OK)
+		LOG(LL_WARN, _("retention pass failed; it runs again in %d s"),
+		    RETENTION_INTERVAL_MS / 1000);
+	ev_timer_at(loop, clk_mono_ns() + RETENTION_INTERVAL_MS *
+	    INT64_C(1000000), agent_retention, agent);
+}
+
+/* Opens the control socket, and the schedules unless one-shot. */
+static int
+agent_serve(struct agent *agent)
+{
+	struct wk_err err = { 0, "" };
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/control.sock", agent->sd.path);
+	if (control_listen(agent->loop, path, agent_control, agent,
+	    &agent->control, &err) != WK_OK || (!agent->local &&
+	    sched_new(agent->loop, agent->store, agent->acfg->cfg, agent_due,
+	    agent, &agent->sched, &err) != WK_OK)) {
+		fprintf(stderr, "watchkeep: %s\n", err.msg);
+		return CLI_EXIT_STATE;
+	}
+	if (agent->local)
+		return CLI_EXIT_OK;
+	agent_setup_watchdog(agent);
+	ev_timer_at(agent->loop, clk_mono_ns() + 60 * INT64_C(1000000000),
+	    agent_retention, agent);
+	agent_engines_start(agent);
+	sdnotify_send("READY=1\nSTATUS=supervising");
+	LOG(LL_INFO, _("agent %d started: state directory %s, configuration "
+	    "%s"), (int)getpid(), agent->sd.path, agent->acfg->cfg->path);
+	return CLI_EXIT_OK;
+}
+
+int
+agent_main(const struct agent_opts *opts)
+{
+	struct agent *agent = calloc(1, sizeof *agent);
+	int code;
+
+	if (agent == NULL)
+		return CLI_EXIT_STATE;
+	code = agent_init(agent, opts);
+	if (code == CLI_EXIT_OK) {
+		agent_prepare(agent);
+		code = agent_serve(agent);
+	}
+	if (code == CLI_EXIT_OK)
+		code = ev_run(agent->loop) == WK_OK ? CLI_EXIT_OK :
+		    CLI_EXIT_STATE;
+	if (code == CLI_EXIT_OK)
+		LOG(LL_INFO, _("agent %d stopped"), (int)getpid());
+	agent_fini(agent);
+	free(agent);
+	return code;
+}
+
+/*
+ * Gives the alert messages of a one-shot run up to AGENT_DRAIN_MS to be
+ * delivered before the process exits; what is left stays in the outbox
+ * for the next agent.
+ */
+static void
+agent_drain_alerts(struct agent *agent)
+{
+	int64_t deadline = clk_mono_ns() + AGENT_DRAIN_MS * INT64_C(1000000);
+
+	while (agent->alerts != NULL && alert_engine_backlog(agent->alerts) >
+	    0 && clk_mono_ns() < deadline)
+		ev_run_once(agent->loop, 100);
+}
+
+static void
+agent_print_local(struct agent *agent, int json)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < agent->n_finished_runs; i++) {
+		if (json) {
+			json_t *run = report_run_json(agent->store,
+			    agent->finished_runs[i]);
+
+			if (run != NULL)
+				json_array_append_new(list, run);
+			continue;
+		}
+		if (i > 0)
+			printf("\n");
+		report_run_text(stdout, agent->store, agent->finished_runs[i]);
+	}
+	if (json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else if (agent->n_finished_runs > 0) {
+		printf(_("\nStore: %s\n"), store_path(agent->store));
+	}
+	json_decref(list);
+}
+
+int
+agent_run_local(const struct agent_opts *opts,
+		int (*queue)(struct agent *agent, void *arg,
+			     struct wk_err *err),
+		void *arg, int json)
+{
+	struct agent *agent = calloc(1, sizeof *agent);
+	struct wk_err err = { 0, "" };
+	int code;
+
+	if (agent == NULL)
+		return CLI_EXIT_STATE;
+	agent->local = 1;
+	code = agent_init(agent, opts);
+	/* One-shot runs stop at once on SIGINT or SIGTERM. */
+	agent->shutdown_grace_ms = 0;
+	if (code == CLI_EXIT_OK) {
+		agent_prepare(agent);
+		code = agent_serve(agent);
+	}
+	if (code == CLI_EXIT_OK) {
+		if (queue(agent, arg, &err) != WK_OK) {
+			fprintf(stderr, "watchkeep: %s\n", err.msg);
+			code = CLI_EXIT_FAILED;
+		}
+	}
+	while (code == CLI_EXIT_OK && (agent->n_runs > 0 || agent->n_queued >
+	    0) && ev_run_once(agent->loop, -1) == WK_OK)
+		;
+	agent_drain_alerts(agent);
+	if (code == CLI_EXIT_OK) {
+		agent_print_local(agent, json);
+		code = agent->runs_failed > 0 || agent->n_finished_runs == 0 ?
+		    CLI_EXIT_FAILED : CLI_EXIT_OK;
+	}
+	agent_fini(agent);
+	free(agent);
+	return code;
+}

@@ -1,0 +1,192 @@
+/*
+ * The long-running agent (`watchkeep run`): one process per state
+ * directory that schedules and supervises the pipelines, and hosts the
+ * control socket. Its parts share struct agent:
+ *
+ *   agent.c          start, signals, reload, shutdown, systemd notify
+ *   agent_runs.c     run requests, the overlap policy and the run queue
+ *   agent_control.c  the commands of the control socket
+ *   recover.c        reconciliation of runs a previous agent left running
+ *
+ * Everything runs on one event loop thread.
+ */
+#ifndef WK_AGENT_H
+#define WK_AGENT_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "agent/alert.h"
+#include "agent/control.h"
+#include "agent/ev.h"
+#include "agent/runner.h"
+#include "agent/sched.h"
+#include "agent/statedir.h"
+#include "core/config.h"
+#include "core/store.h"
+
+#define AGENT_MAX_RUNS 256      /* runs in progress at once */
+#define AGENT_MAX_QUEUED 1024   /* run requests waiting for their turn */
+#define AGENT_SHUTDOWN_GRACE_MS 30000
+
+/* A configuration shared by the runs started under it. */
+struct agent_cfg {
+	struct cfg *cfg;  /* owned */
+	int refs;         /* the agent's current one, plus one a run */
+};
+
+/* A run in progress. */
+struct agent_run {
+	struct runner *runner;      /* owned */
+	struct agent_cfg *acfg;     /* holds a reference */
+	struct agent *agent;        /* back pointer */
+};
+
+/* A run waiting for the one before it to end (overlap policy queue). */
+struct agent_request {
+	char pipeline[CFG_NAME_MAX];  /* pipeline name */
+	char logical_date[16];        /* YYYY-MM-DD */
+	char trigger[16];             /* schedule, manual, backfill, ... */
+	int64_t slot_s;               /* schedule slot, 0: none */
+};
+
+struct agent {
+	struct ev_loop *loop;                 /* owned */
+	struct store *store;                  /* owned */
+	struct statedir sd;                   /* holds the lock */
+	const char *config_path;              /* NULL: embedded default */
+	struct agent_cfg *acfg;               /* the current configuration */
+	struct sched *sched;                  /* owned; NULL while stopping */
+	struct control_server *control;       /* owned */
+	struct alert_engine *alerts;          /* owned; NULL when it failed */
+	struct probe_engine *probes;          /* owned; NULL when none run */
+	struct slo_engine *slos;              /* owned; NULL when none run */
+	struct agent_cfg *engines_cfg;        /* the configuration they use,
+						 with a reference */
+	uint64_t slo_timer;                   /* next SLO tick, 0: none */
+	char cgroup_root[PATH_MAX];           /* "" where cgroups are off */
+	struct agent_run *runs[AGENT_MAX_RUNS];   /* owned, n_runs in use */
+	size_t n_runs;
+	struct agent_request queue[AGENT_MAX_QUEUED]; /* FIFO */
+	size_t n_queued;
+	int stopping;                         /* SIGTERM or SIGINT seen */
+	int64_t shutdown_grace_ms;            /* wait before cancelling */
+	uint64_t shutdown_timer;              /* pending cancel, 0: none */
+	int64_t watchdog_us;                  /* systemd's WATCHDOG_USEC, 0 */
+	int local;                            /* one-shot: no schedules, no
+						 socket; stops when idle */
+	size_t runs_failed;                   /* runs that ended failed */
+	int64_t finished_runs[64];            /* ids, for the one-shot report */
+	size_t n_finished_runs;
+	int exit_code;                        /* returned by agent_main() */
+	sigset_t old_mask;                    /* signal mask before start */
+};
+
+/* Options of `watchkeep run` without --once. */
+struct agent_opts {
+	const char *config_path;  /* -c, or NULL for the embedded default */
+	const char *state_dir;    /* --state-dir, or NULL */
+};
+
+/* Runs the agent until SIGTERM or SIGINT; returns the exit status. */
+int agent_main(const struct agent_opts *opts);
+
+/*
+ * Runs what queue() asks for (through agent_request_run, agent_rerun or
+ * agent_enqueue) in a one-shot agent that holds the lock but has no
+ * schedules and no control socket, waits until every run ended, prints
+ * each with report_run_text() (or JSON when json is set) and returns the
+ * exit status: 0 when every run succeeded. For the CLI when no agent runs.
+ */
+int agent_run_local(const struct agent_opts *opts,
+		    int (*queue)(struct agent *agent, void *arg,
+				 struct wk_err *err),
+		    void *arg, int json);
+
+/*
+ * Loads the configuration file again; on success the new one applies to
+ * runs started from now on and the schedules restart from it. An invalid
+ * file leaves the old configuration in force and returns its error.
+ */
+int agent_reload(struct agent *agent);
+
+/* agent_runs.c */
+
+/*
+ * Asks for a run of pipeline: starts it, queues it or drops it by the
+ * pipeline's overlap policy. Returns WK_OK with *run_id set (0 when queued),
+ * WK_ERR_BUSY when the policy drops it, or another error with err filled.
+ */
+int agent_request_run(struct agent *agent, const char *pipeline,
+		      const char *logical_date, const char *trigger,
+		      int64_t slot_s, int64_t *run_id, struct wk_err *err);
+
+/* Starts a re-run of an existing run (see runner_resume). */
+int agent_rerun(struct agent *agent, const char *pipeline,
+		const struct runner_rerun *rr, struct wk_err *err);
+
+/* Queues a run whatever the overlap policy; it starts when its turn comes. */
+int agent_enqueue(struct agent *agent, const struct agent_request *rq,
+		  struct wk_err *err);
+
+/* Starts the queued runs whose pipeline has no run in progress. */
+void agent_start_queued(struct agent *agent);
+
+/* Finds the run in progress with this id, or NULL. */
+struct agent_run *agent_find_run(struct agent *agent, int64_t run_id);
+
+/* Cancels every run in progress and empties the queue. */
+void agent_cancel_all(struct agent *agent);
+
+/* Frees the runs that finished and starts queued ones that may start. */
+void agent_reap_runs(struct agent *agent);
+
+/* The listener every runner of the agent reports to. */
+extern const struct runner_listener agent_runner_listener;
+
+/* agent_control.c */
+
+/* Answers one control request; the control server's handler. */
+json_t *agent_control(void *arg, json_t *request,
+		      const struct control_peer *peer);
+
+/* agent_alerts.c */
+
+/* Starts the alert engine and the periodic health and forecast checks. */
+int agent_alerts_start(struct agent *agent);
+
+/* Raises or clears the alerts of a stage that ended. */
+void agent_alert_stage(struct agent *agent, struct runner *runner,
+		       const struct runner_stage_event *ev);
+
+/* Raises or clears the run-level failure alert of a run that ended. */
+void agent_alert_run(struct agent *agent, struct runner *runner);
+
+/* Arms the deadline check of a scheduled slot of a pipeline. */
+void agent_alert_slot(struct agent *agent, const struct cfg_pipeline *p,
+		      int64_t slot_s, const char *logical_date);
+
+/* agent_engines.c */
+
+/* Starts the probe and SLO engines on the current configuration. */
+int agent_engines_start(struct agent *agent);
+
+/* Restarts both engines on the current configuration, after a reload. */
+void agent_engines_restart(struct agent *agent);
+
+/* Stops and frees both engines. */
+void agent_engines_stop(struct agent *agent);
+
+/* recover.c */
+
+/*
+ * Reconciles what a previous agent left running: a stage whose process is
+ * gone is marked failed ("agent restarted"); one still running is killed
+ * with its group, or adopted where its stage says so; then each such run
+ * is resumed for its interrupted stages when their retry policy allows, and
+ * finished as failed otherwise. No run stays "running".
+ */
+int recover_runs(struct agent *agent);
+
+#endif

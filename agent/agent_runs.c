@@ -1,0 +1,291 @@
+/* Run requests, the overlap policy and the queue of the agent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "core/log.h"
+
+static void
+agent_reap_soon(struct ev_loop *loop, void *arg)
+{
+	(void)loop;
+	agent_reap_runs(arg);
+}
+
+/* A runner finished: free it from the loop, outside its own callbacks. */
+static void
+agent_run_done(struct runner *runner, void *arg)
+{
+	struct agent_run *run = arg;
+
+	(void)runner;
+	ev_timer_at(run->agent->loop, clk_mono_ns(), agent_reap_soon,
+	    run->agent);
+}
+
+static void
+agent_listener_stage_ended(void *arg, struct runner *runner,
+			   const struct runner_stage_event *ev)
+{
+	agent_alert_stage(arg, runner, ev);
+}
+
+static void
+agent_listener_run_ended(void *arg, struct runner *runner)
+{
+	struct agent *agent = arg;
+
+	if (!runner_succeeded(runner))
+		agent->runs_failed++;
+	agent_alert_run(agent, runner);
+	if (agent->n_finished_runs < sizeof agent->finished_runs /
+	    sizeof agent->finished_runs[0])
+		agent->finished_runs[agent->n_finished_runs++] =
+		    runner_run_id(runner);
+}
+
+const struct runner_listener agent_runner_listener = {
+	.stage_started = NULL,
+	.stage_ended = agent_listener_stage_ended,
+	.run_ended = agent_listener_run_ended,
+};
+
+static struct agent_run *
+agent_run_new(struct agent *agent, struct wk_err *err)
+{
+	struct agent_run *run;
+
+	if (agent->n_runs == AGENT_MAX_RUNS) {
+		wk_err_set(err, WK_ERR_LIMIT, _("%d runs are in progress, the "
+		    "most the agent keeps; wait for one to end"),
+		    AGENT_MAX_RUNS);
+		return NULL;
+	}
+	run = calloc(1, sizeof *run);
+	if (run == NULL) {
+		wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+		return NULL;
+	}
+	run->agent = agent;
+	run->acfg = agent->acfg;
+	agent->acfg->refs++;
+	return run;
+}
+
+static void
+agent_run_free(struct agent_run *run)
+{
+	if (run == NULL)
+		return;
+	runner_free(run->runner);
+	if (--run->acfg->refs == 0) {
+		cfg_free(run->acfg->cfg);
+		free(run->acfg);
+	}
+	free(run);
+}
+
+static void
+agent_fill_opts(struct agent *agent, struct runner_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->state_dir = agent->sd.path;
+	opts->cgroup_root = agent->cgroup_root[0] != '\0' ?
+	    agent->cgroup_root : NULL;
+	opts->logs = &agent->acfg->cfg->logs;
+	opts->listener = &agent_runner_listener;
+	opts->listener_arg = agent;
+}
+
+/* Starts a run now, whatever the overlap policy. */
+static int
+agent_start_run(struct agent *agent, const struct cfg_pipeline *p,
+		const struct agent_request *rq, int64_t *run_id,
+		struct wk_err *err)
+{
+	struct runner_opts opts;
+	struct agent_run *run;
+	int rc;
+
+	run = agent_run_new(agent, err);
+	if (run == NULL)
+		return err->rc;
+	agent_fill_opts(agent, &opts);
+	opts.logical_date = rq->logical_date;
+	opts.trigger = rq->trigger;
+	opts.scheduled_at = rq->slot_s * 1000;
+	agent->runs[agent->n_runs++] = run;
+	rc = runner_start(agent->loop, agent->store, p, &opts, agent_run_done,
+	    run, &run->runner, err);
+	if (rc != WK_OK) {
+		agent->runs[--agent->n_runs] = NULL;
+		agent_run_free(run);
+		return rc;
+	}
+	*run_id = runner_run_id(run->runner);
+	return WK_OK;
+}
+
+/* Finds a run in progress of the pipeline, or NULL. */
+static struct agent_run *
+agent_running_pipeline(struct agent *agent, const char *pipeline)
+{
+	size_t i;
+
+	for (i = 0; i < agent->n_runs; i++) {
+		if (!runner_finished(agent->runs[i]->runner) &&
+		    strcmp(runner_pipeline(agent->runs[i]->runner)->name,
+		    pipeline) == 0)
+			return agent->runs[i];
+	}
+	return NULL;
+}
+
+int
+agent_enqueue(struct agent *agent, const struct agent_request *rq,
+	      struct wk_err *err)
+{
+	if (agent->n_queued == AGENT_MAX_QUEUED)
+		return wk_err_set(err, WK_ERR_LIMIT, _("%d runs are queued, the "
+		    "most the agent keeps"), AGENT_MAX_QUEUED);
+	agent->queue[agent->n_queued++] = *rq;
+	LOG(LL_INFO, _("pipeline %s: run for %s queued behind the run in "
+	    "progress"), rq->pipeline, rq->logical_date);
+	return WK_OK;
+}
+
+int
+agent_request_run(struct agent *agent, const char *pipeline,
+		  const char *logical_date, const char *trigger,
+		  int64_t slot_s, int64_t *run_id, struct wk_err *err)
+{
+	const struct cfg_pipeline *p;
+	struct agent_request rq;
+	struct agent_run *busy;
+
+	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
+	if (p == NULL)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
+		    "\"%s\""), pipeline);
+	if (agent->stopping)
+		return wk_err_set(err, WK_ERR_STATE, _("the agent is stopping"));
+	memset(&rq, 0, sizeof rq);
+	snprintf(rq.pipeline, sizeof rq.pipeline, "%s", pipeline);
+	snprintf(rq.logical_date, sizeof rq.logical_date, "%s", logical_date);
+	snprintf(rq.trigger, sizeof rq.trigger, "%s", trigger);
+	rq.slot_s = slot_s;
+	*run_id = 0;
+
+	busy = agent_running_pipeline(agent, pipeline);
+	if (busy == NULL || p->overlap == CFG_OVERLAP_ALLOW)
+		return agent_start_run(agent, p, &rq, run_id, err);
+	if (p->overlap == CFG_OVERLAP_QUEUE)
+		return agent_enqueue(agent, &rq, err);
+	LOG(LL_WARN, _("pipeline %s: run for %s (%s) skipped because run %lld "
+	    "is in progress (overlap policy skip)"), pipeline, logical_date,
+	    trigger, (long long)runner_run_id(busy->runner));
+	return wk_err_set(err, WK_ERR_BUSY, _("pipeline %s is running (run "
+	    "%lld) and its overlap policy is skip"), pipeline,
+	    (long long)runner_run_id(busy->runner));
+}
+
+int
+agent_rerun(struct agent *agent, const char *pipeline,
+	    const struct runner_rerun *rr, struct wk_err *err)
+{
+	const struct cfg_pipeline *p;
+	struct runner_opts opts;
+	struct agent_run *run;
+	int rc;
+
+	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
+	if (p == NULL)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
+		    "\"%s\""), pipeline);
+	if (agent_find_run(agent, rr->run_id) != NULL)
+		return wk_err_set(err, WK_ERR_STATE, _("run %lld is in "
+		    "progress; cancel it first"), (long long)rr->run_id);
+	run = agent_run_new(agent, err);
+	if (run == NULL)
+		return err->rc;
+	agent_fill_opts(agent, &opts);
+	opts.logical_date = "";
+	opts.trigger = "rerun";
+	agent->runs[agent->n_runs++] = run;
+	rc = runner_resume(agent->loop, agent->store, p, &opts, rr,
+	    agent_run_done, run, &run->runner, err);
+	if (rc != WK_OK) {
+		agent->runs[--agent->n_runs] = NULL;
+		agent_run_free(run);
+	}
+	return rc;
+}
+
+struct agent_run *
+agent_find_run(struct agent *agent, int64_t run_id)
+{
+	size_t i;
+
+	for (i = 0; i < agent->n_runs; i++) {
+		if (runner_run_id(agent->runs[i]->runner) == run_id &&
+		    !runner_finished(agent->runs[i]->runner))
+			return agent->runs[i];
+	}
+	return NULL;
+}
+
+void
+agent_cancel_all(struct agent *agent)
+{
+	size_t i;
+
+	agent->n_queued = 0;
+	for (i = 0; i < agent->n_runs; i++)
+		runner_cancel(agent->runs[i]->runner);
+}
+
+void
+agent_start_queued(struct agent *agent)
+{
+	struct wk_err err = { 0, "" };
+	struct agent_request rq;
+	int64_t run_id;
+	size_t i;
+
+	for (i = 0; i < agent->n_queued && !agent->stopping; i++) {
+		if (agent_running_pipeline(agent, agent->queue[i].pipeline) !=
+		    NULL)
+			continue;
+		rq = agent->queue[i];
+		memmove(&agent->queue[i], &agent->queue[i + 1],
+		    (agent->n_queued - i - 1) * sizeof agent->queue[0]);
+		agent->n_queued--;
+		if (agent_request_run(agent, rq.pipeline, rq.logical_date,
+		    rq.trigger, rq.slot_s, &run_id, &err) != WK_OK)
+			LOG(LL_ERROR, _("pipeline %s: queued run did not start: "
+			    "%s"), rq.pipeline, err.msg);
+		i = (size_t)-1;
+	}
+}
+
+void
+agent_reap_runs(struct agent *agent)
+{
+	size_t i = 0;
+
+	while (i < agent->n_runs) {
+		if (!runner_finished(agent->runs[i]->runner)) {
+			i++;
+			continue;
+		}
+		agent_run_free(agent->runs[i]);
+		agent->runs[i] = agent->runs[--agent->n_runs];
+		agent->runs[agent->n_runs] = NULL;
+	}
+	agent_start_queued(agent);
+	if (agent->stopping && agent->n_runs == 0)
+		ev_stop(agent->loop);
+}

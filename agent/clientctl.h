@@ -1,0 +1,42 @@
+/*
+ * The CLI's side of the control socket: finds the agent of a state
+ * directory, sends it requests, and waits for the runs it started.
+ */
+#ifndef WK_CLIENTCTL_H
+#define WK_CLIENTCTL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/cli.h"
+#include "core/rc.h"
+
+#define CLIENTCTL_TIMEOUT_MS 10000
+#define CLIENTCTL_POLL_MS 200
+
+/*
+ * Sends request to the agent of the state directory common names (or its
+ * configuration's, or the default). Returns WK_OK with *answer set (check
+ * its "ok"), WK_ERR_NOTFOUND when no agent listens, or another error.
+ */
+int clientctl_request(const struct cli_common *common, json_t *request,
+		      json_t **answer, struct wk_err *err);
+
+/*
+ * Waits until the runs are no longer "running" (reading the store
+ * read-only), prints them, and returns CLI_EXIT_OK when all succeeded.
+ */
+int clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
+			size_t n);
+
+/*
+ * Asks the agent to run each named pipeline now (logical date date, or
+ * today when NULL), waits for the runs and prints them. A NULL name lets
+ * the agent pick its only pipeline.
+ */
+int clientctl_run_now_and_wait(const struct cli_common *common,
+			       const char *const *pipelines, size_t n,
+			       const char *date);
+
+#endif

@@ -1,0 +1,344 @@
+/* struct ucred (SO_PEERCRED) and accept4() are GNU interfaces. */
+#define _GNU_SOURCE
+
+#include "control.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "core/log.h"
+
+struct control_client {
+	int fd;                        /* -1 when the slot is free */
+	struct control_peer peer;      /* who connected */
+	struct buf in;                 /* request bytes so far */
+	uint64_t idle_timer;           /* closes a silent connection */
+	struct control_server *server; /* back pointer */
+};
+
+struct control_server {
+	struct ev_loop *loop;          /* not owned */
+	int fd;                        /* listening socket */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	control_handler_fn handler;
+	void *arg;
+	struct control_client clients[CONTROL_MAX_CLIENTS];
+};
+
+json_t *
+control_error(const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", text);
+}
+
+static void
+control_drop(struct control_client *c)
+{
+	if (c->fd < 0)
+		return;
+	ev_fd_del(c->server->loop, c->fd);
+	close(c->fd);
+	c->fd = -1;
+	if (c->idle_timer != 0)
+		ev_timer_cancel(c->server->loop, c->idle_timer);
+	c->idle_timer = 0;
+	buf_free(&c->in);
+}
+
+/* Writes the whole answer; the socket is blocking for this short write. */
+static void
+control_send(struct control_client *c, json_t *answer)
+{
+	char *text = json_dumps(answer, JSON_COMPACT);
+	size_t len, off = 0;
+	ssize_t n;
+
+	if (text == NULL)
+		return;
+	len = strlen(text);
+	text[len] = '\n';
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	while (off < len + 1) {
+		n = send(c->fd, text + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(text);
+}
+
+static void
+control_handle_line(struct control_client *c, const char *line)
+{
+	struct control_server *s = c->server;
+	json_error_t jerr;
+	json_t *request, *answer;
+
+	request = json_loads(line, 0, &jerr);
+	if (request == NULL || !json_is_object(request) ||
+	    !json_is_string(json_object_get(request, "command")))
+		answer = control_error(_("invalid request: %s; send a JSON "
+		    "object with a \"command\""), request == NULL ? jerr.text :
+		    _("no command"));
+	else if (c->peer.uid != getuid() && c->peer.uid != 0)
+		answer = control_error(_("uid %d may not control this agent"),
+		    (int)c->peer.uid);
+	else
+		answer = s->handler(s->arg, request, &c->peer);
+	json_decref(request);
+	if (answer != NULL) {
+		control_send(c, answer);
+		json_decref(answer);
+	}
+	control_drop(c);
+}
+
+static void
+control_readable(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct control_client *c = arg;
+	char chunk[4096], *nl;
+	ssize_t n;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	n = recv(c->fd, chunk, sizeof chunk, 0);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		control_drop(c);
+		return;
+	}
+	if (buf_append(&c->in, chunk, (size_t)n) != WK_OK) {
+		json_t *answer = control_error(_("request longer than %d "
+		    "bytes"), CONTROL_LINE_MAX);
+
+		control_send(c, answer);
+		json_decref(answer);
+		control_drop(c);
+		return;
+	}
+	nl = memchr(c->in.data, '\n', c->in.len);
+	if (nl != NULL) {
+		*nl = '\0';
+		control_handle_line(c, c->in.data);
+	}
+}
+
+static void
+control_idle(struct ev_loop *loop, void *arg)
+{
+	struct control_client *c = arg;
+
+	(void)loop;
+	c->idle_timer = 0;
+	control_drop(c);
+}
+
+static void
+control_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct control_server *s = arg;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	int client, i;
+
+	(void)events;
+	client = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (client < 0)
+		return;
+	for (i = 0; i < CONTROL_MAX_CLIENTS && s->clients[i].fd >= 0; i++)
+		;
+	if (i == CONTROL_MAX_CLIENTS ||
+	    getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		LOG(LL_WARN, _("control socket: rejected a connection (too "
+		    "many clients or no peer credentials)"));
+		close(client);
+		return;
+	}
+	s->clients[i].fd = client;
+	s->clients[i].peer = (struct control_peer){ cred.uid, cred.pid };
+	s->clients[i].server = s;
+	buf_init(&s->clients[i].in, CONTROL_LINE_MAX);
+	s->clients[i].idle_timer = ev_timer_at(loop, clk_mono_ns() +
+	    CONTROL_IDLE_MS * INT64_C(1000000), control_idle, &s->clients[i]);
+	ev_fd_add(loop, client, EV_READ, control_readable, &s->clients[i]);
+}
+
+int
+control_listen(struct ev_loop *loop, const char *path,
+	       control_handler_fn handler, void *arg,
+	       struct control_server **out, struct wk_err *err)
+{
+	struct control_server *s = calloc(1, sizeof *s);
+	struct sockaddr_un addr;
+	mode_t old_mask;
+	int i;
+
+	if (s == NULL)
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	s->loop = loop;
+	s->handler = handler;
+	s->arg = arg;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof addr.sun_path) {
+		free(s);
+		return wk_err_set(err, WK_ERR_LIMIT, _("control socket path %s "
+		    "is longer than %zu bytes; use a shorter state directory"),
+		    path, sizeof addr.sun_path - 1);
+	}
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	snprintf(s->path, sizeof s->path, "%s", path);
+
+	/* The caller holds the agent lock, so a socket file left is stale. */
+	unlink(path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	old_mask = umask(0177);
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    listen(s->fd, 16) < 0) {
+		umask(old_mask);
+		wk_err_set(err, WK_ERR_IO, _("cannot listen on %s: %s"), path,
+		    strerror(errno));
+		if (s->fd >= 0)
+			close(s->fd);
+		free(s);
+		return WK_ERR_IO;
+	}
+	umask(old_mask);
+	chmod(path, 0600);
+	ev_fd_add(loop, s->fd, EV_READ, control_accept, s);
+	*out = s;
+	return WK_OK;
+}
+
+void
+control_close(struct control_server *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		control_drop(&s->clients[i]);
+	ev_fd_del(s->loop, s->fd);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}
+
+/* Waits for fd to become ready for events until deadline_ns. */
+static int
+control_wait(int fd, short events, int64_t deadline_ns)
+{
+	struct pollfd p = { fd, events, 0 };
+	int64_t left = (deadline_ns - clk_mono_ns()) / 1000000;
+	int r;
+
+	if (left <= 0)
+		return 0;
+	do
+		r = poll(&p, 1, (int)left);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+static int
+control_connect(const char *path, int *fd_out, struct wk_err *err)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof addr.sun_path)
+		return wk_err_set(err, WK_ERR_LIMIT, _("control socket path %s "
+		    "is too long"), path);
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return wk_err_set(err, WK_ERR_IO, _("cannot create a socket: "
+		    "%s"), strerror(errno));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		int code = errno;
+
+		close(fd);
+		if (code == ENOENT || code == ECONNREFUSED)
+			return wk_err_set(err, WK_ERR_NOTFOUND, _("no agent "
+			    "listens on %s"), path);
+		return wk_err_set(err, WK_ERR_IO, _("cannot connect to %s: "
+		    "%s"), path, strerror(code));
+	}
+	*fd_out = fd;
+	return WK_OK;
+}
+
+int
+control_request(const char *path, json_t *request, int timeout_ms,
+		json_t **answer, struct wk_err *err)
+{
+	int64_t deadline = clk_mono_ns() + timeout_ms * INT64_C(1000000);
+	char *text = NULL, chunk[4096];
+	json_error_t jerr;
+	struct buf in;
+	ssize_t n;
+	int fd = -1, rc;
+
+	buf_init(&in, CONTROL_LINE_MAX);
+	rc = control_connect(path, &fd, err);
+	if (rc != WK_OK)
+		return rc;
+	text = json_dumps(request, JSON_COMPACT);
+	rc = WK_ERR_IO;
+	if (text == NULL || send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+		wk_err_set(err, rc, _("cannot send to %s: %s"), path,
+		    strerror(errno));
+		goto out;
+	}
+	while (memchr(in.data != NULL ? in.data : "", '\n', in.len) == NULL) {
+		if (!control_wait(fd, POLLIN, deadline)) {
+			wk_err_set(err, rc, _("the agent did not answer within "
+			    "%d ms"), timeout_ms);
+			goto out;
+		}
+		n = recv(fd, chunk, sizeof chunk, 0);
+		if (n <= 0 || buf_append(&in, chunk, (size_t)n) != WK_OK) {
+			wk_err_set(err, rc, _("the agent closed the connection "
+			    "without a complete answer"));
+			goto out;
+		}
+	}
+	*answer = json_loads(in.data, JSON_DISABLE_EOF_CHECK, &jerr);
+	rc = *answer != NULL ? WK_OK : wk_err_set(err, WK_ERR_INVALID,
+	    _("invalid answer from the agent: %s"), jerr.text);
+
+out:
+	free(text);
+	buf_free(&in);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,43 @@
+# Signals: SIGHUP with an invalid configuration keeps the agent running on
+# the old one; SIGHUP with a valid one applies it; SIGTERM lets a running
+# stage finish within the grace period and exits 0.
+. "$(dirname "$0")/../lib.sh"
+
+cat > "$TEST_DIR/config.json" <<'JSON'
+{ "pipelines": [ { "name": "p", "stages": [
+  { "name": "a", "command": "sleep 1; echo finished" } ] } ] }
+JSON
+s="$TEST_DIR/s"
+"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2> "$TEST_DIR/agent.err" &
+agent=$!
+AT_EXIT='kill -9 $agent 2>/dev/null'
+i=0
+while [ ! -S "$s/control.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+
+cp "$TEST_DIR/config.json" "$TEST_DIR/good.json"
+echo '{ "pipelines": [ { "name": "p", "stages": [ { "name": "a", "comand": ["true"] } ] } ] }' \
+	> "$TEST_DIR/config.json"
+kill -HUP $agent
+sleep 0.5
+kill -0 $agent || fail "the agent died on an invalid configuration"
+grep -q "reload failed, keeping the old configuration" "$TEST_DIR/agent.err" || fail "no reload error logged"
+grep -q "config.json:1:.*comand" "$TEST_DIR/agent.err" || fail "the reload error lacks the position"
+"$WATCHKEEP" run-now p --state-dir "$s" > "$TEST_DIR/run.txt" 2>&1 || fail "run on the old configuration failed"
+
+# A valid file with a second pipeline is applied.
+sed 's/"name": "p"/"name": "q"/' "$TEST_DIR/good.json" > "$TEST_DIR/config.json"
+kill -HUP $agent
+sleep 0.5
+grep -q "configuration reloaded" "$TEST_DIR/agent.err" || fail "valid reload not logged"
+"$WATCHKEEP" run-now q --state-dir "$s" > /dev/null 2>&1 || fail "the reloaded pipeline does not run"
+
+# SIGTERM during a stage: the stage finishes, the agent exits 0.
+"$WATCHKEEP" run-now q --state-dir "$s" > /dev/null 2>&1 &
+sleep 0.3
+kill -TERM $agent
+wait $agent || fail "the agent did not exit 0 on SIGTERM"
+AT_EXIT=""
+expect_eq "$(sql "$s/store.db" "select state from runs order by id desc limit 1")" succeeded \
+	"the run in progress at SIGTERM"
+[ ! -e "$s/control.sock" ] || fail "the control socket was left behind"
+echo "$TEST_NAME: ok"

@@ -1,0 +1,267 @@
+/*
+ * Unit tests of the scheduler with injected clocks: a daily 02:30 schedule
+ * in Europe/Berlin across both 2024 DST changes, catch-up after downtime,
+ * and a wall clock set forward.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/ev.h"
+#include "agent/runner.h"
+#include "agent/sched.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/store.h"
+
+#define FIRES_MAX 64
+
+static int64_t fake_mono_ns;
+static int64_t fake_wall_ms;
+
+static int64_t fake_mono(void) { return fake_mono_ns; }
+static int64_t fake_wall(void) { return fake_wall_ms; }
+
+struct fire {
+	int64_t slot_s;
+	char date[16];
+	char trigger[16];
+};
+
+static struct fire fires[FIRES_MAX];
+static size_t n_fires;
+
+static void
+record(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
+       const char *date, const char *trigger)
+{
+	(void)arg;
+	(void)p;
+	assert_true(n_fires < FIRES_MAX);
+	fires[n_fires].slot_s = slot_s;
+	snprintf(fires[n_fires].date, sizeof fires[n_fires].date, "%s", date);
+	snprintf(fires[n_fires].trigger, sizeof fires[n_fires].trigger, "%s",
+	    trigger);
+	n_fires++;
+}
+
+struct fixture {
+	char dir[64];
+	struct store *store;
+	struct cfg *cfg;
+	struct ev_loop *loop;
+};
+
+static struct cfg *
+load(const char *schedule, const char *catch_up)
+{
+	char text[512];
+	struct wk_err err;
+	struct cfg *cfg;
+
+	snprintf(text, sizeof text, "{\"pipelines\": [{\"name\": \"p\", "
+	    "\"schedule\": \"%s\", \"time_zone\": \"Europe/Berlin\", "
+	    "\"catch_up\": \"%s\", \"stages\": [{\"name\": \"a\", "
+	    "\"command\": [\"true\"]}]}]}", schedule, catch_up);
+	cfg = cfg_load_text(text, strlen(text), "test.json", &err);
+	if (cfg == NULL)
+		fail_msg("%s", err.msg);
+	return cfg;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	char path[128];
+	struct wk_err err;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/wk-sched-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(path, sizeof path, "%s/store.db", f->dir);
+	if (store_open(path, STORE_READ_WRITE, &f->store, &err) != WK_OK)
+		return -1;
+	f->loop = ev_loop_new();
+	fake_mono_ns = INT64_C(1000000000);
+	clk_set_source(fake_mono, fake_wall);
+	n_fires = 0;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	clk_set_source(NULL, NULL);
+	ev_loop_free(f->loop);
+	store_close(f->store);
+	cfg_free(f->cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	free(f);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Advances both clocks in steps of step_s up to wall time until_s. */
+static void
+advance(struct fixture *f, int64_t until_s, int64_t step_s)
+{
+	while (fake_wall_ms / 1000 < until_s) {
+		fake_wall_ms += step_s * 1000;
+		fake_mono_ns += step_s * INT64_C(1000000000);
+		ev_run_once(f->loop, 0);
+	}
+}
+
+static struct sched *
+start(struct fixture *f, int64_t wall_s)
+{
+	struct sched *s = NULL;
+	struct wk_err err;
+
+	fake_wall_ms = wall_s * 1000;
+	assert_int_equal(sched_new(f->loop, f->store, f->cfg, record, NULL, &s,
+	    &err), WK_OK);
+	ev_run_once(f->loop, 0);
+	return s;
+}
+
+/* 2024-03-31: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist. */
+static void
+spring_forward_fires_once(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	s = start(f, 1711584000);           /* 2024-03-28T00:00:00Z */
+	advance(f, 1711929600, 60);         /* 2024-04-01T00:00:00Z */
+	assert_int_equal(n_fires, 4);
+	assert_string_equal(fires[0].date, "2024-03-28");
+	assert_int_equal(fires[0].slot_s, 1711589400);  /* 01:30Z = 02:30 CET */
+	assert_string_equal(fires[2].date, "2024-03-30");
+	assert_string_equal(fires[3].date, "2024-03-31");
+	assert_int_equal(fires[3].slot_s, 1711846800);  /* 01:00Z = 03:00 CEST */
+	assert_string_equal(fires[3].trigger, "schedule");
+	sched_free(s);
+}
+
+/* 2024-10-27: 03:00 CEST falls back to 02:00 CET, so 02:30 occurs twice. */
+static void
+fall_back_fires_once(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	s = start(f, 1729900800);           /* 2024-10-26T00:00:00Z */
+	advance(f, 1730160000, 60);         /* 2024-10-29T00:00:00Z */
+	assert_int_equal(n_fires, 3);
+	assert_string_equal(fires[0].date, "2024-10-26");
+	assert_int_equal(fires[0].slot_s, 1729902600);  /* 00:30Z = 02:30 CEST */
+	assert_string_equal(fires[1].date, "2024-10-27");
+	assert_int_equal(fires[1].slot_s, 1729989000);  /* first 02:30 */
+	assert_string_equal(fires[2].date, "2024-10-28");
+	assert_int_equal(fires[2].slot_s, 1730079000);  /* 01:30Z = 02:30 CET */
+	sched_free(s);
+}
+
+/* After three days down, "once" runs for the latest missed slot only. */
+static void
+catch_up_once_after_downtime(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1717806600"), WK_OK);         /* 2024-06-08 02:30 CEST */
+	s = start(f, 1718092800);           /* 2024-06-11T08:00:00Z */
+	assert_int_equal(n_fires, 1);
+	assert_string_equal(fires[0].trigger, "catch-up");
+	assert_string_equal(fires[0].date, "2024-06-11");
+	sched_free(s);
+}
+
+static void
+catch_up_skip_after_downtime(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+	char value[32];
+
+	f->cfg = load("30 2 * * *", "skip");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1717806600"), WK_OK);
+	s = start(f, 1718092800);
+	assert_int_equal(n_fires, 0);
+	/* The skipped slots count as handled. */
+	assert_int_equal(store_state_get(f->store, "schedule.p.last_slot",
+	    value, sizeof value), WK_OK);
+	assert_string_equal(value, "1718065800");  /* 2024-06-11 02:30 CEST */
+	sched_free(s);
+}
+
+/* A wall clock set forward by two days fires once, for the latest slot. */
+static void
+clock_jump_forward_fires_once(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	s = start(f, 1718000000);           /* 2024-06-10T06:13:20Z */
+	fake_wall_ms += 2 * 86400 * INT64_C(1000);
+	fake_mono_ns += INT64_C(1000000000);
+	advance(f, fake_wall_ms / 1000 + SCHED_RECHECK_MS / 1000 + 1, 1);
+	assert_int_equal(n_fires, 1);
+	assert_string_equal(fires[0].date, "2024-06-12");
+	sched_free(s);
+}
+
+static void
+backoff_grows_jittered_capped(void **state)
+{
+	(void)state;
+	/* random 0 gives the low end d/2, a large one the high end d. */
+	assert_int_equal(runner_backoff_ms(1000, 60000, 1, 0), 500);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 1, 500), 1000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 2, 0), 1000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 3, 0), 2000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 7, 0), 30000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 8, 0), 30000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 8, 30000), 60000);
+	assert_int_equal(runner_backoff_ms(1000, 60000, 50, 12345),
+	    30000 + 12345);
+	assert_true(runner_backoff_ms(1000, 60000, 100, UINT64_MAX) <= 60000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(spring_forward_fires_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(fall_back_fires_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(catch_up_once_after_downtime,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(catch_up_skip_after_downtime,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(clock_jump_forward_fires_once,
+		    setup, teardown),
+		cmocka_unit_test(backoff_grows_jittered_capped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
