@@ -6,7 +6,8 @@
 #   ./build.sh test   install what the build and the tests need, build with
 #                     warnings as errors, run every test, then build with
 #                     AddressSanitizer and UndefinedBehaviorSanitizer and run
-#                     every test again
+#                     every test again, the fuzz targets for a short time
+#                     among them
 #
 # Missing Debian packages are installed with apt-get (through sudo when not
 # root). Services that packages would start on install are held back: the
@@ -18,9 +19,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 build_packages="build-essential cmake pkg-config gettext clang
 	libcurl4-openssl-dev libjansson-dev libsqlite3-dev libncurses-dev
-	libmicrohttpd-dev zlib1g-dev libzstd-dev liblinear-dev libxgboost-dev
+	libmicrohttpd-dev libcrypt-dev zlib1g-dev libzstd-dev liblinear-dev libxgboost-dev
 	tzdata"
-test_packages="libcmocka-dev python3 python3-sklearn python3-pandas locales prometheus-alertmanager prometheus"
+test_packages="libcmocka-dev python3 python3-sklearn python3-pandas python3-botocore zstd locales prometheus-alertmanager prometheus tmux
+	chromium fonts-ipafont-gothic wrk curl libclang-rt-dev"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -88,9 +90,9 @@ test)
 	configure_and_build "$top/build-test" -DWK_WERROR=ON
 	(cd "$top/build-test" && ctest --output-on-failure -j "$jobs")
 	configure_and_build "$top/build-asan" -DWK_WERROR=ON -DWK_SANITIZE=ON \
-		-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug
+		-DWK_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug
 	(cd "$top/build-asan" && ctest --output-on-failure -j "$jobs")
-	echo "build.sh: all tests passed (gcc build and clang sanitizer build)"
+	echo "build.sh: all tests passed (gcc build and clang sanitizer and fuzzing build)"
 	;;
 *)
 	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'

@@ -55,6 +55,12 @@ agent_reload(struct agent *agent)
 		    "%s"), err.msg);
 		return WK_ERR_INVALID;
 	}
+	if (cfg_resolve_state_dir(cfg, agent->sd.path) != WK_OK) {
+		cfg_free(cfg);
+		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
+		    "%s"), _("out of memory"));
+		return WK_ERR_NOMEM;
+	}
 	acfg = calloc(1, sizeof *acfg);
 	if (acfg == NULL || (!agent->local && !agent->stopping &&
 	    sched_new(agent->loop, agent->store, cfg, agent_due, agent, &sched,
@@ -76,6 +82,9 @@ agent_reload(struct agent *agent)
 	agent->acfg = acfg;
 	if (!agent->local && !agent->stopping)
 		agent_engines_restart(agent);
+	if (!agent->local)
+		agent_alerts_reload(agent);
+	agent_web_reload(agent);
 	LOG(LL_INFO, _("configuration reloaded from %s"), cfg->path);
 	return WK_OK;
 }
@@ -187,7 +196,8 @@ agent_init(struct agent *agent, const struct agent_opts *opts)
 		fprintf(stderr, "%s\n", err.msg);
 		return CLI_EXIT_CONFIG;
 	}
-	log_min_level = cfg->log_level;
+	if (!opts->keep_log_level)
+		log_min_level = cfg->log_level;
 	agent->acfg = calloc(1, sizeof *agent->acfg);
 	if (agent->acfg == NULL) {
 		cfg_free(cfg);
@@ -196,6 +206,7 @@ agent_init(struct agent *agent, const struct agent_opts *opts)
 	agent->acfg->cfg = cfg;
 	agent->acfg->refs = 1;
 	if (statedir_resolve(&agent->sd, opts->state_dir, cfg, &err) != WK_OK ||
+	    cfg_resolve_state_dir(cfg, agent->sd.path) != WK_OK ||
 	    statedir_lock(&agent->sd, &err) != WK_OK) {
 		/* A one-shot caller hands its work to the agent instead. */
 		if (!(agent->local && err.rc == WK_ERR_BUSY))
@@ -242,10 +253,11 @@ agent_fini(struct agent *agent)
 {
 	size_t i;
 
+	agent_web_stop(agent);
 	control_close(agent->control);
 	sched_free(agent->sched);
 	agent_engines_stop(agent);
-	alert_engine_free(agent->alerts);
+	agent_alerts_stop(agent);
 	for (i = 0; i < agent->n_runs; i++) {
 		runner_free(agent->runs[i]->runner);
 		agent->runs[i]->acfg->refs--;
@@ -282,6 +294,7 @@ agent_serve(struct agent *agent)
 {
 	struct wk_err err = { 0, "" };
 	char path[PATH_MAX + 16];
+	int code;
 
 	snprintf(path, sizeof path, "%s/control.sock", agent->sd.path);
 	if (control_listen(agent->loop, path, agent_control, agent,
@@ -293,6 +306,9 @@ agent_serve(struct agent *agent)
 	}
 	if (agent->local)
 		return CLI_EXIT_OK;
+	code = agent_web_start(agent);
+	if (code != CLI_EXIT_OK)
+		return code;
 	agent_setup_watchdog(agent);
 	ev_timer_at(agent->loop, clk_mono_ns() + 60 * INT64_C(1000000000),
 	    agent_retention, agent);

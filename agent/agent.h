@@ -51,6 +51,8 @@ struct agent_request {
 	int64_t slot_s;               /* schedule slot, 0: none */
 };
 
+struct web_server;
+
 struct agent {
 	struct ev_loop *loop;                 /* owned */
 	struct store *store;                  /* owned */
@@ -60,8 +62,11 @@ struct agent {
 	struct sched *sched;                  /* owned; NULL while stopping */
 	struct control_server *control;       /* owned */
 	struct alert_engine *alerts;          /* owned; NULL when it failed */
+	struct agent_cfg *alerts_cfg;         /* the configuration it reads,
+						 with a reference */
 	struct probe_engine *probes;          /* owned; NULL when none run */
 	struct slo_engine *slos;              /* owned; NULL when none run */
+	struct web_server *web;               /* owned; NULL when not serving */
 	struct agent_cfg *engines_cfg;        /* the configuration they use,
 						 with a reference */
 	uint64_t slo_timer;                   /* next SLO tick, 0: none */
@@ -87,6 +92,7 @@ struct agent {
 struct agent_opts {
 	const char *config_path;  /* -c, or NULL for the embedded default */
 	const char *state_dir;    /* --state-dir, or NULL */
+	int keep_log_level;       /* --log-level, -v or -q set the level */
 };
 
 /* Runs the agent until SIGTERM or SIGINT; returns the exit status. */
@@ -156,6 +162,16 @@ json_t *agent_control(void *arg, json_t *request,
 /* Starts the alert engine and the periodic health and forecast checks. */
 int agent_alerts_start(struct agent *agent);
 
+/*
+ * Replaces the alert engine by one on the current configuration, after a
+ * reload. The new engine takes its state over from the store, as after a
+ * restart of the agent.
+ */
+void agent_alerts_reload(struct agent *agent);
+
+/* Frees the alert engine and drops its reference to its configuration. */
+void agent_alerts_stop(struct agent *agent);
+
 /* Raises or clears the alerts of a stage that ended. */
 void agent_alert_stage(struct agent *agent, struct runner *runner,
 		       const struct runner_stage_event *ev);
@@ -177,6 +193,23 @@ void agent_engines_restart(struct agent *agent);
 
 /* Stops and frees both engines. */
 void agent_engines_stop(struct agent *agent);
+
+/* agent_web.c */
+
+/*
+ * Starts the web server of the "web" section (127.0.0.1:8470 without
+ * one) for a daemon agent. Returns a CLI_EXIT_* status: CLI_EXIT_CONFIG
+ * for a non-loopback address without authentication, CLI_EXIT_STATE when
+ * an address given in the configuration cannot be bound. Without a "web"
+ * section, a port already in use is logged and the agent goes on.
+ */
+int agent_web_start(struct agent *agent);
+
+/* Gives the web server the configuration loaded again after a reload. */
+void agent_web_reload(struct agent *agent);
+
+/* Stops the web server; call before the store closes. */
+void agent_web_stop(struct agent *agent);
 
 /* recover.c */
 

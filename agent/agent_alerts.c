@@ -10,7 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/alert.h"
-#include "agent/forecast.h"
+#include "core/forecast.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
@@ -329,8 +329,21 @@ agent_health_check(struct ev_loop *loop, void *arg)
 	    INT64_C(1000000), agent_health_check, agent);
 }
 
-int
-agent_alerts_start(struct agent *agent)
+void
+agent_alerts_stop(struct agent *agent)
+{
+	alert_engine_free(agent->alerts);
+	agent->alerts = NULL;
+	if (agent->alerts_cfg != NULL && --agent->alerts_cfg->refs == 0) {
+		cfg_free(agent->alerts_cfg->cfg);
+		free(agent->alerts_cfg);
+	}
+	agent->alerts_cfg = NULL;
+}
+
+/* Creates the engine on the current configuration and references it. */
+static int
+agent_alerts_engine(struct agent *agent)
 {
 	struct wk_err err = { 0, "" };
 
@@ -343,6 +356,23 @@ agent_alerts_start(struct agent *agent)
 		agent->alerts = NULL;
 		return WK_ERR_STATE;
 	}
+	agent->alerts_cfg = agent->acfg;
+	agent->acfg->refs++;
+	return WK_OK;
+}
+
+void
+agent_alerts_reload(struct agent *agent)
+{
+	agent_alerts_stop(agent);
+	agent_alerts_engine(agent);
+}
+
+int
+agent_alerts_start(struct agent *agent)
+{
+	if (agent_alerts_engine(agent) != WK_OK)
+		return WK_ERR_STATE;
 	if (!agent->local) {
 		ev_timer_at(agent->loop, clk_mono_ns(), agent_health_check,
 		    agent);

@@ -77,5 +77,8 @@ int cmd_logs(int argc, char **argv);
 int cmd_errors(int argc, char **argv);
 int cmd_test_alert(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_web(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

@@ -68,6 +68,7 @@ clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 	struct store *store = NULL;
 	struct store_run run;
 	struct statedir sd;
+	json_t *list;
 	size_t i;
 	int ok = 1;
 
@@ -78,14 +79,28 @@ clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 	}
 	while (!clientctl_all_done(store, runs, n))
 		nanosleep(&pause, NULL);
+	list = json_array();
 	for (i = 0; i < n; i++) {
-		if (i > 0)
-			printf("\n");
-		report_run_text(stdout, store, runs[i]);
+		if (common->json) {
+			json_t *one = report_run_json(store, runs[i]);
+
+			if (one != NULL)
+				json_array_append_new(list, one);
+		} else {
+			if (i > 0)
+				printf("\n");
+			report_run_text(stdout, store, runs[i]);
+		}
 		ok &= store_run_get(store, runs[i], &run) == WK_OK &&
 		    strcmp(run.state, STORE_RUN_SUCCEEDED) == 0;
 	}
-	printf(_("\nStore: %s\n"), store_path(store));
+	if (common->json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else {
+		printf(_("\nStore: %s\n"), store_path(store));
+	}
+	json_decref(list);
 	store_close(store);
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

@@ -185,9 +185,30 @@ ctl_send(const struct ctl_opts *o, json_t *request, int *handled,
 static struct agent_opts
 ctl_agent_opts(const struct ctl_opts *o)
 {
-	struct agent_opts a = { o->common.config_path, o->common.state_dir };
+	struct agent_opts a = { o->common.config_path, o->common.state_dir,
+	    o->common.log_level_set };
 
 	return a;
+}
+
+/*
+ * Runs the request in a one-shot agent when no agent answers on the
+ * control socket. The lock may still be held, by a `watchkeep probe --loop`
+ * or an agent that is starting or stopping: that is said, not only exited.
+ */
+static int
+ctl_run_local(const struct agent_opts *a,
+	      int (*queue)(struct agent *agent, void *arg, struct wk_err *err),
+	      struct ctl_opts *o)
+{
+	int code = agent_run_local(a, queue, o, o->common.json);
+
+	if (code == CLI_EXIT_BUSY)
+		fprintf(stderr, "%s\n", _("watchkeep: another watchkeep process "
+		    "holds the lock of the state directory but does not take "
+		    "commands (a `watchkeep probe --loop`, or an agent that is "
+		    "starting or stopping); try again when it has ended"));
+	return code;
 }
 
 static void
@@ -262,7 +283,7 @@ cmd_run_now(int argc, char **argv)
 		return clientctl_run_now_and_wait(&o.common, names, 1, o.date);
 	}
 	a = ctl_agent_opts(&o);
-	return agent_run_local(&a, run_now_queue, &o, o.common.json);
+	return ctl_run_local(&a, run_now_queue, &o);
 }
 
 static void
@@ -399,7 +420,7 @@ cmd_rerun(int argc, char **argv)
 		goto out;
 	}
 	a = ctl_agent_opts(&o);
-	code = agent_run_local(&a, rerun_queue, &o, o.common.json);
+	code = ctl_run_local(&a, rerun_queue, &o);
 
 out:
 	cfg_free(cfg);
@@ -527,5 +548,5 @@ cmd_backfill(int argc, char **argv)
 		return code;
 	}
 	a = ctl_agent_opts(&o);
-	return agent_run_local(&a, backfill_queue, &o, o.common.json);
+	return ctl_run_local(&a, backfill_queue, &o);
 }

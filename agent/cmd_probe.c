@@ -413,7 +413,7 @@ probe_print_token(const struct cfg *cfg, const struct probe_opts *opts,
 
 /* Dispatches on the options once the configuration is loaded. */
 static int
-probe_dispatch(const struct cfg *cfg, const struct probe_opts *opts)
+probe_dispatch(struct cfg *cfg, const struct probe_opts *opts)
 {
 	struct wk_err err = { 0, "" };
 	struct store *readonly;
@@ -422,6 +422,10 @@ probe_dispatch(const struct cfg *cfg, const struct probe_opts *opts)
 
 	if (statedir_resolve(&sd, opts->common.state_dir, cfg, &err) != WK_OK) {
 		fprintf(stderr, "watchkeep: %s\n", err.msg);
+		return CLI_EXIT_STATE;
+	}
+	if (cfg_resolve_state_dir(cfg, sd.path) != WK_OK) {
+		fprintf(stderr, "watchkeep: %s\n", _("out of memory"));
 		return CLI_EXIT_STATE;
 	}
 	if (opts->token_of != NULL)

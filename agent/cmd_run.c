@@ -201,6 +201,7 @@ cmd_run(int argc, char **argv)
 		return code < 0 ? CLI_EXIT_OK : code;
 	aopts.config_path = opts.common.config_path;
 	aopts.state_dir = opts.common.state_dir;
+	aopts.keep_log_level = opts.common.log_level_set;
 	if (!opts.once)
 		return agent_main(&aopts);
 

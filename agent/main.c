@@ -17,6 +17,8 @@ static const struct main_command main_commands[] = {
 	{ "run", cmd_run, N_("run the agent, or with --once each pipeline "
 	  "once") },
 	{ "status", cmd_status, N_("show the last runs and their stages") },
+	{ "top", cmd_top, N_("watch runs, SLOs, alerts and probes in the "
+	  "terminal, and act on them") },
 	{ "runs", cmd_runs, N_("list the latest runs") },
 	{ "run-now", cmd_run_now, N_("start a run of a pipeline now") },
 	{ "rerun", cmd_rerun, N_("run a stage and what depends on it again") },
@@ -33,6 +35,9 @@ static const struct main_command main_commands[] = {
 	  N_("send a sample alert to a receiver and show the HTTP status") },
 	{ "slo", cmd_slo, N_("show the SLOs: SLI, error budget, burn rates, alert state") },
 	{ "probe", cmd_probe, N_("run the configured probes once and show their state") },
+	{ "report", cmd_report,
+	  N_("print or post the retrospective of a period") },
+	{ "web", cmd_web, N_("serve the web page and the API from a store") },
 	{ "check-config", cmd_check_config,
 	  N_("check a configuration file and report its errors") },
 };

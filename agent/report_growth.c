@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/forecast.h"
+#include "core/forecast.h"
 #include "agent/report.h"
 #include "core/clock.h"
 #include "core/i18n.h"

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/store_alerts.h"
 
 static int
 retention_unlink(const char *path, const struct stat *sb, int flag,
@@ -67,6 +68,13 @@ retention_dirs(struct store *store, const char *state_dir, int64_t before)
 	return removed;
 }
 
+/* The cut-off time for an age; an age of 0 keeps everything. */
+static int64_t
+retention_before(int64_t now_ms, int64_t age_ms)
+{
+	return age_ms > 0 ? now_ms - age_ms : INT64_MIN;
+}
+
 int
 retention_pass(struct store *store, const struct cfg *cfg,
 	       const char *state_dir, int64_t now_ms,
@@ -95,9 +103,18 @@ retention_pass(struct store *store, const struct cfg *cfg,
 	if (r->run_dirs_ms > 0 && rc == WK_OK)
 		out->run_dirs = retention_dirs(store, state_dir, now_ms -
 		    r->run_dirs_ms);
-	if (out->runs + out->log_lines + out->run_dirs > 0)
-		LOG(LL_INFO, _("retention: removed %zu runs, %zu log lines and "
-		    "%zu run directories"), out->runs, out->log_lines,
-		    out->run_dirs);
+	n = 3 * RETENTION_BATCH_ALERTS;
+	while ((r->notifications_ms > 0 || r->runs_ms > 0) &&
+	    n >= RETENTION_BATCH_ALERTS && clk_mono_ns() < deadline &&
+	    rc == WK_OK) {
+		rc = store_prune_alert_history(store, retention_before(now_ms,
+		    r->notifications_ms), retention_before(now_ms, r->runs_ms),
+		    RETENTION_BATCH_ALERTS, &n);
+		out->alert_rows += rc == WK_OK ? n : 0;
+	}
+	if (out->runs + out->log_lines + out->run_dirs + out->alert_rows > 0)
+		LOG(LL_INFO, _("retention: removed %zu runs, %zu log lines, "
+		    "%zu run directories and %zu rows of alert history"),
+		    out->runs, out->log_lines, out->run_dirs, out->alert_rows);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * Retention: the agent removes runs, log lines and run directories older
- * than the configured ages, a small batch at a time, so that the loop and
+ * Retention: the agent removes runs, log lines, run directories and the
+ * history of alerts older than the configured ages, a small batch at a time, so that the loop and
  * the store's readers never wait long.
  */
 #ifndef WK_RETENTION_H
@@ -16,6 +16,7 @@
 #define RETENTION_BATCH_RUNS 100      /* runs deleted a transaction */
 #define RETENTION_BATCH_LINES 5000    /* log lines deleted a transaction */
 #define RETENTION_BATCH_DIRS 20       /* run directories removed a pass */
+#define RETENTION_BATCH_ALERTS 1000   /* rows of each alert table a batch */
 #define RETENTION_BUDGET_MS 100       /* time one pass may take */
 
 /* What one pass removed. */
@@ -23,6 +24,7 @@ struct retention_result {
 	size_t runs;       /* runs deleted */
 	size_t log_lines;  /* log lines deleted */
 	size_t run_dirs;   /* run directories removed */
+	size_t alert_rows; /* delivered messages, silences, incidents */
 };
 
 /*

@@ -206,6 +206,32 @@ runner_check_outputs(struct runner *runner, const struct runner_stage *rs,
 	return 0;
 }
 
+/*
+ * Creates the directories of the declared outputs, so that a stage can
+ * write them where the configuration says (a published location outside
+ * the run directory, say).
+ */
+static int
+runner_prepare_outputs(const struct stagectx *ctx, struct wk_err *err)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	size_t i;
+
+	for (i = 0; i < ctx->n_outputs; i++) {
+		snprintf(dir, sizeof dir, "%s", ctx->outputs[i]);
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			continue;
+		*slash = '\0';
+		if (paths_mkdir_p(dir) < 0)
+			return wk_err_set(err, WK_ERR_IO, _("cannot create the "
+			    "directory %s of declared output %s: %s"), dir,
+			    ctx->outputs[i], strerror(errno));
+	}
+	return WK_OK;
+}
+
 /* Tells whether every declared output exists. */
 static int
 runner_outputs_exist(const struct stagectx *ctx)
@@ -488,6 +514,8 @@ runner_start_stage(struct runner *runner, struct runner_stage *rs)
 		free(at);
 		return;
 	}
+	if (runner_prepare_outputs(&at->ctx, &err) != WK_OK)
+		goto fail;
 	runner_fill_spec(runner, rs, at, &spec);
 	if (runner_memory(runner, rs, at, &spec, &err) != WK_OK ||
 	    sup_start(runner->loop, runner->store, &spec, runner_stage_done,

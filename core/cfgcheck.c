@@ -342,6 +342,39 @@ show_char(char *out, size_t size, const char *s)
 		snprintf(out, size, "'%.*s'", (int)len, s);
 }
 
+/*
+ * Returns the offset of the first character a name may not contain, or len
+ * when there is none. ASCII is limited to NAME_CHARS; other characters (a
+ * Japanese stage name, say) are allowed except controls, spaces,
+ * invisible format characters and bidirectional controls, which would make
+ * the name look like another one.
+ */
+static size_t
+check_name_chars(const char *name, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			if (strchr(NAME_CHARS, p[i]) == NULL)
+				return i;
+			i++;
+			continue;
+		}
+		n = text_utf8_decode(p + i, len - i, &cp);
+		if (n == 0 || cp < 0xa0 || cp == 0xa0 || cp == 0x1680 ||
+		    (cp >= 0x2000 && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202f) ||
+		    (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+		    cp == 0xfeff)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 /* Checks a pipeline or stage name, the string value at node. */
 static int
 check_name(struct cfgcheck *ck, int node, const char *name)
@@ -357,7 +390,7 @@ check_name(struct cfgcheck *ck, int node, const char *name)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
 		    _("\"name\" must not be \".\" or \"..\", because the name is used as a directory name; choose another name"));
 
-	bad = strspn(name, NAME_CHARS);
+	bad = check_name_chars(name, len);
 	if (bad == len)
 		return WK_OK;
 	show_char(c, sizeof c, name + bad);
@@ -619,4 +652,41 @@ cfgcheck_string_array(struct cfgcheck *ck, const struct cfgcheck_member *m,
 			child = ck->pos.nodes[child].next_sibling;
 	}
 	return WK_OK;
+}
+
+int
+cfgcheck_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
+		const char *const *names, int *index)
+{
+	const char *text, *near;
+	struct buf list;
+	size_t n;
+	int rc;
+
+	if (m->value == NULL)
+		return WK_OK;
+	if (!json_is_string(m->value))
+		return cfgcheck_wrong_type(ck, m, _("a string"), "\"...\"");
+	text = json_string_value(m->value);
+	for (n = 0; names[n] != NULL; n++) {
+		if (strcmp(text, names[n]) == 0) {
+			*index = (int)n;
+			return WK_OK;
+		}
+	}
+
+	near = cfgcheck_nearest(text, names, n);
+	cfgcheck_join_names(&list, names, n);
+	if (near != NULL)
+		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
+		    _("invalid value \"%s\" for \"%s\"; did you mean \"%s\"? (one of %s)"),
+		    cfgcheck_quote(text).text, m->key, near,
+		    cfgcheck_list_text(&list));
+	else
+		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
+		    _("invalid value \"%s\" for \"%s\"; use one of %s"),
+		    cfgcheck_quote(text).text, m->key,
+		    cfgcheck_list_text(&list));
+	buf_free(&list);
+	return rc;
 }

@@ -116,6 +116,13 @@ int cfgcheck_missing_key(struct cfgcheck *ck, int obj_node, const char *key,
 int cfgcheck_wrong_type(struct cfgcheck *ck, const struct cfgcheck_member *m,
 			const char *expected, const char *example);
 
+/*
+ * Reads an optional string member that must be one of names (NULL-ended)
+ * into *index (left as it is when absent); a near miss gets a hint.
+ */
+int cfgcheck_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
+		    const char *const *names, int *index);
+
 /* Copies an optional non-empty string member into *out (NULL when absent). */
 int cfgcheck_string(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		    const char *example, char **out);

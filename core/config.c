@@ -16,6 +16,7 @@
 #include "core/config_retention.h"
 #include "core/config_run.h"
 #include "core/config_slos.h"
+#include "core/config_web.h"
 #include "core/dag.h"
 #include "core/i18n.h"
 #include "core/jsonpos.h"
@@ -39,7 +40,7 @@ const char *const cfg_builtin_vars[] = {
 
 static const char *const top_keys[] = {
 	"state_dir", "log_level", "pipelines", "logs", "slos", "alerting",
-	"probes", "retention", NULL
+	"probes", "retention", "web", NULL
 };
 
 /*
@@ -60,6 +61,7 @@ static const struct cfg_section cfg_sections[] = {
 	{ "probes", cfg_probes_load, cfg_probes_free },
 	{ "slos", cfg_load_slos, cfg_free_slos },
 	{ "retention", cfg_retention_load, cfg_retention_free },
+	{ "web", cfg_web_load, cfg_web_free },
 	{ NULL, NULL, NULL }
 };
 static const char *const pipeline_keys[] = {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/config_alerting.h"
+#include "core/config_web.h"
 #include "core/log.h"
 #include "core/rc.h"
 
@@ -162,6 +163,8 @@ struct cfg_retention {
 	int64_t runs_ms;      /* runs, with their stages, logs and metrics */
 	int64_t logs_ms;      /* log lines of older runs */
 	int64_t run_dirs_ms;  /* runs/RUN_ID directories with stage files */
+	/* delivered alert messages and ended silences; incidents go with runs */
+	int64_t notifications_ms;
 };
 
 struct cfg {
@@ -177,6 +180,7 @@ struct cfg {
 	/* the "probes" section (core/config_probes.h), owned; NULL when absent */
 	struct cfg_probes *probes;
 	struct cfg_retention retention;  /* the "retention" section */
+	struct cfg_web web;              /* the "web" section */
 };
 
 /*
@@ -196,6 +200,20 @@ struct cfg *cfg_load_default(struct wk_err *err);
 const char *cfg_default_text(void);
 
 void cfg_free(struct cfg *cfg);
+
+/*
+ * Tells whether path is absolute, or starts with "${WATCHKEEP_STATE_DIR}/"
+ * (probe and SLO paths may name files in the agent's state directory,
+ * which is known only once the agent starts).
+ */
+int cfg_path_is_absolute(const char *path);
+
+/*
+ * Replaces a leading ${WATCHKEEP_STATE_DIR} in the paths of the probes
+ * and SLOs with state_dir. The agent calls it once it resolved its state
+ * directory, before the engines start. Returns WK_OK or WK_ERR_NOMEM.
+ */
+int cfg_resolve_state_dir(struct cfg *cfg, const char *state_dir);
 
 /* Finds a pipeline by name, or returns NULL. */
 const struct cfg_pipeline *cfg_find_pipeline(const struct cfg *cfg,

@@ -1,14 +1,14 @@
 /*
  * The "retention" section: how long the agent keeps runs with their stage
- * runs, log lines and metrics, the log lines alone, and the run
- * directories with the stages' files.
+ * runs, log lines and metrics, the log lines alone, the run directories
+ * with the stages' files, and the delivered alert messages.
  */
 #include "config_retention.h"
 
 #include "core/i18n.h"
 
 static const char *const retention_keys[] = {
-	"runs", "logs", "run_dirs", NULL
+	"runs", "logs", "run_dirs", "notifications", NULL
 };
 
 int
@@ -22,6 +22,7 @@ cfg_retention_load(struct cfgcheck *ck, struct cfg *cfg,
 	r->runs_ms = CFG_RETENTION_RUNS_MS;
 	r->logs_ms = CFG_RETENTION_LOGS_MS;
 	r->run_dirs_ms = CFG_RETENTION_LOGS_MS;
+	r->notifications_ms = CFG_RETENTION_NOTIFICATIONS_MS;
 	if (m->value == NULL)
 		return WK_OK;
 	if (!json_is_object(m->value))
@@ -38,6 +39,9 @@ cfg_retention_load(struct cfgcheck *ck, struct cfg *cfg,
 	k = cfgcheck_get_member(ck, m->value, m->node, "run_dirs");
 	if (rc == WK_OK)
 		rc = cfgcheck_duration(ck, &k, &r->run_dirs_ms);
+	k = cfgcheck_get_member(ck, m->value, m->node, "notifications");
+	if (rc == WK_OK)
+		rc = cfgcheck_duration(ck, &k, &r->notifications_ms);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #define CFG_RETENTION_RUNS_MS (180 * INT64_C(86400000))
 #define CFG_RETENTION_LOGS_MS (30 * INT64_C(86400000))
+#define CFG_RETENTION_NOTIFICATIONS_MS (30 * INT64_C(86400000))
 
 int cfg_retention_load(struct cfgcheck *ck, struct cfg *cfg,
 		       const struct cfgcheck_member *m);

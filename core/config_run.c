@@ -56,46 +56,6 @@ cfg_number(struct cfgcheck *ck, const struct cfgcheck_member *m,
 	return WK_OK;
 }
 
-/*
- * Reads an optional string member that must be one of names (NULL-ended);
- * *out gets its index.
- */
-static int
-cfg_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
-	   const char *const *names, int *out)
-{
-	const char *text, *near;
-	struct buf list;
-	size_t i, n = 0;
-	int rc;
-
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_string(m->value))
-		return cfgcheck_wrong_type(ck, m, _("a string"), names[0]);
-	text = json_string_value(m->value);
-	for (i = 0; names[i] != NULL; i++, n++) {
-		if (strcmp(text, names[i]) == 0) {
-			*out = (int)i;
-			return WK_OK;
-		}
-	}
-	near = cfgcheck_nearest(text, names, n);
-	cfgcheck_join_names(&list, names, n);
-	if (near != NULL)
-		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid value \"%s\" for \"%s\"; did you mean \"%s\"? (one of %s)"),
-		    cfgcheck_quote(text).text, m->key, near,
-		    cfgcheck_list_text(&list));
-	else
-		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid value \"%s\" for \"%s\"; use one of %s"),
-		    cfgcheck_quote(text).text, m->key,
-		    cfgcheck_list_text(&list));
-	buf_free(&list);
-	return rc;
-}
-
 /* Reads an optional array of exit codes (0..255) into *codes and *n. */
 static int
 cfg_exit_codes(struct cfgcheck *ck, const struct cfgcheck_member *m,
@@ -279,12 +239,12 @@ cfg_load_pipeline_run(struct cfgcheck *ck, struct cfg_pipeline *pl,
 
 	value = (int)pl->catch_up;
 	m = cfgcheck_get_member(ck, obj, node, "catch_up");
-	rc = cfg_choice(ck, &m, catch_up, &value);
+	rc = cfgcheck_choice(ck, &m, catch_up, &value);
 	pl->catch_up = (enum cfg_catch_up)value;
 	value = (int)pl->overlap;
 	m = cfgcheck_get_member(ck, obj, node, "overlap");
 	if (rc == WK_OK)
-		rc = cfg_choice(ck, &m, overlap, &value);
+		rc = cfgcheck_choice(ck, &m, overlap, &value);
 	pl->overlap = (enum cfg_overlap)value;
 	m = cfgcheck_get_member(ck, obj, node, "max_parallel");
 	if (rc == WK_OK)
@@ -422,7 +382,7 @@ cfg_load_limits(struct cfgcheck *ck, struct cfg_stage *st, json_t *obj,
 	value = (int)st->memory_mode;
 	m = cfgcheck_get_member(ck, obj, node, "memory_mode");
 	if (rc == WK_OK)
-		rc = cfg_choice(ck, &m, memory_modes, &value);
+		rc = cfgcheck_choice(ck, &m, memory_modes, &value);
 	st->memory_mode = (enum cfg_memory_mode)value;
 	m = cfgcheck_get_member(ck, obj, node, "heartbeat");
 	if (rc == WK_OK)
@@ -430,12 +390,12 @@ cfg_load_limits(struct cfgcheck *ck, struct cfg_stage *st, json_t *obj,
 	value = (int)st->heartbeat_action;
 	m = cfgcheck_get_member(ck, obj, node, "heartbeat_action");
 	if (rc == WK_OK)
-		rc = cfg_choice(ck, &m, actions, &value);
+		rc = cfgcheck_choice(ck, &m, actions, &value);
 	st->heartbeat_action = (enum cfg_heartbeat_action)value;
 	value = (int)st->on_restart;
 	m = cfgcheck_get_member(ck, obj, node, "on_restart");
 	if (rc == WK_OK)
-		rc = cfg_choice(ck, &m, restart, &value);
+		rc = cfgcheck_choice(ck, &m, restart, &value);
 	st->on_restart = (enum cfg_on_restart)value;
 	return rc;
 }

@@ -68,47 +68,6 @@ cfg_sli_kind_name(enum cfg_sli_kind kind)
 	return sli_kind_names[kind];
 }
 
-/*
- * Reads an optional string member that must be one of names (NULL-ended)
- * into *index; a near miss gets a hint.
- */
-static int
-slos_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
-	    const char *const *names, int *index)
-{
-	const char *text, *near;
-	struct buf list;
-	size_t n;
-	int rc;
-
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_string(m->value))
-		return cfgcheck_wrong_type(ck, m, _("a string"), "\"...\"");
-	text = json_string_value(m->value);
-	for (n = 0; names[n] != NULL; n++) {
-		if (strcmp(text, names[n]) == 0) {
-			*index = (int)n;
-			return WK_OK;
-		}
-	}
-
-	near = cfgcheck_nearest(text, names, n);
-	cfgcheck_join_names(&list, names, n);
-	if (near != NULL)
-		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid value \"%s\" for \"%s\"; did you mean \"%s\"? (one of %s)"),
-		    cfgcheck_quote(text).text, m->key, near,
-		    cfgcheck_list_text(&list));
-	else
-		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid value \"%s\" for \"%s\"; use one of %s"),
-		    cfgcheck_quote(text).text, m->key,
-		    cfgcheck_list_text(&list));
-	buf_free(&list);
-	return rc;
-}
-
 /* Reads an optional number member within (lo, hi], or (lo, hi) when open. */
 static int
 slos_fraction(struct cfgcheck *ck, const struct cfgcheck_member *m,
@@ -327,10 +286,11 @@ slos_freshness(struct cfgcheck *ck, struct cfg_sli *sli, json_t *obj,
 	    "\"/srv/churn/audience.csv.gz\"", &sli->path);
 	if (rc != WK_OK)
 		return rc;
-	if (sli->path[0] != '/' || strlen(sli->path) >= CFG_SLO_PATH_MAX)
+	if (!cfg_path_is_absolute(sli->path) ||
+	    strlen(sli->path) >= CFG_SLO_PATH_MAX)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
 		    jsonpos_member(&ck->pos, node, "path")),
-		    _("invalid path \"%s\": it must be absolute and shorter than %d bytes, because the agent checks it from any directory; for example \"/srv/churn/audience.csv.gz\""),
+		    _("invalid path \"%s\": it must be absolute (or start with ${WATCHKEEP_STATE_DIR}/) and shorter than %d bytes, because the agent checks it from any directory; for example \"/srv/churn/audience.csv.gz\""),
 		    cfgcheck_quote(sli->path).text, CFG_SLO_PATH_MAX);
 	return slos_positive_duration(ck, obj, node, "max_age",
 	    _("in an \"sli\""), "\"26h\"", &sli->max_age_ms);
@@ -414,7 +374,7 @@ slos_sli(struct cfgcheck *ck, const struct cfg *cfg, struct cfg_sli *sli,
 	if (kind.value == NULL)
 		return cfgcheck_missing_key(ck, m.node, "kind",
 		    _("in an \"sli\""), "\"run_success\"");
-	rc = slos_choice(ck, &kind, sli_kind_names, &index);
+	rc = cfgcheck_choice(ck, &kind, sli_kind_names, &index);
 	if (rc != WK_OK)
 		return rc;
 
@@ -570,7 +530,7 @@ slos_budgeting(struct cfgcheck *ck, struct cfg_slo *slo, json_t *obj,
 	int index = 0, rc;
 
 	m = cfgcheck_get_member(ck, obj, node, "budgeting_method");
-	rc = slos_choice(ck, &m, budgeting_names, &index);
+	rc = cfgcheck_choice(ck, &m, budgeting_names, &index);
 	if (rc != WK_OK)
 		return rc;
 	slo->budgeting = (enum cfg_slo_budgeting)index;

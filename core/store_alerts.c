@@ -471,3 +471,37 @@ store_outbox_count(struct store *st, const char *state, size_t *n)
 	sqlite3_finalize(stmt);
 	return rc;
 }
+
+int
+store_prune_alert_history(struct store *st, int64_t sent_before,
+			  int64_t resolved_before, size_t max, size_t *count)
+{
+	static const char *const sql[] = {
+		"DELETE FROM alert_outbox WHERE id IN (SELECT id FROM "
+		"alert_outbox WHERE state != 'pending' AND "
+		"coalesce(sent_at, created_at) < ?1 LIMIT ?3)",
+		"DELETE FROM alert_silences WHERE id IN (SELECT id FROM "
+		"alert_silences WHERE min(ends_at, coalesce(expired_at, "
+		"ends_at)) < ?1 LIMIT ?3)",
+		"DELETE FROM alert_incidents WHERE (fingerprint, fired_at) IN "
+		"(SELECT fingerprint, fired_at FROM alert_incidents WHERE "
+		"state = 'resolved' AND resolved_at < ?2 LIMIT ?3)",
+	};
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = WK_OK;
+
+	*count = 0;
+	for (i = 0; i < sizeof sql / sizeof sql[0] && rc == WK_OK; i++) {
+		stmt = alerts_prepare(st, sql[i]);
+		if (stmt == NULL)
+			return WK_ERR_STORE;
+		sqlite3_bind_int64(stmt, 1, sent_before);
+		sqlite3_bind_int64(stmt, 2, resolved_before);
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+		rc = alerts_write(st, stmt, "delete old alert history");
+		if (rc == WK_OK)
+			*count += (size_t)sqlite3_changes(store_sqlite(st));
+	}
+	return rc;
+}

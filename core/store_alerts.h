@@ -138,6 +138,17 @@ int store_outbox_update(struct store *st, int64_t id, const char *state,
 /* Sets *n to the number of messages in state (STORE_OUTBOX_*). */
 int store_outbox_count(struct store *st, const char *state, size_t *n);
 
+/*
+ * Deletes at most max rows of each of: outbox messages delivered or given
+ * up before sent_before, silences ended before sent_before, and resolved
+ * incidents resolved before resolved_before (ms since epoch). Pending
+ * messages and firing alerts are never touched. Sets *count to the rows
+ * deleted; fewer than 3 * max means nothing older is left.
+ */
+int store_prune_alert_history(struct store *st, int64_t sent_before,
+			      int64_t resolved_before, size_t max,
+			      size_t *count);
+
 /* Calls fn for every message, newest first, at most max of them. */
 int store_outbox_each(struct store *st, size_t max, store_outbox_fn fn,
 		      void *arg);

@@ -316,6 +316,43 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX stage_runs_by_end ON stage_runs(stage, ended_at);",
 
 	/*
+	 * 9: the history of incidents for retrospectives. The alerts table
+	 * keeps one row per fingerprint, which the next firing of the same
+	 * alert overwrites; alert_incidents keeps one row per firing, with
+	 * its latest acknowledgement and resolution. The trigger runs after
+	 * every write of an alert row (store_alert_put() uses INSERT OR
+	 * REPLACE, which fires INSERT triggers).
+	 */
+	"CREATE TABLE alert_incidents ("
+	"  fingerprint TEXT NOT NULL,"       /* the alert's fingerprint */
+	"  fired_at INTEGER NOT NULL,"       /* ms since epoch, UTC */
+	"  source TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"            /* JSON object of strings */
+	"  summary TEXT NOT NULL,"
+	"  link TEXT NOT NULL,"              /* path under the web base URL */
+	"  state TEXT NOT NULL,"             /* firing or resolved */
+	"  active_since INTEGER NOT NULL,"   /* condition active since */
+	"  ack_at INTEGER,"                  /* acknowledged, or NULL */
+	"  resolved_at INTEGER,"             /* resolved, or NULL */
+	"  PRIMARY KEY (fingerprint, fired_at)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX alert_incidents_by_time ON alert_incidents(fired_at);"
+	"INSERT INTO alert_incidents SELECT fingerprint, fired_at, source,"
+	"  severity, labels, summary, link, state, active_since, ack_at,"
+	"  resolved_at FROM alerts WHERE fired_at IS NOT NULL AND fired_at > 0;"
+	"CREATE TRIGGER alerts_incident AFTER INSERT ON alerts"
+	"  WHEN NEW.fired_at IS NOT NULL AND NEW.fired_at > 0"
+	" BEGIN"
+	"  INSERT INTO alert_incidents VALUES (NEW.fingerprint, NEW.fired_at,"
+	"    NEW.source, NEW.severity, NEW.labels, NEW.summary, NEW.link,"
+	"    NEW.state, NEW.active_since, NEW.ack_at, NEW.resolved_at)"
+	"  ON CONFLICT (fingerprint, fired_at) DO UPDATE SET"
+	"    state = excluded.state, summary = excluded.summary,"
+	"    ack_at = excluded.ack_at, resolved_at = excluded.resolved_at;"
+	" END;",
+
+	/*
 	 * New migrations go here, at the end: the version of a migration is
 	 * its position in this array. Never edit or reorder one that shipped.
 	 */

@@ -25,7 +25,8 @@ churn_exit_status(int rc)
 int
 churn_fail(const char *stage, int status, const struct wk_err *err)
 {
-	fprintf(stderr, "churn %s: %s\n", stage, err->msg);
+	/* "error:" lets a supervisor's log capture flag the line. */
+	fprintf(stderr, _("churn %s: error: %s\n"), stage, err->msg);
 	return status;
 }
 

@@ -8,6 +8,8 @@
 
 #include "core/i18n.h"
 
+#define CSV_FAST_MISS 2  /* csv_try_fast(): use the state machine */
+
 /* Parser position inside the current record. */
 enum csv_state {
 	CSV_ST_FIELD_START,  /* at the first byte of a field */
@@ -51,6 +53,21 @@ csv_open(struct csv_reader *r, const char *path, enum csv_mode mode,
 	return WK_OK;
 }
 
+int
+csv_rewind(struct csv_reader *r, const char *path, struct wk_err *err)
+{
+	if (lseek(r->fd, 0, SEEK_SET) != 0)
+		return wk_err_set(err, WK_ERR_IO, _("cannot read '%s' again: "
+		    "%s"), path, strerror(errno));
+	r->chunk_len = 0;
+	r->chunk_pos = 0;
+	r->line = 1;
+	r->offset = 0;
+	r->started = false;
+	r->eof = false;
+	return WK_OK;
+}
+
 void
 csv_close(struct csv_reader *r)
 {
@@ -76,14 +93,19 @@ csv_bad_name(enum csv_bad bad)
 	return N_("unknown");
 }
 
-/* Reads the next chunk; skips a byte order mark at the start of the file. */
+/*
+ * Moves the unparsed bytes to the start of the chunk and reads more after
+ * them. Skips a byte order mark at the start of the file.
+ */
 static int
 csv_fill(struct csv_reader *r, const char *path, struct wk_err *err)
 {
+	size_t keep = r->chunk_len - r->chunk_pos;
 	ssize_t n;
 
+	memmove(r->chunk, r->chunk + r->chunk_pos, keep);
 	r->chunk_pos = 0;
-	r->chunk_len = 0;
+	r->chunk_len = keep;
 	do {
 		n = read(r->fd, r->chunk + r->chunk_len,
 		    CSV_CHUNK_SIZE - r->chunk_len);
@@ -104,6 +126,136 @@ csv_fill(struct csv_reader *r, const char *path, struct wk_err *err)
 	}
 	r->started = true;
 	return WK_OK;
+}
+
+/* Result of the in-place path for one line. */
+enum csv_fast_result {
+	CSV_FAST_DONE,  /* the record is filled */
+	CSV_FAST_SLOW,  /* the line needs the state machine */
+	CSV_FAST_MORE   /* no whole line is buffered */
+};
+
+/*
+ * Puts back the commas that csv_split() overwrote after each of the n
+ * fields it stored before it gave up.
+ */
+static void
+csv_unsplit(struct csv_reader *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		((char *)r->fields[i].data)[r->fields[i].len] = ',';
+}
+
+/*
+ * Splits the len bytes at line, which hold no quote and no CR, into
+ * fields in place. Returns false, with the line as it was, when it has
+ * CSV_FIELDS_MAX fields or more, which the state machine rejects.
+ */
+static bool
+csv_split(struct csv_reader *r, char *line, size_t len, size_t *n_fields)
+{
+	size_t i, n = 0, start = 0;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && line[i] != ',')
+			continue;
+		if (n + 1 >= CSV_FIELDS_MAX) {
+			csv_unsplit(r, n);
+			return false;
+		}
+		r->fields[n].data = line + start;
+		r->fields[n].len = i - start;
+		line[i] = '\0';
+		n++;
+		start = i + 1;
+	}
+	*n_fields = n;
+	return true;
+}
+
+/* Fills rec with the line of len bytes at the chunk position, in place. */
+static enum csv_fast_result
+csv_fast_record(struct csv_reader *r, struct csv_record *rec, size_t len,
+		size_t end)
+{
+	char *line = r->chunk + r->chunk_pos;
+	size_t n = 1;
+
+	if (r->mode == CSV_MODE_RFC4180 && !csv_split(r, line, end, &n))
+		return CSV_FAST_SLOW;
+	if (r->mode == CSV_MODE_LINES) {
+		r->fields[0].data = line;
+		r->fields[0].len = end;
+		line[end] = '\0';
+	}
+
+	rec->fields = r->fields;
+	rec->n_fields = n;
+	rec->line = r->line++;
+	rec->offset = r->offset;
+	rec->size = len + 1;
+	rec->bad = CSV_BAD_NONE;
+	r->offset += len + 1;
+	r->chunk_pos += len + 1;
+	return CSV_FAST_DONE;
+}
+
+/*
+ * Reads the next record in place when its line lies whole in the chunk
+ * and contains no quote (CSV) and no CR before its line end. Skips empty
+ * lines on the way.
+ */
+static enum csv_fast_result
+csv_fast(struct csv_reader *r, struct csv_record *rec)
+{
+	for (;;) {
+		char *line = r->chunk + r->chunk_pos;
+		char *nl = memchr(line, '\n', r->chunk_len - r->chunk_pos);
+		size_t len, end;
+
+		if (nl == NULL)
+			return CSV_FAST_MORE;
+		len = (size_t)(nl - line);
+		end = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+		if (len + 1 > r->max_record ||
+		    memchr(line, '\r', end) != NULL ||
+		    (r->mode == CSV_MODE_RFC4180 &&
+		    memchr(line, '"', end) != NULL))
+			return CSV_FAST_SLOW;
+		if (end > 0)
+			return csv_fast_record(r, rec, len, end);
+
+		r->chunk_pos += len + 1;
+		r->offset += len + 1;
+		r->line++;
+	}
+}
+
+/*
+ * Tries the in-place path, reading more input once when no whole line is
+ * buffered. Returns WK_OK with rec filled, CSV_FAST_MISS when the state
+ * machine must read the record, or WK_ERR_IO.
+ */
+static int
+csv_try_fast(struct csv_reader *r, const char *path, struct csv_record *rec,
+	     struct wk_err *err)
+{
+	enum csv_fast_result res;
+	int rc;
+
+	if (r->bytewise)
+		return CSV_FAST_MISS;
+	res = csv_fast(r, rec);
+	if (res == CSV_FAST_MORE && !r->eof &&
+	    r->chunk_len - r->chunk_pos < CSV_CHUNK_SIZE) {
+		rc = csv_fill(r, path, err);
+		if (rc != WK_OK)
+			return rc;
+		res = csv_fast(r, rec);
+	}
+	return res == CSV_FAST_DONE ? WK_OK : CSV_FAST_MISS;
 }
 
 /* Appends one byte to the current field. */
@@ -289,8 +441,12 @@ csv_next(struct csv_reader *r, const char *path, struct csv_record *rec,
 {
 	struct csv_parse p;
 	bool done = false;
-	int rc = WK_OK;
+	int rc;
 
+	rc = csv_try_fast(r, path, rec, err);
+	if (rc != CSV_FAST_MISS)
+		return rc;
+	rc = WK_OK;
 	csv_start_record(r, &p, rec);
 	while (!done) {
 		char c;

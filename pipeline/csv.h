@@ -4,10 +4,14 @@
  * lines for JSON Lines.
  *
  * Both modes accept LF and CRLF line ends and skip a UTF-8 byte order mark
- * at the start of the file and empty lines. Memory is bounded: a record
- * longer than max_record bytes is skipped up to the next line end and
- * returned as bad, so one broken quote cannot make the reader buffer the
- * whole file.
+ * at the start of the file and empty lines. A line without quotes and
+ * stray CRs that lies whole in the buffer is split in place, with its
+ * field ends overwritten by NULs. Any other line goes through a state
+ * machine byte by byte. Both paths give the same records.
+ *
+ * Memory is bounded: a record longer than max_record bytes is skipped up
+ * to the next line end and returned as bad, so one broken quote cannot
+ * make the reader buffer the whole file.
  */
 #ifndef WK_PIPELINE_CSV_H
 #define WK_PIPELINE_CSV_H
@@ -22,7 +26,7 @@
 /* Default bytes in one record, its line end included. */
 #define CSV_RECORD_MAX (1024 * 1024)
 #define CSV_FIELDS_MAX 4096           /* fields in one record */
-#define CSV_CHUNK_SIZE (64 * 1024)    /* bytes read with one read(2) */
+#define CSV_CHUNK_SIZE (1024 * 1024)  /* bytes of input buffered at once */
 #define CSV_EOF 1                     /* csv_next(): no more records */
 
 enum csv_mode {
@@ -40,7 +44,8 @@ enum csv_bad {
 };
 
 struct csv_field {
-	const char *data;  /* unquoted bytes followed by a NUL */
+	const char *data;  /* unquoted bytes followed by a NUL; in the
+	                    * reader's buffers */
 	size_t len;        /* bytes, without the NUL */
 };
 
@@ -71,6 +76,9 @@ struct csv_reader {
 	uint64_t offset;           /* bytes of the file consumed */
 	bool started;              /* the byte order mark was looked for */
 	bool eof;                  /* read(2) returned 0 */
+	bool bytewise;             /* read every record with the state
+	                            * machine; for tests that compare the
+	                            * two paths */
 };
 
 /*
@@ -87,6 +95,12 @@ int csv_open(struct csv_reader *r, const char *path, enum csv_mode mode,
  */
 int csv_next(struct csv_reader *r, const char *path, struct csv_record *rec,
 	     struct wk_err *err);
+
+/*
+ * Goes back to the start of the file, to read it again from its first
+ * line. Returns WK_OK or WK_ERR_IO with err filled.
+ */
+int csv_rewind(struct csv_reader *r, const char *path, struct wk_err *err);
 
 /* Closes the file and frees the buffers. */
 void csv_close(struct csv_reader *r);

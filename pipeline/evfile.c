@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -27,7 +28,11 @@ evfile_align8(uint64_t n)
 	return (n + 7) & ~(uint64_t)7;
 }
 
-static void
+/*
+ * Fills the layout fields of h from its counts: the records right after
+ * the header, then the tables. Returns the size of the file.
+ */
+static uint64_t
 evfile_layout(struct evfile_header *h, size_t user_text_len,
 	      size_t name_text_len)
 {
@@ -35,7 +40,9 @@ evfile_layout(struct evfile_header *h, size_t user_text_len,
 	h->version = EVFILE_VERSION;
 	h->byte_order = EVFILE_BYTE_ORDER;
 	h->header_size = sizeof *h;
-	h->users_offset = sizeof *h;
+	h->records_offset = sizeof *h;
+	h->users_offset = h->records_offset +
+	    h->n_events * sizeof(struct evfile_record);
 	h->user_text_offset = h->users_offset +
 	    h->n_users * sizeof(struct evfile_user);
 	h->user_text_size = evfile_align8(user_text_len);
@@ -43,8 +50,8 @@ evfile_layout(struct evfile_header *h, size_t user_text_len,
 	h->name_text_offset = h->names_offset +
 	    h->n_names * sizeof(struct evfile_name);
 	h->name_text_size = evfile_align8(name_text_len);
-	h->records_offset = h->name_text_offset + h->name_text_size;
 	memset(h->reserved, 0, sizeof h->reserved);
+	return h->name_text_offset + h->name_text_size;
 }
 
 /* Writes len bytes of text and the NUL padding up to a multiple of 8. */
@@ -58,6 +65,56 @@ evfile_write_text(struct outfile *of, const char *text, size_t len)
 }
 
 int
+evfile_writer_begin(struct evfile_writer *w, struct outfile *of)
+{
+	memset(w, 0, sizeof *w);
+	w->of = of;
+	return outfile_seek(of, sizeof(struct evfile_header));
+}
+
+void
+evfile_writer_records(struct evfile_writer *w, const struct evfile_record *r,
+		      size_t n)
+{
+	outfile_write(w->of, r, n * sizeof *r);
+	w->n_records += n;
+}
+
+int
+evfile_writer_tables(struct evfile_writer *w, uint64_t n_users,
+		     size_t user_text_len, uint64_t n_names,
+		     size_t name_text_len)
+{
+	w->layout.n_events = w->n_records;
+	w->layout.n_users = n_users;
+	w->layout.n_names = n_names;
+	w->size = evfile_layout(&w->layout, user_text_len, name_text_len);
+	return outfile_seek(w->of, w->layout.users_offset);
+}
+
+void
+evfile_writer_text(struct evfile_writer *w, const char *text, size_t len)
+{
+	evfile_write_text(w->of, text, len);
+}
+
+int
+evfile_writer_finish(struct evfile_writer *w, struct evfile_header *header)
+{
+	const struct evfile_header *l = &w->layout;
+
+	if (header->n_events != l->n_events || header->n_users != l->n_users ||
+	    header->n_names != l->n_names || w->of->pos != w->size)
+		return WK_ERR_STATE;
+	evfile_layout(header, (size_t)l->user_text_size,
+	    (size_t)l->name_text_size);
+	if (outfile_seek(w->of, 0) != WK_OK ||
+	    outfile_write(w->of, header, sizeof *header) != WK_OK)
+		return WK_ERR_IO;
+	return outfile_set_size(w->of, w->size);
+}
+
+int
 evfile_write(struct outfile *of, struct evfile_data *data,
 	     evfile_progress_fn progress, void *arg)
 {
@@ -66,11 +123,6 @@ evfile_write(struct outfile *of, struct evfile_data *data,
 
 	evfile_layout(h, data->user_text_len, data->name_text_len);
 	outfile_write(of, h, sizeof *h);
-	outfile_write(of, data->users, h->n_users * sizeof data->users[0]);
-	evfile_write_text(of, data->user_text, data->user_text_len);
-	outfile_write(of, data->names, h->n_names * sizeof data->names[0]);
-	evfile_write_text(of, data->name_text, data->name_text_len);
-
 	for (i = 0; i < h->n_events; i += EVFILE_SLICE) {
 		uint64_t n = h->n_events - i < EVFILE_SLICE ?
 		    h->n_events - i : EVFILE_SLICE;
@@ -81,6 +133,10 @@ evfile_write(struct outfile *of, struct evfile_data *data,
 		if (progress != NULL)
 			progress(arg, (double)(i + n) / (double)h->n_events);
 	}
+	outfile_write(of, data->users, h->n_users * sizeof data->users[0]);
+	evfile_write_text(of, data->user_text, data->user_text_len);
+	outfile_write(of, data->names, h->n_names * sizeof data->names[0]);
+	evfile_write_text(of, data->name_text, data->name_text_len);
 	return of->write_errno == 0 ? WK_OK : WK_ERR_IO;
 }
 
@@ -129,7 +185,8 @@ evfile_check_header(struct evfile *ef, const char *path, struct wk_err *err)
 	if (h->byte_order != EVFILE_BYTE_ORDER)
 		return evfile_invalid(err, path, _("it was written on a host "
 		    "of another byte order"));
-	if (h->version != EVFILE_VERSION || h->header_size != sizeof *h)
+	if (h->version < 1 || h->version > EVFILE_VERSION ||
+	    h->header_size != sizeof *h)
 		return evfile_invalid(err, path, _("it has format version %"
 		    PRIu32 " with a %" PRIu32 "-byte header, this program "
 		    "reads version %d"), h->version, h->header_size,
@@ -188,35 +245,94 @@ evfile_compare_text(const char *a, uint32_t a_len, const char *b,
 	return c != 0 ? c : (a_len > b_len) - (a_len < b_len);
 }
 
+/* Checks that the last user's records end at the last record. */
 static int
-evfile_check_users(struct evfile *ef, const char *path, struct wk_err *err)
+evfile_check_total(const struct evfile *ef, const char *path,
+		   struct wk_err *err)
 {
 	const struct evfile_header *h = ef->header;
-	uint64_t i, next = 0;
+	const struct evfile_user *last = h->n_users > 0 ?
+	    &ef->users[h->n_users - 1] : NULL;
 
-	for (i = 0; i < h->n_users; i++) {
-		const struct evfile_user *u = &ef->users[i];
+	if (last == NULL ? h->n_events == 0 : last->first_event <=
+	    h->n_events && last->n_events == h->n_events - last->first_event)
+		return WK_OK;
+	return evfile_invalid(err, path, _("the records of the users do not "
+	    "end with the %" PRIu64 " records the header counts"),
+	    h->n_events);
+}
 
-		if (!evfile_text_ok(ef->user_text, h->user_text_size,
-		    u->text_offset, u->text_len))
-			return evfile_invalid(err, path, _("the id of user %"
-			    PRIu64 " lies outside the user id text"), i);
-		if (u->first_event != next || u->n_events == 0 ||
-		    u->n_events > h->n_events - next)
-			return evfile_invalid(err, path, _("the records of "
-			    "user %" PRIu64 " do not follow those of the "
-			    "previous user"), i);
-		if (i > 0 && evfile_compare_text(ef->user_text +
-		    ef->users[i - 1].text_offset, ef->users[i - 1].text_len,
-		    ef->user_text + u->text_offset, u->text_len) >= 0)
-			return evfile_invalid(err, path, _("user ids are not "
-			    "sorted and unique at user %" PRIu64), i);
-		next += u->n_events;
-	}
-	if (next != h->n_events)
-		return evfile_invalid(err, path, _("the users have %" PRIu64
-		    " records, the header says %" PRIu64), next, h->n_events);
+/*
+ * Checks the entry of user u: its id, and that its records follow those
+ * of user u - 1. Version 1 also had the ids sorted by bytes.
+ */
+static int
+evfile_check_user_entry(const struct evfile *ef, const char *path,
+			uint64_t u, struct wk_err *err)
+{
+	const struct evfile_header *h = ef->header;
+	const struct evfile_user *user = &ef->users[u];
+	const struct evfile_user *prev = u > 0 ? &ef->users[u - 1] : NULL;
+	uint64_t first = prev == NULL ? 0 : prev->first_event + prev->n_events;
+
+	if (!evfile_text_ok(ef->user_text, h->user_text_size,
+	    user->text_offset, user->text_len))
+		return evfile_invalid(err, path, _("the id of user %" PRIu64
+		    " lies outside the user id text"), u);
+	if (user->first_event != first || first > h->n_events ||
+	    user->n_events == 0 || user->n_events > h->n_events - first)
+		return evfile_invalid(err, path, _("the records of user %"
+		    PRIu64 " do not follow those of the previous user"), u);
+	if (h->version == 1 && prev != NULL &&
+	    evfile_compare_text(ef->user_text + prev->text_offset,
+	    prev->text_len, ef->user_text + user->text_offset,
+	    user->text_len) >= 0)
+		return evfile_invalid(err, path, _("user ids are not sorted "
+		    "and unique at user %" PRIu64), u);
 	return WK_OK;
+}
+
+/* An event name, for sorting. */
+struct evfile_text_ref {
+	const char *text;  /* the name's bytes */
+	uint32_t len;      /* bytes */
+	uint32_t index;    /* index in the name table */
+};
+
+static int
+evfile_compare_refs(const void *a, const void *b)
+{
+	const struct evfile_text_ref *x = a, *y = b;
+
+	return evfile_compare_text(x->text, x->len, y->text, y->len);
+}
+
+/* Checks that no event name occurs twice, by sorting copies of them. */
+static int
+evfile_check_names_unique(const struct evfile *ef, const char *path,
+			  struct wk_err *err)
+{
+	uint64_t n = ef->header->n_names, i;
+	struct evfile_text_ref *refs;
+	int rc = WK_OK;
+
+	if (n < 2)
+		return WK_OK;
+	refs = malloc((size_t)n * sizeof *refs);
+	if (refs == NULL)
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	for (i = 0; i < n; i++)
+		refs[i] = (struct evfile_text_ref){ ef->name_text +
+		    ef->names[i].text_offset, ef->names[i].text_len,
+		    (uint32_t)i };
+	qsort(refs, (size_t)n, sizeof *refs, evfile_compare_refs);
+	for (i = 1; i < n && rc == WK_OK; i++) {
+		if (evfile_compare_refs(&refs[i - 1], &refs[i]) == 0)
+			rc = evfile_invalid(err, path, _("event name %" PRIu32
+			    " occurs twice"), refs[i].index);
+	}
+	free(refs);
+	return rc;
 }
 
 static int
@@ -232,9 +348,10 @@ evfile_check_names(struct evfile *ef, const char *path, struct wk_err *err)
 		    n->text_offset, n->text_len))
 			return evfile_invalid(err, path, _("event name %"
 			    PRIu64 " lies outside the name text"), i);
-		if (i > 0 && evfile_compare_text(ef->name_text +
-		    ef->names[i - 1].text_offset, ef->names[i - 1].text_len,
-		    ef->name_text + n->text_offset, n->text_len) >= 0)
+		if (h->version == 1 && i > 0 && evfile_compare_text(
+		    ef->name_text + ef->names[i - 1].text_offset,
+		    ef->names[i - 1].text_len, ef->name_text + n->text_offset,
+		    n->text_len) >= 0)
 			return evfile_invalid(err, path, _("event names are not "
 			    "sorted and unique at name %" PRIu64), i);
 		total += n->n_events;
@@ -243,13 +360,14 @@ evfile_check_names(struct evfile *ef, const char *path, struct wk_err *err)
 		return evfile_invalid(err, path, _("the event names count %"
 		    PRIu64 " records, the header says %" PRIu64), total,
 		    h->n_events);
-	return WK_OK;
+	return h->version == 1 ? WK_OK : evfile_check_names_unique(ef, path,
+	    err);
 }
 
 /* Checks the records of user u, the ones at [first, first + n). */
 static int
-evfile_check_user_records(struct evfile *ef, const char *path, uint64_t u,
-			  struct wk_err *err)
+evfile_check_user_records(const struct evfile *ef, const char *path,
+			  uint64_t u, struct wk_err *err)
 {
 	const struct evfile_header *h = ef->header;
 	const struct evfile_user *user = &ef->users[u];
@@ -280,17 +398,27 @@ evfile_check_user_records(struct evfile *ef, const char *path, uint64_t u,
 	return WK_OK;
 }
 
+int
+evfile_check_user(const struct evfile *ef, uint64_t u, struct wk_err *err)
+{
+	int rc;
+
+	rc = evfile_check_user_entry(ef, ef->path, u, err);
+	if (rc == WK_OK)
+		rc = evfile_check_user_records(ef, ef->path, u, err);
+	return rc;
+}
+
 static int
-evfile_check_records(struct evfile *ef, const char *path,
-		     evfile_progress_fn progress, void *arg,
-		     struct wk_err *err)
+evfile_check_records(struct evfile *ef, evfile_progress_fn progress,
+		     void *arg, struct wk_err *err)
 {
 	const struct evfile_header *h = ef->header;
 	uint64_t u, checked = 0, reported = 0;
 	int rc;
 
 	for (u = 0; u < h->n_users; u++) {
-		rc = evfile_check_user_records(ef, path, u, err);
+		rc = evfile_check_user(ef, u, err);
 		if (rc != WK_OK)
 			return rc;
 		checked += ef->users[u].n_events;
@@ -335,14 +463,15 @@ out:
 	return rc;
 }
 
-int
-evfile_open(struct evfile *ef, const char *path,
-	    evfile_progress_fn progress, void *arg, struct wk_err *err)
+/* Maps path and checks all but the users and their records. */
+static int
+evfile_open_tables(struct evfile *ef, const char *path, struct wk_err *err)
 {
 	static const struct evfile_header empty;
 	int rc;
 
 	memset(ef, 0, sizeof *ef);
+	ef->path = path;
 	rc = evfile_map(ef, path, err);
 	if (rc != WK_OK)
 		return rc;
@@ -352,14 +481,59 @@ evfile_open(struct evfile *ef, const char *path,
 	if (rc == WK_OK)
 		rc = evfile_check_sections(ef, path, err);
 	if (rc == WK_OK)
-		rc = evfile_check_users(ef, path, err);
-	if (rc == WK_OK)
 		rc = evfile_check_names(ef, path, err);
 	if (rc == WK_OK)
-		rc = evfile_check_records(ef, path, progress, arg, err);
+		rc = evfile_check_total(ef, path, err);
 	if (rc != WK_OK)
 		evfile_close(ef);
 	return rc;
+}
+
+int
+evfile_open_lazy(struct evfile *ef, const char *path, struct wk_err *err)
+{
+	return evfile_open_tables(ef, path, err);
+}
+
+int
+evfile_open(struct evfile *ef, const char *path,
+	    evfile_progress_fn progress, void *arg, struct wk_err *err)
+{
+	int rc;
+
+	rc = evfile_open_tables(ef, path, err);
+	if (rc != WK_OK)
+		return rc;
+	rc = evfile_check_records(ef, progress, arg, err);
+	if (rc != WK_OK)
+		evfile_close(ef);
+	return rc;
+}
+
+/* Drops the whole pages of [start, end) of the mapping. */
+static void
+evfile_drop(const struct evfile *ef, const char *start, const char *end)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)start + page - 1) & ~(page - 1);
+	uintptr_t to = (uintptr_t)end & ~(page - 1);
+
+	if (ef->map != NULL && to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
+void
+evfile_release(const struct evfile *ef, uint64_t user_end)
+{
+	const struct evfile_user *last;
+
+	if (user_end == 0 || ef->map == NULL)
+		return;
+	last = &ef->users[user_end - 1];
+	evfile_drop(ef, (const char *)ef->users,
+	    (const char *)(ef->users + user_end));
+	evfile_drop(ef, (const char *)ef->records, (const char *)(ef->records +
+	    last->first_event + last->n_events));
 }
 
 void

@@ -1,15 +1,21 @@
 /*
  * The event file (.wkev): the output of `churn ingest`, a compact binary
- * copy of an event log sorted by user and time. docs/pipeline.md
- * describes the format byte by byte.
+ * copy of an event log grouped by user and sorted by time within a user.
+ * docs/pipeline.md describes the format byte by byte.
  *
- * Layout, every section starting at a multiple of 8 bytes:
+ * Layout of version 2, every section starting at a multiple of 8 bytes:
  *   header         struct evfile_header, 160 bytes
- *   user table     n_users  x struct evfile_user, sorted by user id bytes
+ *   records        n_events x struct evfile_record, by user in table
+ *                  order, then time, name index and value
+ *   user table     n_users  x struct evfile_user, in order of each user's
+ *                  first row in the log
  *   user id text   NUL-terminated user ids, padded with NULs to 8 bytes
- *   name table     n_names  x struct evfile_name, sorted by name bytes
+ *   name table     n_names  x struct evfile_name, in order of each name's
+ *                  first row
  *   name text      NUL-terminated event names, padded to 8 bytes
- *   records        n_events x struct evfile_record, by user, then time
+ * The header gives the offset of each section, so a reader takes them
+ * where they are. Version 1 had the records last, the users sorted by id
+ * bytes and the names by name bytes; it is still read.
  *
  * Numbers are in the byte order of the host that wrote the file; the
  * header's byte_order field lets a reader detect a foreign order, which
@@ -25,7 +31,7 @@
 #include "pipeline/outfile.h"
 
 #define EVFILE_MAGIC "WKEVENTS"        /* 8 bytes, no NUL in the file */
-#define EVFILE_VERSION 1
+#define EVFILE_VERSION 2               /* written; version 1 is also read */
 #define EVFILE_BYTE_ORDER UINT32_C(0x01020304)
 #define EVFILE_NO_NAME UINT32_MAX      /* record name without a name column */
 #define EVFILE_HAS_NAMES UINT32_C(1)   /* flags: the log had an event column */
@@ -104,8 +110,55 @@ struct evfile_data {
 int evfile_write(struct outfile *of, struct evfile_data *data,
 		 evfile_progress_fn progress, void *arg);
 
+/*
+ * A writer that streams the records and learns the tables' sizes only
+ * afterwards: evfile_writer_begin(), the records with
+ * evfile_writer_records(), evfile_writer_tables() with the tables'
+ * sizes, then the user table, user id text, name table and name text, in
+ * that order, with outfile_write() and evfile_writer_text(), and last
+ * evfile_writer_finish() with the header. Starting over with
+ * evfile_writer_begin() on the same file is allowed.
+ */
+struct evfile_writer {
+	struct outfile *of;           /* the file; not owned */
+	struct evfile_header layout;  /* sizes and offsets of the sections */
+	uint64_t n_records;           /* records written */
+	uint64_t size;                /* bytes of the whole file */
+};
+
+/* Moves to the start of the records. Returns WK_OK or WK_ERR_IO. */
+int evfile_writer_begin(struct evfile_writer *w, struct outfile *of);
+
+/* Appends n records. */
+void evfile_writer_records(struct evfile_writer *w,
+			   const struct evfile_record *r, size_t n);
+
+/*
+ * Lays the tables out after the records written and moves to the user
+ * table. Returns WK_OK or WK_ERR_IO.
+ */
+int evfile_writer_tables(struct evfile_writer *w, uint64_t n_users,
+			 size_t user_text_len, uint64_t n_names,
+			 size_t name_text_len);
+
+/* Writes len bytes of text and the NUL padding up to a multiple of 8. */
+void evfile_writer_text(struct evfile_writer *w, const char *text,
+			size_t len);
+
+/*
+ * Completes header (counts, flags, time range and row counts as for
+ * evfile_write()) with the layout, writes it at the start and cuts the
+ * file after the name text. Returns WK_OK, WK_ERR_STATE when the counts
+ * differ from the records written or the sizes given to
+ * evfile_writer_tables(), or the tables were not all written, or
+ * WK_ERR_IO.
+ */
+int evfile_writer_finish(struct evfile_writer *w,
+			 struct evfile_header *header);
+
 /* An event file mapped into memory. */
 struct evfile {
+	const char *path;                     /* for messages; not owned */
 	const struct evfile_header *header;   /* points into map */
 	const struct evfile_user *users;      /* header->n_users entries */
 	const char *user_text;                /* user ids */
@@ -125,6 +178,33 @@ struct evfile {
  */
 int evfile_open(struct evfile *ef, const char *path,
 		evfile_progress_fn progress, void *arg, struct wk_err *err);
+
+/*
+ * Maps path and checks the header, the sections and the name table,
+ * leaving the users and their records to evfile_check_user(), so that a
+ * reader checks each user as it streams through the file. path must
+ * outlive ef. Returns as evfile_open().
+ */
+int evfile_open_lazy(struct evfile *ef, const char *path,
+		     struct wk_err *err);
+
+/*
+ * Checks user u of a file opened with evfile_open_lazy(): its entry, its
+ * place after user u - 1, its id, and its records (user, time order and
+ * range, name, finite value). Reads nothing but u's entry, u - 1's and
+ * u's records, so threads may check different users at once. Returns
+ * WK_OK or WK_ERR_INVALID with err filled.
+ */
+int evfile_check_user(const struct evfile *ef, uint64_t u,
+		      struct wk_err *err);
+
+/*
+ * Drops the pages of the user table and of the records of users below
+ * user_end from the process's memory; the kernel reads them again if
+ * they are touched. Keeps the resident size of a stream through a large
+ * file bounded.
+ */
+void evfile_release(const struct evfile *ef, uint64_t user_end);
 
 /* Unmaps the file. */
 void evfile_close(struct evfile *ef);

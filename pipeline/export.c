@@ -10,22 +10,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "core/buf.h"
 #include "core/i18n.h"
 #include "pipeline/churn.h"
 #include "pipeline/cli.h"
 #include "pipeline/outfile.h"
+#include "pipeline/upload.h"
 #include "core/sha256.h"
 
 #define EXPORT_CHUNK (128 * 1024)  /* bytes read or deflated at a time */
 #define EXPORT_GZIP_WINDOW (15 + 16)  /* zlib: 32 KiB window, gzip wrapper */
+#define EXPORT_ZSTD_LEVEL 3           /* zstd's default level */
 
 /* The options and state of one run. */
 struct export_stage {
 	const char *input;        /* --input */
 	const char *output;       /* --output */
-	const char *compression;  /* --compression: "gzip" or "none" */
+	const char *compression;  /* --compression: "gzip", "zstd" or "none" */
+	struct upload_opts upload;  /* --upload-url and its options */
+	const char *upload_timeout;  /* --upload-timeout as given */
+	const char *upload_backoff;  /* --upload-backoff as given */
+	struct upload_result uploaded;  /* what the upload did */
 	struct notify *nt;        /* progress goes here */
 	int fd;                   /* the input, -1 when closed */
 	uint64_t size;            /* bytes of the input, for progress */
@@ -112,6 +119,59 @@ export_gzip(struct export_stage *st, struct outfile *of, struct wk_err *err)
 	deflateEnd(&zs);
 	if (rc == WK_ERR_STATE)
 		wk_err_set(err, rc, _("zlib failed compressing '%s'"),
+		    st->input);
+	return rc;
+}
+
+/* Compresses what in holds, emitting every full or final output chunk. */
+static int
+export_zstd_step(struct export_stage *st, struct outfile *of,
+		 ZSTD_CCtx *cctx, ZSTD_inBuffer *in, ZSTD_EndDirective mode)
+{
+	size_t left;
+
+	do {
+		ZSTD_outBuffer out = { st->out, EXPORT_CHUNK, 0 };
+
+		left = ZSTD_compressStream2(cctx, &out, in, mode);
+		if (ZSTD_isError(left))
+			return WK_ERR_STATE;
+		export_emit(st, of, st->out, out.pos);
+	} while (mode == ZSTD_e_end ? left != 0 : in->pos < in->size);
+	return WK_OK;
+}
+
+/*
+ * Compresses with zstd at level 3, with the frame's content checksum, in
+ * one frame.
+ */
+static int
+export_zstd(struct export_stage *st, struct outfile *of, struct wk_err *err)
+{
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	ssize_t n;
+	int rc = WK_OK;
+
+	if (cctx == NULL)
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+	    EXPORT_ZSTD_LEVEL);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	do {
+		ZSTD_inBuffer in = { st->in, 0, 0 };
+
+		n = export_read(st, err);
+		if (n < 0) {
+			rc = WK_ERR_IO;
+			break;
+		}
+		in.size = (size_t)n;
+		rc = export_zstd_step(st, of, cctx, &in, n == 0 ? ZSTD_e_end :
+		    ZSTD_e_continue);
+	} while (n > 0 && rc == WK_OK);
+	ZSTD_freeCCtx(cctx);
+	if (rc == WK_ERR_STATE)
+		wk_err_set(err, rc, _("zstd failed compressing '%s'"),
 		    st->input);
 	return rc;
 }
@@ -210,6 +270,31 @@ export_open_input(struct export_stage *st, struct wk_err *err)
 	return EX_OK;
 }
 
+/*
+ * Maps the result of the upload to an exit status: 69 when every attempt
+ * failed, 77 when the store refused the credentials (HTTP 401 or 403),
+ * 76 for another status it rejected, 78 for unusable upload options.
+ */
+static int
+export_upload_status(int rc, long http_status)
+{
+	switch (rc) {
+	case WK_OK:
+		return EX_OK;
+	case WK_ERR_IO:
+		return EX_UNAVAILABLE;
+	case WK_ERR_INVALID:
+		if (http_status == 0)
+			return EX_CONFIG;
+		return http_status == 401 || http_status == 403 ? EX_NOPERM :
+		    EX_PROTOCOL;
+	case WK_ERR_NOTFOUND:
+		return EX_IOERR;
+	default:
+		return churn_exit_status(rc);
+	}
+}
+
 static int
 export_run(struct export_stage *st, struct wk_err *err)
 {
@@ -227,6 +312,8 @@ export_run(struct export_stage *st, struct wk_err *err)
 	sha256_init(&st->hash);
 	if (strcmp(st->compression, "gzip") == 0)
 		rc = export_gzip(st, &of, err);
+	else if (strcmp(st->compression, "zstd") == 0)
+		rc = export_zstd(st, &of, err);
 	else
 		rc = export_plain(st, &of, err);
 	if (rc != WK_OK) {
@@ -238,21 +325,90 @@ export_run(struct export_stage *st, struct wk_err *err)
 
 	sha256_final(&st->hash, digest);
 	sha256_hex(digest, st->hex);
-	return export_write_sum(st, err);
+	status = export_write_sum(st, err);
+	if (status != EX_OK || st->upload.url_source == NULL)
+		return status;
+
+	notify_status(st->nt, _("uploading %s"), st->output);
+	rc = upload_file(&st->upload, st->output, st->hex, st->nt,
+	    &st->uploaded, err);
+	return export_upload_status(rc, st->uploaded.status);
+}
+
+/* Checks --compression and the upload options; a failure is a usage error. */
+static int
+export_check_opts(struct export_stage *st, struct wk_err *err)
+{
+	struct upload_opts *u = &st->upload;
+	int rc;
+
+	if (strcmp(st->compression, "gzip") == 0)
+		u->content_type = "application/gzip";
+	else if (strcmp(st->compression, "zstd") == 0)
+		u->content_type = "application/zstd";
+	else if (strcmp(st->compression, "none") == 0)
+		u->content_type = "application/octet-stream";
+	else
+		return wk_err_set(err, WK_ERR_INVALID, _("churn export: "
+		    "--compression '%s' is not known; use gzip, zstd or none"),
+		    st->compression);
+	rc = cli_duration("upload-timeout", st->upload_timeout,
+	    &u->timeout_ms, err);
+	if (rc == WK_OK)
+		rc = cli_duration("upload-backoff", st->upload_backoff,
+		    &u->backoff_ms, err);
+	if (rc != WK_OK)
+		return rc;
+	if (u->timeout_ms < 1000 || u->retries > 20 || u->backoff_ms < 0)
+		return wk_err_set(err, WK_ERR_INVALID, _("churn export: "
+		    "--upload-timeout must be at least 1s and --upload-retries "
+		    "at most 20"));
+	u->connect_timeout_ms = u->timeout_ms < 30000 ? u->timeout_ms : 30000;
+	if (u->url_source == NULL && (u->aws_sigv4 != NULL ||
+	    u->access_key_file != NULL || u->secret_key_file != NULL))
+		return wk_err_set(err, WK_ERR_INVALID, _("churn export: "
+		    "--aws-sigv4 and the key files go with --upload-url"));
+	return WK_OK;
 }
 
 int
 export_main(int argc, char **argv, struct notify *nt)
 {
-	struct export_stage st = { .compression = "gzip", .nt = nt, .fd = -1 };
+	struct export_stage st = { .compression = "gzip", .nt = nt, .fd = -1,
+	    .upload_timeout = "300s", .upload_backoff = "1s",
+	    .upload = { .retries = 5 } };
 	const struct cli_opt opts[] = {
 		{ "input", CLI_STRING, "FILE", N_("file to export, e.g. the "
 		  "audience CSV"), true, &st.input },
-		{ "compression", CLI_STRING, "gzip|none", N_("gzip (zlib, "
-		  "default level) or none (a plain copy); default gzip"), false,
-		  &st.compression },
+		{ "compression", CLI_STRING, "gzip|zstd|none", N_("gzip (zlib, "
+		  "default level), zstd (level 3, with a content checksum) or "
+		  "none (a plain copy); default gzip"), false, &st.compression },
 		{ "output", CLI_STRING, "FILE", N_("file to write; FILE.sha256 "
 		  "gets its checksum"), true, &st.output },
+		{ "upload-url", CLI_STRING, "URL|@FILE|env:NAME", N_("also PUT "
+		  "the output to this URL, given as is, as the first line of "
+		  "FILE, or in the environment variable NAME; it is never "
+		  "printed"), false, &st.upload.url_source },
+		{ "aws-sigv4", CLI_STRING, "PROVIDER", N_("sign the upload with "
+		  "AWS Signature Version 4, e.g. aws:amz:us-east-1:s3 "
+		  "(libcurl's provider:provider:region:service); the keys come "
+		  "from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), false,
+		  &st.upload.aws_sigv4 },
+		{ "aws-access-key-id-file", CLI_STRING, "FILE", N_("read the "
+		  "access key id from the first line of FILE instead"), false,
+		  &st.upload.access_key_file },
+		{ "aws-secret-access-key-file", CLI_STRING, "FILE",
+		  N_("read the secret access key from the first line of FILE "
+		  "instead"), false, &st.upload.secret_key_file },
+		{ "upload-timeout", CLI_STRING, "DURATION", N_("time one upload "
+		  "attempt may take (default 300s)"), false,
+		  &st.upload_timeout },
+		{ "upload-retries", CLI_UINT, "N", N_("attempts after a failed "
+		  "one, 0 to 20 (default 5)"), false, &st.upload.retries },
+		{ "upload-backoff", CLI_STRING, "DURATION", N_("wait before the "
+		  "first retry, doubled for each later one up to 30s, of which "
+		  "a random share is taken (default 1s)"), false,
+		  &st.upload_backoff },
 	};
 	const struct cli_cmd cmd = { "export", N_("Compress a file and write "
 	    "its SHA-256 checksum beside it."), opts,
@@ -261,17 +417,19 @@ export_main(int argc, char **argv, struct notify *nt)
 	int rc, status;
 
 	rc = cli_parse(&cmd, argc, argv, &err);
-	if (rc == WK_OK && strcmp(st.compression, "gzip") != 0 &&
-	    strcmp(st.compression, "none") != 0)
-		rc = wk_err_set(&err, WK_ERR_INVALID, _("churn export: "
-		    "--compression '%s' is not known; use gzip or none"),
-		    st.compression);
 	if (rc == CLI_HELP)
 		return EX_OK;
+	if (rc == WK_OK)
+		rc = export_check_opts(&st, &err);
 	if (rc != WK_OK)
 		return churn_usage_error(&cmd, &err);
 
 	notify_ready(nt, _("export: starting"));
+	if (st.upload.url_source != NULL &&
+	    upload_check(&st.upload, &err) != WK_OK) {
+		churn_status_failed(nt, "export", &err);
+		return churn_fail("export", EX_CONFIG, &err);
+	}
 	status = export_run(&st, &err);
 	if (st.fd >= 0)
 		close(st.fd);
@@ -284,10 +442,14 @@ export_main(int argc, char **argv, struct notify *nt)
 
 	notify_metric(nt, "bytes_in", (double)st.bytes_in);
 	notify_metric(nt, "bytes_out", (double)st.bytes_out);
+	if (st.upload.url_source != NULL)
+		notify_metric(nt, "upload_attempts",
+		    (double)st.uploaded.attempts);
 	printf(_("export: %" PRIu64 " bytes -> %" PRIu64 " bytes %s (%.1f%%), "
-	    "sha256 %s -> %s\n"), st.bytes_in, st.bytes_out, st.compression,
+	    "sha256 %s -> %s%s\n"), st.bytes_in, st.bytes_out, st.compression,
 	    st.bytes_in > 0 ? 100.0 * (double)st.bytes_out /
-	    (double)st.bytes_in : 100.0, st.hex, st.output);
+	    (double)st.bytes_in : 100.0, st.hex, st.output,
+	    st.upload.url_source == NULL ? "" : _(", uploaded"));
 	notify_progress(nt, 1.0);
 	return EX_OK;
 }

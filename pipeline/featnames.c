@@ -11,18 +11,23 @@
 
 /* An event name and its events, for picking the most frequent. */
 struct feat_name_count {
-	uint64_t count;  /* events with this name */
-	uint32_t name;   /* index in the name table */
+	uint64_t count;    /* events with this name */
+	const char *text;  /* the name */
+	uint32_t len;      /* bytes of text */
+	uint32_t name;     /* index in the name table */
 };
 
+/* Orders by count, the most first, then by name bytes. */
 static int
 feat_compare_counts(const void *a, const void *b)
 {
 	const struct feat_name_count *x = a, *y = b;
+	int c;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	return (x->name > y->name) - (x->name < y->name);
+	c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 static bool
@@ -76,6 +81,8 @@ feat_pick_top(const struct evfile *ef, size_t max, struct feat_top *top,
 	for (i = 0; i < n_names; i++) {
 		counts[i].name = (uint32_t)i;
 		counts[i].count = ef->names[i].n_events;
+		counts[i].text = evfile_name(ef, (uint32_t)i);
+		counts[i].len = ef->names[i].text_len;
 		top->name_column[i] = FEAT_NO_COLUMN;
 	}
 	qsort(counts, n_names, sizeof *counts, feat_compare_counts);

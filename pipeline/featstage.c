@@ -4,7 +4,7 @@
  * over the users writes the set at --cutoff and, with --train-cutoff,
  * the training set at the earlier cutoff.
  */
-#include "pipeline/features.h"
+#include "pipeline/featstage.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -21,38 +21,8 @@
 #include "pipeline/outfile.h"
 #include "pipeline/timefmt.h"
 
-#define FEAT_OPEN_SHARE 0.3   /* progress share of checking the event file */
-#define FEAT_CUTS_MAX 2       /* feature sets written by one run */
 #define FEAT_META_SUFFIX ".meta.json"  /* metadata file beside a CSV */
 #define FEAT_PATH_MAX 4096    /* bytes of the metadata file's path */
-
-/* One feature set: the rows of every user at one cutoff. */
-struct feat_cut {
-	const char *cutoff_text;  /* the cutoff as given */
-	const char *output;       /* the CSV to write */
-	struct feat_params params;  /* derived from the options */
-	struct outfile of;        /* the CSV being written */
-	bool open;                /* of is open */
-	uint64_t users;           /* rows written */
-	uint64_t churned;         /* rows with label 1 */
-	uint64_t excluded;        /* users left out for an earlier churn
-	                           * event */
-};
-
-/* The options and state of one run of the stage. */
-struct feat_stage {
-	const char *events_path;     /* --events */
-	const char *horizon_text;    /* --horizon as given, or NULL */
-	const char *window_text;     /* --window as given */
-	const char *churn_events;    /* --churn-events as given, or NULL */
-	uint64_t top_events;         /* --top-events */
-	bool no_label;               /* --no-label */
-	struct feat_cut cuts[FEAT_CUTS_MAX];  /* [0] --cutoff, [1] training */
-	size_t n_cuts;               /* cuts in use */
-	struct evfile ef;            /* the mapped event file */
-	struct feat_top top;         /* event-count columns */
-	uint8_t *churn_name;         /* n_names flags; owned, or NULL */
-};
 
 /* Converts one cutoff into params, sharing the horizon and window. */
 static int
@@ -127,6 +97,14 @@ feat_check_opts(struct feat_stage *st, const char *train_cutoff,
 	    (p->horizon_ms <= 0 || p->horizon_ms > max_ms)))
 		return wk_err_set(err, WK_ERR_INVALID, _("churn features: "
 		    "--window and --horizon must lie between 1ms and 36500d"));
+	if (strcmp(st->feature_set, "base") == 0)
+		st->n_extra = 0;
+	else if (strcmp(st->feature_set, "extended") == 0)
+		st->n_extra = FEAT_EXTRA_COUNT;
+	else
+		return wk_err_set(err, WK_ERR_INVALID, _("churn features: "
+		    "--feature-set '%s' is not known; use base or extended"),
+		    st->feature_set);
 	if (st->top_events > FEAT_TOP_MAX)
 		return wk_err_set(err, WK_ERR_INVALID, _("churn features: "
 		    "--top-events %" PRIu64 " is more than %d"), st->top_events,
@@ -201,56 +179,11 @@ feat_write_header(const struct feat_stage *st, struct outfile *of)
 	outfile_puts(of, "user_id,label");
 	for (k = 0; k < FEAT_BASE_COUNT; k++)
 		outfile_printf(of, ",%s", feat_base_names[k]);
+	for (k = 0; k < st->n_extra; k++)
+		outfile_printf(of, ",%s", feat_extra_names[k]);
 	for (k = 0; k < st->top.n; k++)
 		outfile_printf(of, ",%s", st->top.columns[k]);
 	outfile_puts(of, "\n");
-}
-
-/* Writes the user's row of one cut, unless the user has none. */
-static void
-feat_write_user(struct feat_stage *st, struct feat_cut *cut, uint64_t u,
-		double *values)
-{
-	const struct evfile *ef = &st->ef;
-	const struct evfile_user *user = &ef->users[u];
-	size_t n_values = FEAT_BASE_COUNT + st->top.n, k;
-	int churned;
-
-	if (feat_compute(&cut->params, ef->records + user->first_event,
-	    user->n_events, values, &churned) == 0)
-		return;
-	if (churned == FEAT_EXCLUDED) {
-		cut->excluded++;
-		return;
-	}
-
-	csv_write_field(&cut->of, evfile_user_id(ef, u), user->text_len);
-	if (st->no_label)
-		outfile_puts(&cut->of, ",");
-	else
-		outfile_puts(&cut->of, churned ? ",1" : ",0");
-	for (k = 0; k < n_values; k++)
-		outfile_printf(&cut->of, ",%.15g", values[k]);
-	outfile_puts(&cut->of, "\n");
-	cut->users++;
-	cut->churned += st->no_label ? 0 : (uint64_t)churned;
-}
-
-static void
-feat_write_rows(struct feat_stage *st, struct notify *nt)
-{
-	double values[FEAT_BASE_COUNT + FEAT_TOP_MAX];
-	uint64_t n_users = st->ef.header->n_users, u;
-	size_t i;
-
-	for (u = 0; u < n_users; u++) {
-		if (u % 65536 == 0)
-			notify_progress(nt, FEAT_OPEN_SHARE + (1.0 -
-			    FEAT_OPEN_SHARE) * 0.95 * (double)u /
-			    (double)n_users);
-		for (i = 0; i < st->n_cuts; i++)
-			feat_write_user(st, &st->cuts[i], u, values);
-	}
 }
 
 /* Builds the "label" member of the metadata, or null without labels. */
@@ -294,7 +227,7 @@ feat_write_meta(const struct feat_stage *st, const struct feat_cut *cut,
 	    "users", (json_int_t)cut->users,
 	    "churned", (json_int_t)cut->churned,
 	    "excluded", (json_int_t)cut->excluded,
-	    "features", (json_int_t)(FEAT_BASE_COUNT + st->top.n));
+	    "features", (json_int_t)feat_count(st));
 	text = meta != NULL ? json_dumps(meta, JSON_INDENT(2)) : NULL;
 	json_decref(meta);
 	if (text == NULL)
@@ -364,17 +297,18 @@ feat_open_outputs(struct feat_stage *st, struct wk_err *err)
 	return WK_OK;
 }
 
-/* Checks the event file against the options. */
+/*
+ * Checks the event file's header and tables against the options. The
+ * users and their records are checked while the rows are computed.
+ */
 static int
 feat_prepare(struct feat_stage *st, struct notify *nt, struct wk_err *err)
 {
-	struct churn_phase phase = { nt, 0.0, FEAT_OPEN_SHARE };
 	size_t i;
 	int rc;
 
 	notify_status(nt, _("checking %s"), st->events_path);
-	rc = evfile_open(&st->ef, st->events_path, churn_progress_fn, &phase,
-	    err);
+	rc = evfile_open_lazy(&st->ef, st->events_path, err);
 	for (i = 0; rc == WK_OK && i < st->n_cuts; i++)
 		rc = feat_check_range(st, &st->cuts[i], err);
 	if (rc == WK_OK)
@@ -384,6 +318,7 @@ feat_prepare(struct feat_stage *st, struct notify *nt, struct wk_err *err)
 	for (i = 0; i < st->n_cuts; i++) {
 		st->cuts[i].params.name_column = st->top.name_column;
 		st->cuts[i].params.n_top = st->top.n;
+		st->cuts[i].params.n_extra = st->n_extra;
 	}
 	return rc;
 }
@@ -403,10 +338,10 @@ feat_run(struct feat_stage *st, struct notify *nt, struct wk_err *err)
 	    st->ef.header->n_users);
 	if (feat_open_outputs(st, err) != WK_OK)
 		status = EX_CANTCREAT;
-	else {
-		feat_write_rows(st, nt);
+	else if ((rc = feat_rows_write(st, nt, err)) != WK_OK)
+		status = churn_exit_status(rc);
+	else
 		status = feat_commit(st, err);
-	}
 	for (i = 0; i < st->n_cuts; i++) {
 		if (st->cuts[i].open)
 			outfile_abort(&st->cuts[i].of);
@@ -419,7 +354,7 @@ static void
 feat_print_cut(const struct feat_stage *st, const struct feat_cut *cut,
 	       const char *prefix)
 {
-	size_t n_features = FEAT_BASE_COUNT + st->top.n;
+	size_t n_features = feat_count(st);
 	char extra[256] = "";
 
 	if (st->churn_events != NULL)
@@ -450,7 +385,7 @@ feat_report(const struct feat_stage *st, struct notify *nt)
 	const struct feat_cut *main_cut = &st->cuts[0];
 
 	notify_metric(nt, "users", (double)main_cut->users);
-	notify_metric(nt, "features", (double)(FEAT_BASE_COUNT + st->top.n));
+	notify_metric(nt, "features", (double)feat_count(st));
 	if (!st->no_label)
 		notify_metric(nt, "churned", (double)main_cut->churned);
 	if (st->churn_events != NULL)
@@ -469,7 +404,8 @@ feat_report(const struct feat_stage *st, struct notify *nt)
 int
 feat_main(int argc, char **argv, struct notify *nt)
 {
-	struct feat_stage st = { .window_text = "30d", .top_events = 5 };
+	struct feat_stage st = { .window_text = "30d", .top_events = 5,
+	    .feature_set = "base" };
 	const char *train_cutoff = NULL, *train_output = NULL;
 	const struct cli_opt opts[] = {
 		{ "events", CLI_STRING, "FILE", N_("event file written by churn "
@@ -491,6 +427,10 @@ feat_main(int argc, char **argv, struct notify *nt)
 		{ "top-events", CLI_UINT, "N", N_("event-count columns for the "
 		  "N most frequent event names, 0 to 50 (default 5; none "
 		  "without an event column)"), false, &st.top_events },
+		{ "feature-set", CLI_STRING, "base|extended", N_("base: the 14 "
+		  "features of every row; extended: 16 more, such as value "
+		  "spread, 7/90/365-day windows and gap statistics (default "
+		  "base)"), false, &st.feature_set },
 		{ "no-label", CLI_FLAG, NULL, N_("leave the label column empty "
 		  "and allow a horizon past the data: a scoring set"), false,
 		  &st.no_label },

@@ -1,5 +1,6 @@
 #include "pipeline/features.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,31 @@ const char *const feat_base_names[FEAT_BASE_COUNT] = {
 	"mean_gap_days", "max_gap_days", "recent_events", "previous_events",
 	"activity_ratio", "avg_value", "events_per_active_day", "recent_value",
 	"max_value"
+};
+
+const char *const feat_extra_names[FEAT_EXTRA_COUNT] = {
+	"min_value", "value_std", "first_value", "last_value", "events_7d",
+	"events_90d", "events_365d", "value_90d", "value_365d",
+	"active_days_90d", "last_gap_days", "min_gap_days", "gap_std_days",
+	"recency_share", "active_share", "events_per_week"
+};
+
+/* Sums over the observed events of one user for the extended features. */
+struct feat_extra_acc {
+	double min_value;      /* smallest value */
+	double value_mean;     /* running mean of the values (Welford) */
+	double value_m2;       /* running sum of squared deviations */
+	uint64_t events_7d;    /* events in [split - 7d, split) */
+	uint64_t events_90d;   /* events in [split - 90d, split) */
+	uint64_t events_365d;  /* events in [split - 365d, split) */
+	double value_90d;      /* values in [split - 90d, split) */
+	double value_365d;     /* values in [split - 365d, split) */
+	uint64_t days_90d;     /* distinct days in [split - 90d, split) */
+	int64_t last_gap;      /* days between the last two active days */
+	int64_t min_gap;       /* minimum days between two active days */
+	uint64_t gaps;         /* gaps seen */
+	double gap_mean;       /* running mean of the gaps (Welford) */
+	double gap_m2;         /* running sum of squared deviations */
 };
 
 /* Sums over the observed events of one user, before the ratios. */
@@ -24,6 +50,91 @@ struct feat_acc {
 	double recent_value; /* sum of values in the recent window */
 	double max_value;    /* largest value */
 };
+
+/* Adds x to the running mean and squared deviations after n values. */
+static void
+feat_welford(double x, uint64_t n, double *mean, double *m2)
+{
+	double delta = x - *mean;
+
+	*mean += delta / (double)(n + 1);
+	*m2 += delta * (x - *mean);
+}
+
+/* Adds one observed event, on day, to the extended sums. */
+static void
+feat_extra_event(const struct feat_params *p, const struct evfile_record *r,
+		 size_t i, int64_t day, int64_t prev_day,
+		 struct feat_extra_acc *x)
+{
+	const int64_t day_ms = INT64_C(86400000);
+	int64_t age = p->split_ms - r->time_ms;
+
+	x->min_value = i == 0 || r->value < x->min_value ? r->value :
+	    x->min_value;
+	feat_welford(r->value, i, &x->value_mean, &x->value_m2);
+	x->events_7d += age <= 7 * day_ms;
+	if (age <= 90 * day_ms) {
+		x->events_90d++;
+		x->value_90d += r->value;
+		x->days_90d += i == 0 || day != prev_day;
+	}
+	if (age <= 365 * day_ms) {
+		x->events_365d++;
+		x->value_365d += r->value;
+	}
+	if (i == 0 || day == prev_day)
+		return;
+	x->last_gap = day - prev_day;
+	x->min_gap = x->gaps == 0 || x->last_gap < x->min_gap ? x->last_gap :
+	    x->min_gap;
+	feat_welford((double)x->last_gap, x->gaps++, &x->gap_mean, &x->gap_m2);
+}
+
+/* Sums the extended features over the obs observed records. */
+static void
+feat_accumulate_extra(const struct feat_params *p,
+		      const struct evfile_record *r, size_t obs,
+		      struct feat_extra_acc *x)
+{
+	int64_t prev_day = 0;
+	size_t i;
+
+	memset(x, 0, sizeof *x);
+	for (i = 0; i < obs; i++) {
+		int64_t day = timefmt_day(r[i].time_ms);
+
+		feat_extra_event(p, &r[i], i, day, prev_day, x);
+		prev_day = day;
+	}
+}
+
+/* Fills the extended features from their sums and the base features. */
+static void
+feat_fill_extra(const struct feat_extra_acc *x, const struct evfile_record *r,
+		size_t obs, double *values)
+{
+	double *e = values + FEAT_BASE_COUNT;
+	double tenure = values[FEAT_TENURE_DAYS] + 1.0;
+
+	e[FEAT_MIN_VALUE] = x->min_value;
+	e[FEAT_VALUE_STD] = sqrt(x->value_m2 / (double)obs);
+	e[FEAT_FIRST_VALUE] = r[0].value;
+	e[FEAT_LAST_VALUE] = r[obs - 1].value;
+	e[FEAT_EVENTS_7D] = (double)x->events_7d;
+	e[FEAT_EVENTS_90D] = (double)x->events_90d;
+	e[FEAT_EVENTS_365D] = (double)x->events_365d;
+	e[FEAT_VALUE_90D] = x->value_90d;
+	e[FEAT_VALUE_365D] = x->value_365d;
+	e[FEAT_ACTIVE_DAYS_90D] = (double)x->days_90d;
+	e[FEAT_LAST_GAP_DAYS] = (double)x->last_gap;
+	e[FEAT_MIN_GAP_DAYS] = (double)x->min_gap;
+	e[FEAT_GAP_STD_DAYS] = x->gaps > 0 ?
+	    sqrt(x->gap_m2 / (double)x->gaps) : 0.0;
+	e[FEAT_RECENCY_SHARE] = values[FEAT_RECENCY_DAYS] / tenure;
+	e[FEAT_ACTIVE_SHARE] = values[FEAT_ACTIVE_DAYS] / tenure;
+	e[FEAT_EVENTS_PER_WEEK] = 7.0 * values[FEAT_FREQUENCY] / tenure;
+}
 
 static void
 feat_accumulate(const struct feat_params *p, const struct evfile_record *r,
@@ -100,8 +211,10 @@ feat_compute(const struct feat_params *p, const struct evfile_record *recs,
 	if (obs == 0)
 		return 0;
 
-	memset(values + FEAT_BASE_COUNT, 0, p->n_top * sizeof values[0]);
-	feat_accumulate(p, recs, obs, &a, values + FEAT_BASE_COUNT);
+	memset(values + FEAT_BASE_COUNT + p->n_extra, 0,
+	    p->n_top * sizeof values[0]);
+	feat_accumulate(p, recs, obs, &a, values + FEAT_BASE_COUNT +
+	    p->n_extra);
 	values[FEAT_RECENCY_DAYS] = (double)(p->cutoff_day - a.last_day);
 	values[FEAT_FREQUENCY] = (double)obs;
 	values[FEAT_MONETARY] = a.monetary;
@@ -118,6 +231,12 @@ feat_compute(const struct feat_params *p, const struct evfile_record *recs,
 	values[FEAT_EVENTS_PER_ACTIVE_DAY] = (double)obs / (double)a.active;
 	values[FEAT_RECENT_VALUE] = a.recent_value;
 	values[FEAT_MAX_VALUE] = a.max_value;
+	if (p->n_extra > 0) {
+		struct feat_extra_acc x;
+
+		feat_accumulate_extra(p, recs, obs, &x);
+		feat_fill_extra(&x, recs, obs, values);
+	}
 
 	*churned = feat_label(p, recs, n, obs);
 	return obs;

@@ -31,6 +31,30 @@ enum feat_base {
 	FEAT_BASE_COUNT              /* number of entries above */
 };
 
+/*
+ * The features of --feature-set extended, after the base ones and before
+ * the event counts.
+ */
+enum feat_extra {
+	FEAT_MIN_VALUE,        /* smallest value of one event */
+	FEAT_VALUE_STD,        /* population standard deviation of values */
+	FEAT_FIRST_VALUE,      /* value of the first event */
+	FEAT_LAST_VALUE,       /* value of the last event */
+	FEAT_EVENTS_7D,        /* events in the last 7 days */
+	FEAT_EVENTS_90D,       /* events in the last 90 days */
+	FEAT_EVENTS_365D,      /* events in the last 365 days */
+	FEAT_VALUE_90D,        /* sum of values in the last 90 days */
+	FEAT_VALUE_365D,       /* sum of values in the last 365 days */
+	FEAT_ACTIVE_DAYS_90D,  /* distinct days with events, last 90 days */
+	FEAT_LAST_GAP_DAYS,    /* days between the last two active days */
+	FEAT_MIN_GAP_DAYS,     /* minimum days between two active days */
+	FEAT_GAP_STD_DAYS,     /* standard deviation of those gaps */
+	FEAT_RECENCY_SHARE,    /* recency_days / (tenure_days + 1) */
+	FEAT_ACTIVE_SHARE,     /* active_days / (tenure_days + 1) */
+	FEAT_EVENTS_PER_WEEK,  /* 7 frequency / (tenure_days + 1) */
+	FEAT_EXTRA_COUNT       /* number of entries above */
+};
+
 #define FEAT_TOP_MAX 50             /* event-count columns at most */
 #define FEAT_NO_COLUMN UINT32_MAX   /* name without an event-count column */
 #define FEAT_EXCLUDED (-1)          /* label of a user left out: a churn
@@ -39,6 +63,12 @@ enum feat_base {
 
 /* Column names of enum feat_base, in order. */
 extern const char *const feat_base_names[FEAT_BASE_COUNT];
+
+/* Column names of enum feat_extra, in order. */
+extern const char *const feat_extra_names[FEAT_EXTRA_COUNT];
+
+/* Numbers a row holds at most, beside user_id and label. */
+#define FEAT_VALUES_MAX (FEAT_BASE_COUNT + FEAT_EXTRA_COUNT + FEAT_TOP_MAX)
 
 struct feat_params {
 	int64_t cutoff_day;           /* last observed day, days since epoch */
@@ -49,13 +79,16 @@ struct feat_params {
 	const uint32_t *name_column;  /* event name -> event-count column or
 	                               * FEAT_NO_COLUMN; NULL without them */
 	size_t n_top;                 /* event-count columns */
+	size_t n_extra;               /* FEAT_EXTRA_COUNT with --feature-set
+	                               * extended, else 0 */
 	const uint8_t *churn_name;    /* event name -> 1 when it marks churn;
 	                               * NULL: churn is inactivity */
 };
 
 /*
  * Computes the features of one user from its n records, sorted by time,
- * into values (FEAT_BASE_COUNT + p->n_top numbers) and the label into
+ * into values (FEAT_BASE_COUNT + p->n_extra + p->n_top numbers, in that
+ * order) and the label into
  * *churned. Without churn events the label is 1 when no record lies in
  * [split_ms, split_ms + horizon_ms). With churn events it is 1 when a
  * churn event lies there, and FEAT_EXCLUDED when one lies before

@@ -1,10 +1,12 @@
 /*
  * `churn ingest`: reads an event log (CSV or JSON Lines) and writes the
- * event file (evfile.h), sorted by user and time.
+ * event file (evfile.h), grouped by user and sorted by time.
  *
- * Memory: the events stay in memory as 24-byte records until they are
- * sorted and written, next to the interned user ids and event names. The
- * input is read through one bounded line buffer.
+ * Memory is bounded by the users, not the events: about 50 bytes and the
+ * id's bytes a distinct user id, the sort memory (--sort-memory), one
+ * read buffer of the input and a few batches of rows. Events beyond the
+ * sort memory are sorted in runs through a temporary file
+ * (evrun.h). Two threads share the work (ingeststage.h).
  */
 #ifndef WK_PIPELINE_INGEST_H
 #define WK_PIPELINE_INGEST_H
@@ -40,6 +42,8 @@ struct ingest_opts {
 	int64_t max_time_ms;        /* rows at or after this time are bad:
 	                             * the end of --max-date */
 	bool keep_duplicates;       /* keep rows equal to an earlier row */
+	uint64_t sort_mib;          /* MiB for sorting events in memory, 0
+	                             * for the default */
 };
 
 struct ingest_result {

@@ -105,7 +105,7 @@ outfile_write(struct outfile *of, const void *data, size_t n)
 	if (n == 0)
 		return WK_OK;
 
-	of->bytes += n;
+	of->pos += n;
 	if (n >= OUTFILE_BUF_SIZE) {
 		if (outfile_flush(of) != WK_OK)
 			return WK_ERR_IO;
@@ -116,6 +116,31 @@ outfile_write(struct outfile *of, const void *data, size_t n)
 		return WK_ERR_IO;
 	memcpy(of->buf + of->len, data, n);
 	of->len += n;
+	return WK_OK;
+}
+
+int
+outfile_seek(struct outfile *of, uint64_t offset)
+{
+	if (outfile_flush(of) != WK_OK)
+		return WK_ERR_IO;
+	if (lseek(of->fd, (off_t)offset, SEEK_SET) < 0) {
+		of->write_errno = errno;
+		return WK_ERR_IO;
+	}
+	of->pos = offset;
+	return WK_OK;
+}
+
+int
+outfile_set_size(struct outfile *of, uint64_t size)
+{
+	if (outfile_flush(of) != WK_OK)
+		return WK_ERR_IO;
+	if (ftruncate(of->fd, (off_t)size) != 0) {
+		of->write_errno = errno;
+		return WK_ERR_IO;
+	}
 	return WK_OK;
 }
 
@@ -138,7 +163,7 @@ outfile_printf(struct outfile *of, const char *fmt, ...)
 		return WK_ERR_LIMIT;
 	if ((size_t)n < OUTFILE_BUF_SIZE - of->len) {
 		of->len += (size_t)n;
-		of->bytes += (size_t)n;
+		of->pos += (size_t)n;
 		return of->write_errno == 0 ? WK_OK : WK_ERR_IO;
 	}
 
@@ -149,7 +174,7 @@ outfile_printf(struct outfile *of, const char *fmt, ...)
 	vsnprintf(of->buf, OUTFILE_BUF_SIZE, fmt, ap);
 	va_end(ap);
 	of->len = (size_t)n;
-	of->bytes += (size_t)n;
+	of->pos += (size_t)n;
 	return WK_OK;
 }
 

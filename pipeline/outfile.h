@@ -22,7 +22,8 @@ struct outfile {
 	char *buf;        /* OUTFILE_BUF_SIZE bytes of pending output; owned */
 	size_t len;       /* bytes pending in buf */
 	int write_errno;  /* errno of the first failed write, 0 if none */
-	uint64_t bytes;   /* bytes written so far, pending ones included */
+	uint64_t pos;     /* file offset of the next byte, pending bytes
+	                   * included */
 };
 
 /*
@@ -47,6 +48,19 @@ int outfile_puts(struct outfile *of, const char *s);
  */
 int outfile_printf(struct outfile *of, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Writes the pending bytes and moves to offset, so that the next bytes
+ * go there; a gap left behind reads as zeros. Returns WK_OK or WK_ERR_IO
+ * (remembered like a write error).
+ */
+int outfile_seek(struct outfile *of, uint64_t offset);
+
+/*
+ * Writes the pending bytes and sets the file's size, cutting what lies
+ * beyond it. Returns WK_OK or WK_ERR_IO (remembered like a write error).
+ */
+int outfile_set_size(struct outfile *of, uint64_t size);
 
 /*
  * Writes the pending bytes, syncs and closes the temporary file, renames

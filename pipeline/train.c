@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "pipeline/churn.h"
 #include "pipeline/cli.h"
@@ -248,6 +249,7 @@ train_logistic(struct train_stage *st, struct wk_err *err)
 	    TRAIN_LOGISTIC_SHARE * 0.9 };
 	struct churn_phase fit_phase = { st->nt, cv_phase.base + cv_phase.span,
 	    TRAIN_LOGISTIC_SHARE * 0.1 };
+	int64_t start;
 	int rc;
 
 	rc = train_init_candidate(st, TRAIN_KIND_LOGISTIC, err);
@@ -268,8 +270,11 @@ train_logistic(struct train_stage *st, struct wk_err *err)
 
 	notify_status(st->nt, _("fitting the logistic regression on %zu "
 	    "users, C %g"), st->sets.fit.n, m->c);
+	start = clk_mono_ns();
 	rc = logit_fit(&st->sets.fit, -1, &scaling, m->c, &fit_phase,
 	    m->weights, &m->bias, err);
+	st->cand[TRAIN_KIND_LOGISTIC].fit_seconds =
+	    (double)(clk_mono_ns() - start) / 1e9;
 	st->cand[TRAIN_KIND_LOGISTIC].trained = rc == WK_OK;
 	return rc;
 }
@@ -281,6 +286,7 @@ train_xgboost(struct train_stage *st, struct wk_err *err)
 	struct churn_model *m = &st->cand[TRAIN_KIND_XGBOOST].m;
 	struct churn_phase phase = { st->nt, TRAIN_XGBOOST_START,
 	    TRAIN_XGBOOST_SHARE };
+	int64_t start;
 	int rc;
 
 	rc = train_init_candidate(st, TRAIN_KIND_XGBOOST, err);
@@ -288,8 +294,11 @@ train_xgboost(struct train_stage *st, struct wk_err *err)
 		return rc;
 	notify_status(st->nt, _("training XGBoost on %zu users, at most %"
 	    PRIu64 " rounds"), st->sets.fit.n, st->gbt.max_rounds);
+	start = clk_mono_ns();
 	rc = gbt_train(&st->sets.fit, &st->gbt, &phase, &m->booster,
 	    &st->gbt_info, err);
+	st->cand[TRAIN_KIND_XGBOOST].fit_seconds =
+	    (double)(clk_mono_ns() - start) / 1e9;
 	if (rc == WK_OK)
 		rc = gbt_save_json(&m->booster, &m->booster_json, err);
 	st->cand[TRAIN_KIND_XGBOOST].trained = rc == WK_OK;

@@ -256,9 +256,10 @@ train_json_candidates(const struct train_stage *st)
 		    train_json_report(&c->validation) : json_null());
 		json_object_set_new(one, "holdout",
 		    train_json_report(&c->holdout));
-		json_object_set_new(one, "fit", json_pack("{s:o, s:o}", "auc",
-		    train_json_number(c->fit_auc), "logloss",
-		    train_json_number(c->fit_logloss)));
+		json_object_set_new(one, "fit", json_pack("{s:o, s:o, s:o}",
+		    "auc", train_json_number(c->fit_auc), "logloss",
+		    train_json_number(c->fit_logloss), "seconds",
+		    train_json_number(c->fit_seconds)));
 		json_object_set_new(obj, train_kind_names[i], one);
 	}
 	return obj;

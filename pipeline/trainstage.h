@@ -42,6 +42,9 @@ struct train_candidate {
 	struct metric_report holdout;     /* on the holdout users */
 	double fit_auc;                   /* ROC AUC on the fit users */
 	double fit_logloss;               /* log loss on the fit users */
+	double fit_seconds;               /* wall time of the final fit, s;
+	                                   * XGBoost's includes its early-
+	                                   * stopping pass */
 };
 
 struct train_stage {

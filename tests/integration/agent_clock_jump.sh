@@ -8,6 +8,13 @@ for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime
 	[ -f "$f" ] && lib=$f && break
 done
 [ -n "$lib" ] || { echo "$TEST_NAME: libfaketime not installed"; exit 77; }
+# libfaketime's start-up calls clock_gettime(), which the AddressSanitizer
+# runtime intercepts before libfaketime is ready: the preloaded agent hangs.
+# The gcc build without sanitizers runs this test.
+if grep -q __asan_init "$WATCHKEEP"; then
+	echo "$TEST_NAME: libfaketime cannot be preloaded into a sanitizer build: skipped"
+	exit 77
+fi
 
 cat > "$TEST_DIR/config.json" <<'JSON'
 { "pipelines": [ { "name": "p", "stages": [
@@ -17,12 +24,9 @@ echo "+0" > "$TEST_DIR/offset"
 start=$(date +%s)
 status=0
 ( sleep 1.5; echo "-3600s" > "$TEST_DIR/offset" ) &
-# Under AddressSanitizer the preloaded libfaketime comes before the ASan
-# runtime; verify_asan_link_order=0 lets ASan accept that order.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$TEST_DIR/offset" FAKETIME_NO_CACHE=1 \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1 \
-	"$WATCHKEEP" run --once -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/s" \
+	timeout 60 "$WATCHKEEP" run --once -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/s" \
 	> "$TEST_DIR/out.txt" 2> "$TEST_DIR/err.txt" || status=$?
 took=$(($(date +%s) - start))
 expect_eq "$status" 1 "exit status"

@@ -37,7 +37,7 @@ audience="$state/runs/1/predict/audience.csv"
 rows=$(($(wc -l < "$audience") - 1))
 expect_eq "$rows" "$(metric predict scored_users | cut -d. -f1)" "audience rows"
 expect_eq "$rows" 23570 "audience rows against users"
-(cd "$state/runs/1/export" && sha256sum -c --quiet audience.csv.gz.sha256) ||
+(cd "$state/published/churn" && sha256sum -c --quiet audience.csv.gz.sha256) ||
 	fail "checksum of the exported audience"
 # events.wkev, features.csv, train.csv, model.json, audience.csv, the
 # export and its checksum.

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "agent/forecast.h"
+#include "core/forecast.h"
 #include "core/clock.h"
 #include "core/store.h"
 

@@ -1,4 +1,7 @@
-/* Unit tests of retention: old runs, log lines and run directories go. */
+/*
+ * Unit tests of retention: old runs, log lines, run directories and alert
+ * history go; pending messages and recent rows stay.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +13,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "agent/retention.h"
 #include "core/config.h"
 #include "core/store.h"
+#include "core/store_alerts.h"
 
 #define DAY_MS INT64_C(86400000)
 #define NOW INT64_C(1767225600000)
@@ -109,11 +114,93 @@ retention_removes_old(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static long long
+rows(struct store *st, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	long long n;
+
+	assert_int_equal(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &stmt,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+static void
+add_message(struct store *st, const char *state, int days_ago)
+{
+	int64_t id, at = NOW - days_ago * DAY_MS;
+
+	assert_int_equal(store_outbox_add(st, "chat", "g", "k", "{}", at, &id),
+	    WK_OK);
+	if (strcmp(state, STORE_OUTBOX_PENDING) != 0)
+		assert_int_equal(store_outbox_update(st, id, state, 1, at, 200,
+		    NULL, at), WK_OK);
+}
+
+static void
+add_incident(struct store *st, const char *fp, int days_ago, int resolved)
+{
+	char sql[512], end[32] = "NULL";
+	long long at = (long long)(NOW - days_ago * DAY_MS);
+
+	if (resolved)
+		snprintf(end, sizeof end, "%lld", at + 60000);
+	snprintf(sql, sizeof sql, "INSERT INTO alert_incidents VALUES ('%s', "
+	    "%lld, 'stage_failed', 'page', '{}', 's', '/', '%s', %lld, NULL, "
+	    "%s)", fp, at, resolved ? "resolved" : "firing", at, end);
+	assert_int_equal(sqlite3_exec(store_sqlite(st), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
+static void
+retention_removes_alert_history(void **state)
+{
+	const char *text = "{\"pipelines\": [{\"name\": \"p\", \"stages\": "
+	    "[{\"name\": \"a\", \"command\": [\"true\"]}]}], \"retention\": "
+	    "{\"runs\": \"60d\", \"notifications\": \"30d\"}}";
+	char dir[] = "/tmp/wk-retention-XXXXXX", path[300];
+	struct retention_result result;
+	struct store *st = NULL;
+	struct wk_err err;
+	struct cfg *cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/store.db", dir);
+	assert_int_equal(store_open(path, STORE_READ_WRITE, &st, &err), WK_OK);
+	cfg = cfg_load_text(text, strlen(text), "t.json", &err);
+	assert_non_null(cfg);
+	add_message(st, STORE_OUTBOX_SENT, 40);     /* gone */
+	add_message(st, STORE_OUTBOX_FAILED, 31);   /* gone */
+	add_message(st, STORE_OUTBOX_PENDING, 40);  /* kept: not delivered */
+	add_message(st, STORE_OUTBOX_SENT, 2);      /* kept: recent */
+	add_incident(st, "a", 90, 1);               /* gone */
+	add_incident(st, "b", 90, 0);               /* kept: still firing */
+	add_incident(st, "c", 40, 1);               /* kept: within runs */
+
+	assert_int_equal(retention_pass(st, cfg, dir, NOW, &result), WK_OK);
+	assert_int_equal(result.alert_rows, 3);
+	assert_int_equal(rows(st, "SELECT count(*) FROM alert_outbox WHERE "
+	    "state = 'pending'"), 1);
+	assert_int_equal(rows(st, "SELECT count(*) FROM alert_outbox"), 2);
+	assert_int_equal(rows(st, "SELECT count(*) FROM alert_incidents WHERE "
+	    "fingerprint IN ('b', 'c')"), 2);
+	assert_int_equal(rows(st, "SELECT count(*) FROM alert_incidents"), 2);
+	cfg_free(cfg);
+	store_close(st);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(retention_removes_old),
+		cmocka_unit_test(retention_removes_alert_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -330,8 +330,9 @@ invalid_names(void **state)
 	(void)state;
 	expect_error(HEAD "{'name': 'a b', 'command': 'true'}" TAIL,
 	    "t.json:2:12: ", "\"name\" must not contain ' '");
-	expect_error(HEAD "{'name': 'caf\xc3\xa9', 'command': 'true'}" TAIL,
-	    "t.json:2:14: ", "\"name\" must not contain '\xc3\xa9'");
+	/* A no-break space would look like a space. */
+	expect_error(HEAD "{'name': 'caf\xc2\xa0', 'command': 'true'}" TAIL,
+	    "t.json:2:14: ", "\"name\" must not contain");
 	expect_error(HEAD "{'name': '..', 'command': 'true'}" TAIL,
 	    "t.json:2:10: ", "must not be \".\" or \"..\"");
 	expect_error(HEAD "{'name': '', 'command': 'true'}" TAIL,
@@ -778,10 +779,107 @@ jsonpos_offset_places(void **state)
 	assert_int_equal(loc.column, 2);
 }
 
+
+/* Names may be Japanese, but not hold spaces or invisible characters. */
+static void
+names_allow_other_scripts(void **state)
+{
+	struct cfg *cfg;
+
+	(void)state;
+	cfg = load_ok(HEAD "{'name': '学習', 'command': 'true'}" TAIL);
+	assert_string_equal(cfg->pipelines[0].stages[0].name, "学習");
+	cfg_free(cfg);
+	expect_error(HEAD "{'name': '学\xe3\x80\x80習', 'command': 'true'}"
+	    TAIL, "t.json:2:12: ", "must not contain");
+	expect_error(HEAD "{'name': 'a\xe2\x80\x8b" "b', 'command': 'true'}"
+	    TAIL, "t.json:2:12: ", "must not contain");
+}
+
+/* The supervision keys of pipelines and stages. */
+static void
+supervision_keys_load(void **state)
+{
+	struct cfg *cfg;
+	const struct cfg_stage *st;
+
+	(void)state;
+	cfg = load_ok("{'pipelines': [{'name': 'p', 'schedule': '30 2 * * *', "
+	    "'time_zone': 'Asia/Tokyo', 'deadline': '06:00', 'overlap': "
+	    "'queue', 'catch_up': 'skip', 'max_parallel': 3, 'stages': [\n"
+	    "{'name': 'a', 'command': 'true', 'retries': 4, 'retry_delay': "
+	    "'1s', 'retry_delay_max': '1m', 'fatal_exit_codes': [65], "
+	    "'retry_exit_codes': [1, 75], 'nice': 5, 'memory_limit': '2GiB', "
+	    "'memory_mode': 'rlimit', 'heartbeat': '30s', 'heartbeat_action': "
+	    "'warn', 'on_restart': 'adopt', 'inputs': ['x'], 'gates': "
+	    "[{'metric': 'auc', 'max_drop': 0.03}]}" TAIL);
+	assert_string_equal(cfg->pipelines[0].schedule, "30 2 * * *");
+	assert_string_equal(cfg->pipelines[0].time_zone, "Asia/Tokyo");
+	assert_int_equal(cfg->pipelines[0].deadline_minute, 360);
+	assert_int_equal(cfg->pipelines[0].overlap, CFG_OVERLAP_QUEUE);
+	assert_int_equal(cfg->pipelines[0].catch_up, CFG_CATCH_UP_SKIP);
+	assert_int_equal(cfg->pipelines[0].max_parallel, 3);
+	st = &cfg->pipelines[0].stages[0];
+	assert_int_equal(st->retries, 4);
+	assert_int_equal(st->retry_delay_ms, 1000);
+	assert_int_equal(st->retry_delay_max_ms, 60000);
+	assert_int_equal(st->n_fatal_exit_codes, 1);
+	assert_int_equal(st->fatal_exit_codes[0], 65);
+	assert_int_equal(st->n_retry_exit_codes, 2);
+	assert_int_equal(st->nice, 5);
+	assert_int_equal(st->memory_limit, INT64_C(2) << 30);
+	assert_int_equal(st->memory_mode, CFG_MEMORY_RLIMIT);
+	assert_int_equal(st->heartbeat_ms, 30000);
+	assert_int_equal(st->heartbeat_action, CFG_HEARTBEAT_WARN);
+	assert_int_equal(st->on_restart, CFG_RESTART_ADOPT);
+	assert_int_equal(st->n_inputs, 1);
+	assert_int_equal(st->n_gates, 1);
+	assert_true(st->gates[0].max_drop == 0.03);
+	cfg_free(cfg);
+}
+
+static void
+supervision_keys_errors(void **state)
+{
+	(void)state;
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': '61 * * * *', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
+	    "t.json:1:43: ", "invalid schedule");
+	expect_error("{'pipelines': [{'name': 'p', 'time_zone': 'Mars/Olympus', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
+	    "t.json:1:43: ", "invalid time zone");
+	expect_error("{'pipelines': [{'name': 'p', 'overlap': 'quene', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
+	    "t.json:1:41: ", "did you mean \"queue\"?");
+	expect_error("{'pipelines': [{'name': 'p', 'deadline': '06:00', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
+	    "t.json:1:30: ", "needs a \"schedule\"");
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': '@daily', "
+	    "'deadline': '25:00', 'stages': [{'name': 'a', 'command': "
+	    "'true'}]}]}", "t.json:1:64: ", "invalid time of day");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'retry_delay': "
+	    "'1m', 'retry_delay_max': '1s'}" TAIL, "t.json:2:74: ",
+	    "shorter than \"retry_delay\"");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'memory_limit': "
+	    "'2 GB'}" TAIL, "t.json:2:52: ", "invalid size");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'fatal_exit_codes': "
+	    "[65, 300]}" TAIL, "t.json:2:59: ", "exit codes from 0 to 255");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'auc'}]}" TAIL, "t.json:2:44: ", "checks nothing");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'auc', 'min': 0.5, 'mni': 1}]}" TAIL, "t.json:2:74: ",
+	    "did you mean \"min\"?");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'retries': 101}"
+	    TAIL, "t.json:2:45: ", "outside 0..100");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_allow_other_scripts),
+		cmocka_unit_test(supervision_keys_load),
+		cmocka_unit_test(supervision_keys_errors),
 		cmocka_unit_test(misspelt_stage_key_hint),
 		cmocka_unit_test(hint_ignores_case_counts_swaps),
 		cmocka_unit_test(misspelt_other_keys_hint),

@@ -320,6 +320,108 @@ test_utf8_validation(void **state)
 	assert_false(utf8_valid("a\0b", 3));                 /* NUL byte */
 }
 
+/*
+ * Records on both sides of the 1 MiB buffer's end, where a line is split
+ * between two reads: every one must come back whole, at its line and
+ * offset.
+ */
+static void
+test_csv_lines_across_buffer_ends(void **state)
+{
+	size_t n = 3 * CSV_CHUNK_SIZE / 20, i, len = 0;
+	char *text = malloc(n * 32);
+	uint64_t *offsets = malloc(n * sizeof *offsets);
+	struct csv_reader r;
+	struct csv_record rec;
+	struct wk_err err;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(offsets);
+	for (i = 0; i < n; i++) {
+		offsets[i] = len;
+		len += (size_t)sprintf(text + len, "u%zu,%zu,%s\n", i, i * 7,
+		    i % 5 == 0 ? "\"q,\"" : "v");
+	}
+	open_text(&r, text, len, CSV_MODE_RFC4180, 0);
+	for (i = 0; i < n; i++) {
+		char want[32];
+
+		assert_int_equal(csv_next(&r, test_path, &rec, &err), WK_OK);
+		assert_int_equal(rec.n_fields, 3);
+		assert_int_equal(rec.line, i + 1);
+		assert_int_equal(rec.offset, offsets[i]);
+		snprintf(want, sizeof want, "u%zu", i);
+		assert_string_equal(rec.fields[0].data, want);
+		assert_string_equal(rec.fields[2].data,
+		    i % 5 == 0 ? "q," : "v");
+	}
+	expect_eof(&r);
+	close_text(&r);
+	free(text);
+	free(offsets);
+}
+
+/* A line of 4096 fields is bad, and the lines around it stay intact. */
+static void
+test_csv_too_many_fields(void **state)
+{
+	size_t len = 0, i;
+	char *text = malloc(4 * 4096 + 64);
+	struct csv_reader r;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "a,b\n");
+	for (i = 0; i < 4096; i++)
+		len += (size_t)sprintf(text + len, i == 0 ? "x" : ",x");
+	len += (size_t)sprintf(text + len, "\n1,2\n");
+	open_text(&r, text, len, CSV_MODE_RFC4180, 0);
+	expect_fields(&r, 1, 2, "a", "b");
+	expect_bad(&r, 2, CSV_BAD_TOO_MANY);
+	expect_fields(&r, 3, 2, "1", "2");
+	expect_eof(&r);
+	close_text(&r);
+	free(text);
+}
+
+/* A CR that does not end a line is data, read byte by byte. */
+static void
+test_csv_stray_carriage_return(void **state)
+{
+	static const char text[] = "a,b\nx\ry,z\r\n1,2\n";
+	struct csv_reader r;
+
+	(void)state;
+	open_text(&r, text, sizeof text - 1, CSV_MODE_RFC4180, 0);
+	expect_fields(&r, 1, 2, "a", "b");
+	expect_fields(&r, 2, 2, "x\ry", "z");
+	expect_fields(&r, 3, 2, "1", "2");
+	expect_eof(&r);
+	close_text(&r);
+}
+
+/* Reading again after csv_rewind() gives the same records. */
+static void
+test_csv_rewind(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF" "a,b\n1,\"2\n3\"\n4,5\n";
+	struct csv_reader r;
+	struct wk_err err;
+	int pass;
+
+	(void)state;
+	open_text(&r, text, sizeof text - 1, CSV_MODE_RFC4180, 0);
+	for (pass = 0; pass < 2; pass++) {
+		expect_fields(&r, 1, 2, "a", "b");
+		expect_fields(&r, 2, 2, "1", "2\n3");
+		expect_fields(&r, 4, 2, "4", "5");
+		expect_eof(&r);
+		assert_int_equal(csv_rewind(&r, test_path, &err), WK_OK);
+	}
+	close_text(&r);
+}
+
 int
 main(void)
 {
@@ -337,6 +439,10 @@ main(void)
 		cmocka_unit_test(test_csv_open_missing_file),
 		cmocka_unit_test(test_csv_write_field_round_trip),
 		cmocka_unit_test(test_utf8_validation),
+		cmocka_unit_test(test_csv_lines_across_buffer_ends),
+		cmocka_unit_test(test_csv_too_many_fields),
+		cmocka_unit_test(test_csv_stray_carriage_return),
+		cmocka_unit_test(test_csv_rewind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

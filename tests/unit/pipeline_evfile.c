@@ -1,6 +1,6 @@
 /*
- * Event file: interning, sorting, writing and reading back, and the
- * checks that reject damaged files.
+ * Event file: interning, sorting, writing and reading back, the streaming
+ * writer, and the checks that reject damaged files.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pipeline/evfile.h"
-#include "pipeline/evsort.h"
+#include "pipeline/evrun.h"
 #include "pipeline/outfile.h"
 #include "pipeline/strtab.h"
 
@@ -38,13 +38,40 @@ static const struct {
 
 #define N_EVENTS (sizeof events / sizeof events[0])
 
+/* Builds the user and name tables from sorted records. */
+static void
+build_tables(const struct evfile_record *recs, size_t n,
+	     const struct strtab *users, const struct strtab *names,
+	     struct evfile_user *ut, struct evfile_name *nt)
+{
+	size_t i;
+
+	memset(ut, 0, users->n * sizeof *ut);
+	memset(nt, 0, names->n * sizeof *nt);
+	for (i = 0; i < users->n; i++) {
+		ut[i].text_offset = users->entries[i].offset;
+		ut[i].text_len = users->entries[i].len;
+	}
+	for (i = 0; i < names->n; i++) {
+		nt[i].text_offset = names->entries[i].offset;
+		nt[i].text_len = names->entries[i].len;
+	}
+	for (i = n; i-- > 0;) {
+		ut[recs[i].user].first_event = i;
+		ut[recs[i].user].n_events++;
+		nt[recs[i].name].n_events++;
+	}
+}
+
 /* Interns, sorts and writes the events above; returns the header. */
 static struct evfile_header
 write_events(void)
 {
+	struct evrun_rec runs[N_EVENTS];
 	struct evfile_record recs[N_EVENTS];
+	struct evfile_user ut[N_EVENTS];
+	struct evfile_name nt[N_EVENTS];
 	struct strtab users, names;
-	struct evsort_tables tables;
 	struct evfile_data data;
 	struct outfile of;
 	struct wk_err err;
@@ -53,17 +80,21 @@ write_events(void)
 	strtab_init(&users, 100);
 	strtab_init(&names, 100);
 	for (i = 0; i < N_EVENTS; i++) {
-		recs[i].time_ms = events[i].time_ms;
-		recs[i].value = events[i].value;
+		runs[i].time_ms = events[i].time_ms;
+		runs[i].value = events[i].value;
+		runs[i].offset = i;
 		assert_int_equal(strtab_intern(&users, events[i].user,
-		    strlen(events[i].user), &recs[i].user), WK_OK);
+		    strlen(events[i].user), &runs[i].user), WK_OK);
 		assert_int_equal(strtab_intern(&names, events[i].name,
-		    strlen(events[i].name), &recs[i].name), WK_OK);
+		    strlen(events[i].name), &runs[i].name), WK_OK);
 	}
 	assert_int_equal(users.n, 3);
 	assert_int_equal(names.n, 3);
-	assert_int_equal(evsort_run(recs, NULL, N_EVENTS, &users, &names, &tables,
-	    NULL, NULL), WK_OK);
+	evrun_sort(runs, N_EVENTS);
+	for (i = 0; i < N_EVENTS; i++)
+		recs[i] = (struct evfile_record){ runs[i].time_ms,
+		    runs[i].value, runs[i].user, runs[i].name };
+	build_tables(recs, N_EVENTS, &users, &names, ut, nt);
 
 	memset(&data, 0, sizeof data);
 	data.header.flags = EVFILE_HAS_NAMES | EVFILE_HAS_VALUES;
@@ -74,10 +105,10 @@ write_events(void)
 	data.header.time_max_ms = 500;
 	data.header.rows_in = 7;
 	data.header.rows_bad = 1;
-	data.users = tables.users;
+	data.users = ut;
 	data.user_text = users.arena;
 	data.user_text_len = users.arena_len;
-	data.names = tables.names;
+	data.names = nt;
 	data.name_text = names.arena;
 	data.name_text_len = names.arena_len;
 	data.records = recs;
@@ -85,7 +116,6 @@ write_events(void)
 	assert_int_equal(evfile_write(&of, &data, NULL, NULL), WK_OK);
 	assert_int_equal(outfile_commit(&of, &err), WK_OK);
 
-	evsort_free(&tables);
 	strtab_free(&users);
 	strtab_free(&names);
 	return data.header;
@@ -160,28 +190,28 @@ test_evfile_round_trip(void **state)
 	assert_int_equal(ef.header->rows_bad, 1);
 	assert_int_equal(ef.header->time_min_ms, 100);
 
-	/* Users sorted by id bytes: "u1" < "u10" < "u2". */
-	assert_string_equal(evfile_user_id(&ef, 0), "u1");
+	/* Users in order of their first row: u2, u10, u1. */
+	assert_string_equal(evfile_user_id(&ef, 0), "u2");
 	assert_string_equal(evfile_user_id(&ef, 1), "u10");
-	assert_string_equal(evfile_user_id(&ef, 2), "u2");
-	assert_int_equal(ef.users[0].n_events, 1);
+	assert_string_equal(evfile_user_id(&ef, 2), "u1");
+	assert_int_equal(ef.users[0].n_events, 3);
 	assert_int_equal(ef.users[1].n_events, 2);
-	assert_int_equal(ef.users[2].first_event, 3);
+	assert_int_equal(ef.users[2].first_event, 5);
 
-	/* Names sorted: about, home, play; with their counts. */
-	assert_string_equal(evfile_name(&ef, 0), "about");
-	assert_string_equal(evfile_name(&ef, 2), "play");
+	/* Names in order of their first row: play, home, about. */
+	assert_string_equal(evfile_name(&ef, 0), "play");
+	assert_string_equal(evfile_name(&ef, 2), "about");
+	assert_int_equal(ef.names[0].n_events, 3);
 	assert_int_equal(ef.names[1].n_events, 2);
-	assert_int_equal(ef.names[2].n_events, 3);
 
-	/* u10's two events at the same time: sorted by name, about first. */
-	assert_int_equal(ef.records[1].name, 0);
-	assert_int_equal(ef.records[2].name, 1);
 	/* u2's events by time: 100 home 2.0, 200 play 0.5, 300 play 1.5. */
-	assert_int_equal(ef.records[3].time_ms, 100);
-	assert_float_equal(ef.records[3].value, 2.0, 0.0);
-	assert_int_equal(ef.records[4].time_ms, 200);
-	assert_int_equal(ef.records[5].time_ms, 300);
+	assert_int_equal(ef.records[0].time_ms, 100);
+	assert_float_equal(ef.records[0].value, 2.0, 0.0);
+	assert_int_equal(ef.records[1].time_ms, 200);
+	assert_int_equal(ef.records[2].time_ms, 300);
+	/* u10's two events at the same time: by name index, home first. */
+	assert_int_equal(ef.records[3].name, 1);
+	assert_int_equal(ef.records[4].name, 2);
 	assert_int_equal(ef.records[5].user, 2);
 	evfile_close(&ef);
 }
@@ -222,8 +252,8 @@ test_evfile_rejects_damage(void **state)
 	expect_rejected("does not start");
 
 	h = write_events();
-	/* Record 5 (u2, time 300) moved before record 4 (time 200). */
-	patch((off_t)(h.records_offset + 5 * sizeof(struct evfile_record)),
+	/* Record 2 (u2, time 300) moved before record 1 (time 200). */
+	patch((off_t)(h.records_offset + 2 * sizeof(struct evfile_record)),
 	    &late, sizeof late);
 	expect_rejected("time order");
 
@@ -233,7 +263,7 @@ test_evfile_rejects_damage(void **state)
 	expect_rejected("record 4");
 
 	h = write_events();
-	assert_int_equal(truncate(path, (off_t)h.records_offset + 30), 0);
+	assert_int_equal(truncate(path, (off_t)h.names_offset + 30), 0);
 	expect_rejected("does not lie inside");
 
 	assert_int_equal(truncate(path, 0), 0);

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -214,10 +215,61 @@ test_features_base_names(void **state)
 	assert_string_equal(feat_base_names[FEAT_MAX_VALUE], "max_value");
 }
 
+/* The extended features of the same log as test_features_hand_computed. */
+static void
+test_features_extended(void **state)
+{
+	const struct evfile_record r[] = {
+		rec(10 * DAY + 1 * HOUR, 5.0, 0),
+		rec(10 * DAY + 9 * HOUR, 3.0, 1),
+		rec(60 * DAY, 10.0, 0),
+		rec(80 * DAY, 2.0, 2),
+		rec(95 * DAY + 23 * HOUR, 4.0, 0),
+		rec(105 * DAY, 1.0, 1),
+	};
+	struct feat_params p = params();
+	double v[FEAT_BASE_COUNT + FEAT_EXTRA_COUNT + 2];
+	const double *x = v + FEAT_BASE_COUNT;
+	int churned = -1;
+
+	(void)state;
+	p.n_extra = FEAT_EXTRA_COUNT;
+	assert_int_equal(feat_compute(&p, r, 6, v, &churned), 5);
+	assert_float_equal(v[FEAT_MONETARY], 24.0, 1e-12);
+	assert_float_equal(x[FEAT_MIN_VALUE], 2.0, 0.0);
+	/* Values 5 3 10 2 4: mean 4.8, squares' mean 154 / 5 = 30.8. */
+	assert_float_equal(x[FEAT_VALUE_STD], sqrt(30.8 - 4.8 * 4.8), 1e-12);
+	assert_float_equal(x[FEAT_FIRST_VALUE], 5.0, 0.0);
+	assert_float_equal(x[FEAT_LAST_VALUE], 4.0, 0.0);
+	/* Split is day 101: 7 days back is day 94, so day 95 only. */
+	assert_float_equal(x[FEAT_EVENTS_7D], 1.0, 0.0);
+	/* 90 days back is day 11: days 60, 80 and 95. */
+	assert_float_equal(x[FEAT_EVENTS_90D], 3.0, 0.0);
+	assert_float_equal(x[FEAT_EVENTS_365D], 5.0, 0.0);
+	assert_float_equal(x[FEAT_VALUE_90D], 16.0, 1e-12);
+	assert_float_equal(x[FEAT_VALUE_365D], 24.0, 1e-12);
+	assert_float_equal(x[FEAT_ACTIVE_DAYS_90D], 3.0, 0.0);
+	/* Gaps between active days 10 60 80 95: 50, 20, 15. */
+	assert_float_equal(x[FEAT_LAST_GAP_DAYS], 15.0, 0.0);
+	assert_float_equal(x[FEAT_MIN_GAP_DAYS], 15.0, 0.0);
+	assert_float_equal(x[FEAT_GAP_STD_DAYS],
+	    sqrt((50.0 * 50 + 20 * 20 + 15 * 15) / 3.0 -
+	    (85.0 / 3) * (85.0 / 3)), 1e-9);
+	assert_float_equal(x[FEAT_RECENCY_SHARE], 5.0 / 91.0, 1e-12);
+	assert_float_equal(x[FEAT_ACTIVE_SHARE], 4.0 / 91.0, 1e-12);
+	assert_float_equal(x[FEAT_EVENTS_PER_WEEK], 35.0 / 91.0, 1e-12);
+	/* The event counts follow the extended features. */
+	assert_float_equal(v[FEAT_BASE_COUNT + FEAT_EXTRA_COUNT], 3.0, 0.0);
+	assert_float_equal(v[FEAT_BASE_COUNT + FEAT_EXTRA_COUNT + 1], 1.0, 0.0);
+	assert_string_equal(feat_extra_names[FEAT_EVENTS_PER_WEEK],
+	    "events_per_week");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_features_extended),
 		cmocka_unit_test(test_features_hand_computed),
 		cmocka_unit_test(test_features_user_after_cutoff_has_no_row),
 		cmocka_unit_test(test_features_label_window_edges),

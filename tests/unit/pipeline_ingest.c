@@ -359,6 +359,113 @@ test_ingest_unusable_inputs(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/events.csv"));
 }
 
+/*
+ * Writes a log of n_users users with rows_per_user rows each, either
+ * grouped by user or interleaved (in time order), with a bad row every
+ * 997 rows and a duplicate of the row before every 1009 rows.
+ */
+static void
+write_big_input(unsigned n_users, unsigned rows_per_user, int grouped)
+{
+	FILE *fp = fopen(input, "w");
+	unsigned i, n = n_users * rows_per_user;
+
+	assert_non_null(fp);
+	fputs("user,time,value\n", fp);
+	for (i = 0; i < n; i++) {
+		unsigned u = grouped ? i / rows_per_user : i % n_users;
+		unsigned k = grouped ? i % rows_per_user : i / n_users;
+
+		if (i % 997 == 500)
+			fprintf(fp, "u%u,1997x101,%u\n", u, k);
+		fprintf(fp, "u%u,%u,%u.%02u\n", u, 19970101 + k % 28, k,
+		    u % 100);
+		if (i % 1009 == 7)
+			fprintf(fp, "u%u,%u,%u.%02u\n", u, 19970101 + k % 28, k,
+			    u % 100);
+	}
+	fclose(fp);
+}
+
+/* Counts the quarantine file's lines that contain text. */
+static unsigned
+count_quarantined(const char *text)
+{
+	FILE *fp = fopen(quarantine, "r");
+	char line[256];
+	unsigned n = 0;
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof line, fp) != NULL)
+		n += strstr(line, text) != NULL;
+	fclose(fp);
+	return n;
+}
+
+/* Sums the records of an event file by user id, order aside. */
+static double
+checksum_events(void)
+{
+	struct evfile ef;
+	struct wk_err err;
+	double sum = 0.0;
+	uint64_t u, i;
+
+	assert_int_equal(evfile_open(&ef, output, NULL, NULL, &err), WK_OK);
+	for (u = 0; u < ef.header->n_users; u++) {
+		const struct evfile_user *user = &ef.users[u];
+		double id = atof(evfile_user_id(&ef, u) + 1);
+
+		for (i = 0; i < user->n_events; i++) {
+			const struct evfile_record *r =
+			    &ef.records[user->first_event + i];
+
+			sum += (id + 1.0) * ((double)(r->time_ms / 86400000) +
+			    r->value * 3.0 + (double)i);
+		}
+	}
+	evfile_close(&ef);
+	return sum;
+}
+
+/*
+ * A log larger than the sort memory, grouped by user (written straight
+ * through) and interleaved (read again and merged from spilled runs),
+ * gives the same counts, quarantine rows and events.
+ */
+static void
+test_ingest_large_logs_alike(void **state)
+{
+	struct ingest_opts o = csv_opts();
+	struct ingest_result res[2];
+	struct wk_err err;
+	double sums[2];
+	int grouped;
+
+	(void)state;
+	o.sort_mib = 1;  /* 32768 records, below the 60000 rows */
+	for (grouped = 0; grouped < 2; grouped++) {
+		write_big_input(3000, 20, grouped);
+		assert_int_equal(ingest_run(&o, NULL, &res[grouped], &err),
+		    EX_OK);
+		sums[grouped] = checksum_events();
+		/* 60 bad rows and 60 duplicates, each once. */
+		assert_int_equal(count_quarantined(",time,"), 60);
+		assert_int_equal(count_quarantined(",duplicate,"), 60);
+	}
+	assert_int_equal(res[0].rows_in, 60000 + 60 + 60);
+	assert_int_equal(res[0].rows_in, res[1].rows_in);
+	assert_int_equal(res[0].bad.total, 60);
+	assert_int_equal(res[1].bad.total, 60);
+	assert_int_equal(res[0].notes.count[BADROW_DUPLICATE], 60);
+	assert_int_equal(res[1].notes.count[BADROW_DUPLICATE], 60);
+	assert_int_equal(res[0].users, 3000);
+	assert_int_equal(res[1].users, 3000);
+	assert_int_equal(res[0].events, 60000);
+	assert_int_equal(res[1].events, 60000);
+	assert_float_equal(sums[0], sums[1], 1e-6 * sums[0]);
+}
+
 static void
 test_ingest_output_not_creatable(void **state)
 {
@@ -386,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_ingest_long_line),
 		cmocka_unit_test(test_ingest_unusable_inputs),
 		cmocka_unit_test(test_ingest_output_not_creatable),
+		cmocka_unit_test(test_ingest_large_logs_alike),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,4 @@
-#include "forecast.h"
+#include "core/forecast.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,0 +1,175 @@
+#include "pipeline/fmtnum.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FMTNUM_DIGITS 15         /* significant digits of %.15g */
+#define FMTNUM_TIE_MARGIN 1e-9   /* remainders this near 1/2 go to printf */
+
+/* Powers of ten that a double represents exactly, 10^0 to 10^19. */
+static const double fmtnum_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19
+};
+
+/* Writes the decimal digits of u at out; returns their count. */
+static size_t
+fmtnum_u64(uint64_t u, char *out)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t
+fmtnum_printf(double v, char *out)
+{
+	char tmp[FMTNUM_SIZE];
+	int n = snprintf(tmp, sizeof tmp, "%.15g", v);
+
+	memcpy(out, tmp, (size_t)n);
+	return (size_t)n;
+}
+
+/*
+ * Rounds a, which lies in [10^e, 10^(e+1)), to the 15-digit integer m of
+ * a * 10^(14 - e). fma() gives the product's rounding error exactly, so
+ * the remainder is known to about 1e-16 and only remainders within
+ * FMTNUM_TIE_MARGIN of one half stay undecided. Returns false for them
+ * and when e is off by more than one.
+ */
+static bool
+fmtnum_round(double a, int *e, uint64_t *m)
+{
+	double p, err, whole, frac;
+	int k;
+
+	k = FMTNUM_DIGITS - 1 - *e;
+	if (k < 0 || k > 19)
+		return false;
+	p = a * fmtnum_pow10[k];
+	err = fma(a, fmtnum_pow10[k], -p);
+	whole = floor(p);
+	frac = (p - whole) + err;
+	if (frac < 0.0) {
+		whole -= 1.0;
+		frac += 1.0;
+	} else if (frac >= 1.0) {
+		whole += 1.0;
+		frac -= 1.0;
+	}
+	if (fabs(frac - 0.5) < FMTNUM_TIE_MARGIN)
+		return false;
+	*m = (uint64_t)whole + (frac > 0.5);
+	return true;
+}
+
+/* Returns floor(log10(a)) for 1e-4 <= a < 1e15, or one off near a power
+ * of ten, which fmtnum_digits() corrects. */
+static int
+fmtnum_exponent(double a)
+{
+	uint64_t whole = (uint64_t)a;
+	int e = -1;
+
+	if (whole == 0) {
+		if (a >= 0.1)
+			return -1;
+		if (a >= 0.01)
+			return -2;
+		return a >= 0.001 ? -3 : -4;
+	}
+	for (e = 0; whole >= 10; e++)
+		whole /= 10;
+	return e;
+}
+
+/* Finds the decimal exponent and the 15 significant digits of a. */
+static bool
+fmtnum_digits(double a, int *e, uint64_t *m)
+{
+	const uint64_t low = UINT64_C(100000000000000);  /* 10^14 */
+	int tries;
+
+	*e = fmtnum_exponent(a);
+	for (tries = 0; tries < 3; tries++) {
+		if (!fmtnum_round(a, e, m))
+			return false;
+		if (*m < low)
+			(*e)--;
+		else if (*m > 10 * low)
+			(*e)++;
+		else
+			break;
+	}
+	if (*m == 10 * low) {
+		*m = low;
+		(*e)++;
+	}
+	return *m >= low && *m < 10 * low;
+}
+
+/* Writes the 15 digits of m with the point after e + 1 of them. */
+static size_t
+fmtnum_fixed(uint64_t m, int e, bool negative, char *out)
+{
+	char digits[FMTNUM_DIGITS + 1];
+	size_t n = 0, last = FMTNUM_DIGITS, i;
+
+	fmtnum_u64(m, digits);
+	while (last > 0 && digits[last - 1] == '0' && (int)last > e + 1)
+		last--;
+	if (negative)
+		out[n++] = '-';
+	if (e < 0) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (i = 0; i < (size_t)(-e - 1); i++)
+			out[n++] = '0';
+		memcpy(out + n, digits, last);
+		return n + last;
+	}
+	for (i = 0; i < last; i++) {
+		if ((int)i == e + 1)
+			out[n++] = '.';
+		out[n++] = digits[i];
+	}
+	return n;
+}
+
+size_t
+fmtnum_g15(double v, char *out)
+{
+	double a = fabs(v);
+	size_t n = 0;
+	uint64_t m;
+	int e;
+
+	if (v == 0.0) {
+		if (signbit(v))
+			out[n++] = '-';
+		out[n++] = '0';
+		return n;
+	}
+	if (!isfinite(v))
+		return fmtnum_printf(v, out);
+	if (a < 1e15 && a == floor(a)) {
+		if (v < 0)
+			out[n++] = '-';
+		return n + fmtnum_u64((uint64_t)a, out + n);
+	}
+	if (a < 1e-4 || a >= 1e15 || !fmtnum_digits(a, &e, &m) ||
+	    e >= FMTNUM_DIGITS || e < -4)
+		return fmtnum_printf(v, out);
+	return fmtnum_fixed(m, e, v < 0, out);
+}
