@@ -1,121 +1,47 @@
 #include "agent/alert_text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/mocat.h"
 #include "core/paths.h"
 #include "core/rc.h"
 #include "core/text.h"
 
 #define ALERT_CATALOGS_MAX 4         /* languages held at once */
-#define ALERT_MO_MAX (8 << 20)       /* bytes of a catalog file */
-#define ALERT_MO_MAGIC 0x950412deu   /* GNU .mo magic number */
 #define ALERT_PIECE_MAX 16           /* bytes of one escaped character */
 
-/* A GNU .mo catalog read into memory. */
+/* The catalog of one language, loaded on first use. */
 struct alert_catalog {
 	char lang[8];          /* language, "" for an unused slot */
-	unsigned char *data;   /* owned file contents, NULL when unreadable */
-	size_t size;           /* bytes of data */
-	uint32_t count;        /* strings */
-	uint32_t originals;    /* offset of the table of original strings */
-	uint32_t translations; /* offset of the table of translations */
-	int swap;              /* the file's byte order differs from ours */
+	struct mocat mo;       /* empty when the file was unusable */
 };
 
 static struct alert_catalog alert_catalogs[ALERT_CATALOGS_MAX];
 
-static uint32_t
-mo_word(const struct alert_catalog *c, size_t offset)
-{
-	uint32_t v;
-
-	memcpy(&v, c->data + offset, 4);
-	if (c->swap)
-		v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) |
-		    (v << 24);
-	return v;
-}
-
-/*
- * Returns string i of the table at offset, or NULL when it lies outside
- * the file or is not NUL-terminated.
- */
-static const char *
-mo_string(const struct alert_catalog *c, uint32_t table, uint32_t i)
-{
-	size_t entry = (size_t)table + (size_t)i * 8;
-	uint32_t len, off;
-
-	if (entry + 8 > c->size)
-		return NULL;
-	len = mo_word(c, entry);
-	off = mo_word(c, entry + 4);
-	if ((size_t)off + len >= c->size || c->data[off + len] != '\0')
-		return NULL;
-	return (const char *)c->data + off;
-}
-
-/* Reads the whole file at path into c->data; leaves data NULL on error. */
 static void
-mo_read(struct alert_catalog *c, const char *path)
-{
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && st.st_size >= 28 &&
-	    st.st_size <= ALERT_MO_MAX) {
-		c->data = malloc((size_t)st.st_size);
-		n = c->data != NULL ? read(fd, c->data, (size_t)st.st_size) : -1;
-		if (n != st.st_size) {
-			free(c->data);
-			c->data = NULL;
-		}
-		c->size = (size_t)st.st_size;
-	}
-	close(fd);
-}
-
-static void
-mo_load(struct alert_catalog *c, const char *lang)
+alert_catalog_load(struct alert_catalog *c, const char *lang)
 {
 	char path[PATH_MAX];
-	uint32_t magic;
+	int rc;
 
 	snprintf(c->lang, sizeof c->lang, "%s", lang);
 	snprintf(path, sizeof path, "%s/%s/LC_MESSAGES/watchkeep.mo",
 	    paths_locale_dir(), lang);
-	mo_read(c, path);
-	if (c->data == NULL) {
+	rc = mocat_load(&c->mo, path);
+	if (rc == WK_ERR_NOTFOUND)
 		LOG(LL_WARN, _("no message catalog for language %s at %s; "
 		    "alerts to its receivers are in English"), lang, path);
-		return;
-	}
-	memcpy(&magic, c->data, 4);
-	c->swap = magic != ALERT_MO_MAGIC;
-	c->count = mo_word(c, 8);
-	c->originals = mo_word(c, 12);
-	c->translations = mo_word(c, 16);
-	if (mo_word(c, 0) != ALERT_MO_MAGIC || c->count > c->size / 16) {
+	else if (rc != WK_OK)
 		LOG(LL_WARN, _("%s is not a valid message catalog; alerts in "
 		    "language %s are in English"), path, lang);
-		free(c->data);
-		c->data = NULL;
-	}
 }
 
 static const struct alert_catalog *
@@ -129,7 +55,7 @@ alert_catalog(const char *lang)
 	}
 	if (i == ALERT_CATALOGS_MAX)
 		return NULL;
-	mo_load(&alert_catalogs[i], lang);
+	alert_catalog_load(&alert_catalogs[i], lang);
 	return &alert_catalogs[i];
 }
 
@@ -137,35 +63,11 @@ const char *
 alert_tr(const char *lang, const char *msgid)
 {
 	const struct alert_catalog *c;
-	uint32_t lo = 0, hi;
 
 	if (lang == NULL || strcmp(lang, "en") == 0)
 		return msgid;
 	c = alert_catalog(lang);
-	if (c == NULL || c->data == NULL)
-		return msgid;
-
-	/* msgfmt sorts the original strings, so a binary search finds one. */
-	hi = c->count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const char *orig = mo_string(c, c->originals, mid);
-		int cmp;
-
-		if (orig == NULL)
-			return msgid;
-		cmp = strcmp(msgid, orig);
-		if (cmp == 0) {
-			const char *tr = mo_string(c, c->translations, mid);
-
-			return tr != NULL && tr[0] != '\0' ? tr : msgid;
-		}
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return msgid;
+	return c != NULL ? mocat_find(&c->mo, msgid) : msgid;
 }
 
 void
@@ -174,8 +76,8 @@ alert_text_cleanup(void)
 	size_t i;
 
 	for (i = 0; i < ALERT_CATALOGS_MAX; i++) {
-		free(alert_catalogs[i].data);
-		memset(&alert_catalogs[i], 0, sizeof alert_catalogs[i]);
+		mocat_free(&alert_catalogs[i].mo);
+		alert_catalogs[i].lang[0] = '\0';
 	}
 }
 

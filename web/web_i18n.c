@@ -2,118 +2,40 @@
  * Translation of the pages per request. setlocale() and the gettext
  * state are process-wide, and the pages of two requests may be in two
  * languages at the same time on two threads, so the Japanese catalog
- * (LOCALE_DIR/ja/LC_MESSAGES/watchkeep.mo, GNU .mo format) is read into
- * memory once at start and searched here. Messages are marked with N_().
+ * (LOCALE_DIR/ja/LC_MESSAGES/watchkeep.mo) is read into memory once at
+ * start (core/mocat.h) and searched here. Messages are marked with N_().
  */
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/mocat.h"
 #include "core/paths.h"
 #include "web/web_int.h"
 
-#define MO_MAGIC 0x950412deu     /* GNU .mo magic number */
-#define MO_SIZE_MAX (8 << 20)    /* bytes of a catalog */
-
-/* A catalog in memory; immutable after web_i18n_init(). */
-struct mo_catalog {
-	unsigned char *data;     /* file contents, NULL when not loaded */
-	size_t size;             /* bytes of data */
-	uint32_t count;          /* strings */
-	uint32_t originals;      /* offset of the original string table */
-	uint32_t translations;   /* offset of the translation table */
-	int swap;                /* file byte order differs from ours */
-};
-
-static struct mo_catalog web_ja;
+static struct mocat web_ja;
 static pthread_once_t web_i18n_once = PTHREAD_ONCE_INIT;
-
-static uint32_t
-mo_u32(const struct mo_catalog *c, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, c->data + off, 4);
-	if (c->swap)
-		v = ((v & 0xffu) << 24) | ((v & 0xff00u) << 8) |
-		    ((v >> 8) & 0xff00u) | (v >> 24);
-	return v;
-}
-
-/* String i of a table, or NULL when it lies outside the file. */
-static const char *
-mo_str(const struct mo_catalog *c, uint32_t table, uint32_t i)
-{
-	size_t entry = (size_t)table + (size_t)i * 8;
-	uint32_t len, off;
-
-	if (entry + 8 > c->size)
-		return NULL;
-	len = mo_u32(c, entry);
-	off = mo_u32(c, entry + 4);
-	if ((size_t)off + len >= c->size || c->data[off + len] != '\0')
-		return NULL;
-	return (const char *)c->data + off;
-}
-
-static int
-mo_read(struct mo_catalog *c, const char *path)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || st.st_size < 28 || st.st_size > MO_SIZE_MAX) {
-		close(fd);
-		return -1;
-	}
-	c->data = malloc((size_t)st.st_size);
-	n = c->data != NULL ? read(fd, c->data, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		free(c->data);
-		c->data = NULL;
-		return -1;
-	}
-	c->size = (size_t)st.st_size;
-	return 0;
-}
 
 static void
 web_i18n_load(void)
 {
 	char path[PATH_MAX];
-	uint32_t magic;
+	int rc;
 
 	snprintf(path, sizeof path, "%s/ja/LC_MESSAGES/watchkeep.mo",
 	    paths_locale_dir());
-	if (mo_read(&web_ja, path) != 0) {
+	rc = mocat_load(&web_ja, path);
+	if (rc == WK_ERR_NOTFOUND)
 		LOG(LL_WARN, _("web: no Japanese message catalog at %s; pages are in English"),
 		    path);
-		return;
-	}
-	memcpy(&magic, web_ja.data, 4);
-	web_ja.swap = magic != MO_MAGIC;
-	web_ja.count = mo_u32(&web_ja, 8);
-	web_ja.originals = mo_u32(&web_ja, 12);
-	web_ja.translations = mo_u32(&web_ja, 16);
-	if (mo_u32(&web_ja, 0) != MO_MAGIC || web_ja.count > web_ja.size / 16) {
+	else if (rc != WK_OK)
 		LOG(LL_WARN, _("web: %s is not a valid message catalog; pages are in English"),
 		    path);
-		free(web_ja.data);
-		memset(&web_ja, 0, sizeof web_ja);
-	}
 }
 
 void
@@ -125,38 +47,15 @@ web_i18n_init(void)
 void
 web_text_cleanup(void)
 {
-	free(web_ja.data);
-	memset(&web_ja, 0, sizeof web_ja);
+	mocat_free(&web_ja);
 }
 
 const char *
 web_tr(const char *lang, const char *msgid)
 {
-	uint32_t lo = 0, hi = web_ja.count;
-
-	if (lang == NULL || strcmp(lang, "ja") != 0 || web_ja.data == NULL)
+	if (lang == NULL || strcmp(lang, "ja") != 0)
 		return msgid;
-	/* msgfmt sorts the original strings, so a binary search finds one. */
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const char *orig = mo_str(&web_ja, web_ja.originals, mid);
-		int cmp;
-
-		if (orig == NULL)
-			return msgid;
-		cmp = strcmp(msgid, orig);
-		if (cmp == 0) {
-			const char *tr = mo_str(&web_ja, web_ja.translations,
-			    mid);
-
-			return tr != NULL && tr[0] != '\0' ? tr : msgid;
-		}
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return msgid;
+	return mocat_find(&web_ja, msgid);
 }
 
 /* Reads the q value of one Accept-Language item (1 when absent). */
