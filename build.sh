@@ -87,7 +87,10 @@ run)
 test)
 	install_missing "$build_packages $test_packages"
 	ensure_ja_locale
-	configure_and_build "$top/build-test" -DWK_WERROR=ON
+	# Optimized, so that warnings that need the optimizer's analysis
+	# (-Wformat-truncation, -Wmaybe-uninitialized) stop the build too.
+	configure_and_build "$top/build-test" -DWK_WERROR=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo
 	(cd "$top/build-test" && ctest --output-on-failure -j "$jobs")
 	configure_and_build "$top/build-asan" -DWK_WERROR=ON -DWK_SANITIZE=ON \
 		-DWK_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug

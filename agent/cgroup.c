@@ -20,7 +20,11 @@ cgroup_write(const char *dir, const char *file, const char *text)
 	ssize_t n;
 	int fd, saved;
 
-	snprintf(path, sizeof path, "%s/%s", dir, file);
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >=
+	    sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

@@ -228,7 +228,7 @@ tui_slo_chart(struct tui *t, int y, int rows, const struct tui_slo *s)
 static void
 tui_slo_burns(struct tui *t, int y, int rows, const struct tui_slo *s)
 {
-	char v[32], lw[16], sw[16];
+	char v[32], lw[24], sw[24];
 	int w, x = 12, cw = 7;
 	size_t i;
 
