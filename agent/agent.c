@@ -41,6 +41,26 @@ agent_due(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
 		    "%s"), p->name, logical_date, err.msg);
 }
 
+/* Logs the settings of the new configuration that need a restart. */
+static void
+agent_reload_warn(const struct cfg *old, const struct cfg *cfg)
+{
+	const char *a = old->state_dir != NULL ? old->state_dir : "";
+	const char *b = cfg->state_dir != NULL ? cfg->state_dir : "";
+
+	if (strcmp(a, b) != 0)
+		LOG(LL_WARN, _("reload: \"state_dir\" changed to \"%s\"; the "
+		    "agent keeps the old state directory until it is restarted"),
+		    b);
+	if (old->web.enabled != cfg->web.enabled ||
+	    strcmp(old->web.host, cfg->web.host) != 0 ||
+	    old->web.port != cfg->web.port ||
+	    old->web.max_connections != cfg->web.max_connections)
+		LOG(LL_WARN, _("reload: the web server keeps its address and "
+		    "limits until the agent is restarted; only its other "
+		    "settings changed"));
+}
+
 int
 agent_reload(struct agent *agent)
 {
@@ -71,6 +91,7 @@ agent_reload(struct agent *agent)
 		cfg_free(cfg);
 		return WK_ERR_INVALID;
 	}
+	agent_reload_warn(agent->acfg->cfg, cfg);
 	acfg->cfg = cfg;
 	acfg->refs = 1;
 	sched_free(agent->sched);
@@ -179,6 +200,11 @@ agent_block_signals(struct agent *agent)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &agent->old_mask);
+	/*
+	 * A closed stderr must not kill the agent halfway through a store
+	 * migration. The stages get every signal back to its default.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* Loads the configuration, takes the lock and opens store and loop. */
@@ -233,7 +259,6 @@ agent_prepare(struct agent *agent)
 	struct wk_err err = { 0, "" };
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	signal(SIGPIPE, SIG_IGN);
 	ev_signal(agent->loop, SIGTERM, agent_stop_signal, agent);
 	ev_signal(agent->loop, SIGINT, agent_stop_signal, agent);
 	ev_signal(agent->loop, SIGHUP, agent_hup, agent);

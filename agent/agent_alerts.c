@@ -121,9 +121,10 @@ agent_alert_stage(struct agent *agent, struct runner *runner,
 	} else {
 		agent_alert_input(&in, agent_alert_source(ev), ALERT_SEV_PAGE,
 		    pipeline, ev->stage->name, runner_run_id(runner));
-		snprintf(summary, sizeof summary, _("stage %s/%s failed after "
-		    "%d attempts: %s"), pipeline, ev->stage->name, ev->attempt,
-		    ev->reason);
+		snprintf(summary, sizeof summary, P_("stage %s/%s failed after "
+		    "%d attempt: %s", "stage %s/%s failed after %d attempts: %s",
+		    (unsigned long)ev->attempt), pipeline, ev->stage->name,
+		    ev->attempt, ev->reason);
 	}
 	in.summary = summary;
 	in.details = details[0] != '\0' ? details : NULL;

@@ -10,6 +10,9 @@
 #include "core/i18n.h"
 #include "core/tz.h"
 
+_Static_assert(BACKFILL_MAX_RUNS <= AGENT_MAX_QUEUED,
+    "the agent's queue must hold the runs of a whole backfill");
+
 /* UTC second at which local date `date` (+ extra days) starts in tz. */
 static int
 backfill_day_start(const struct tz *tz, const char *date, int extra,
@@ -17,14 +20,18 @@ backfill_day_start(const struct tz *tz, const char *date, int extra,
 {
 	int64_t days, first, second;
 
-	if (clk_parse_date(date, &days) != WK_OK)
+	if (clk_parse_date(date, &days) != WK_OK || days < 0)
 		return WK_ERR_INVALID;
 	tz_local_to_utc(tz, (days + extra) * 86400, &first, &second);
 	*utc_s = first;
 	return WK_OK;
 }
 
-/* Slots of a pipeline without a schedule: local midnights. */
+/*
+ * Slots of a pipeline without a schedule: local midnights. Past max it
+ * keeps counting without storing, so *n is the whole count even when it
+ * returns WK_ERR_LIMIT.
+ */
 static int
 backfill_daily(const struct tz *tz, int64_t from_s, int64_t to_s,
 	       int64_t *slots, size_t max, size_t *n)
@@ -37,10 +44,10 @@ backfill_daily(const struct tz *tz, int64_t from_s, int64_t to_s,
 	for (*n = 0;; day++) {
 		tz_local_to_utc(tz, day * 86400, &first, &second);
 		if (first >= to_s)
-			return WK_OK;
-		if (*n == max)
-			return WK_ERR_LIMIT;
-		slots[(*n)++] = first;
+			return *n > max ? WK_ERR_LIMIT : WK_OK;
+		if (*n < max)
+			slots[*n] = first;
+		(*n)++;
 	}
 }
 
@@ -72,9 +79,16 @@ backfill_slots(const struct cfg_pipeline *p, const char *from, const char *to,
 		rc = cron_fires_between(&cron, tz, from_s - 1, to_s - 1, slots,
 		    max, n);
 	tz_free(tz);
+	if (rc == WK_ERR_LIMIT && p->schedule == NULL)
+		return wk_err_set(err, rc, _("the range %s to %s holds %zu "
+		    "slots of pipeline %s, more than the %zu one backfill may "
+		    "run; split it into shorter ranges"), from, to, *n,
+		    p->name, max);
 	if (rc == WK_ERR_LIMIT)
-		return wk_err_set(err, rc, _("the range holds more than %zu "
-		    "slots; backfill a shorter range"), max);
+		return wk_err_set(err, rc, _("the range %s to %s holds more "
+		    "than %zu slots of pipeline %s, the most one backfill may "
+		    "run; split it into shorter ranges"), from, to, max,
+		    p->name);
 	if (rc != WK_OK)
 		return wk_err_set(err, rc, _("cannot compute the slots of %s"),
 		    p->name);
@@ -100,6 +114,13 @@ backfill_request(struct agent *agent, const char *pipeline, const char *from,
 		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 	rc = backfill_slots(p, from, to, slots, BACKFILL_MAX_RUNS, &n, err);
 	*queued = 0;
+
+	/* All runs are queued or none, so a backfill never stops halfway. */
+	if (rc == WK_OK && n > AGENT_MAX_QUEUED - agent->n_queued)
+		rc = wk_err_set(err, WK_ERR_LIMIT, _("the backfill has %zu runs "
+		    "and %zu runs are already queued, more than the %d the "
+		    "agent keeps; wait for the queue to drain or backfill a "
+		    "shorter range"), n, agent->n_queued, AGENT_MAX_QUEUED);
 	for (i = 0; rc == WK_OK && i < n; i++) {
 		memset(&rq, 0, sizeof rq);
 		snprintf(rq.pipeline, sizeof rq.pipeline, "%s", pipeline);

@@ -12,19 +12,27 @@
 #include "core/config.h"
 #include "core/rc.h"
 
-#define BACKFILL_MAX_RUNS 3660   /* slots in one backfill */
+/* Maximum slots in one backfill. It equals the capacity of the agent's
+   run queue (AGENT_MAX_QUEUED), so a backfill is queued whole. */
+#define BACKFILL_MAX_RUNS 1024
 
 struct agent;
 
 /*
  * Writes the slots of pipeline from the start of local date `from` to the
- * end of local date `to` (YYYY-MM-DD, inclusive) into slots (UTC seconds).
+ * end of local date `to` (YYYY-MM-DD from 1970-01-01 on, inclusive) into
+ * slots (UTC seconds). Returns WK_ERR_LIMIT with a message naming the
+ * count (or, for a cron schedule, that it passes max) when more than max
+ * slots fall in the range.
  */
 int backfill_slots(const struct cfg_pipeline *pipeline, const char *from,
 		   const char *to, int64_t *slots, size_t max, size_t *n,
 		   struct wk_err *err);
 
-/* Queues the backfill runs in the agent; sets *queued. */
+/*
+ * Queues the backfill runs in the agent and sets *queued. Queues none when
+ * the range is invalid or the runs do not all fit in the agent's queue.
+ */
 int backfill_request(struct agent *agent, const char *pipeline,
 		     const char *from, const char *to, size_t *queued,
 		     struct wk_err *err);

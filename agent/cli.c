@@ -46,6 +46,27 @@ cli_is(const char *arg, const char *name)
 	return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/*
+ * Takes the path value of a shared option; example completes the message.
+ * Returns NULL after printing a usage error when the value is missing or
+ * empty.
+ */
+static const char *
+cli_path_value(const char *name, const char *example, int argc, char **argv,
+	       int *i)
+{
+	const char *value = cli_value(name, argc, argv, i);
+
+	if (value[0] != '\0')
+		return value;
+
+	/* cli_value printed nothing for an empty separate argument: -c '' */
+	if (value == argv[*i])
+		fprintf(stderr, _("watchkeep: option %s has the empty value \"\"; give a path, such as %s %s\n"),
+		    name, name, example);
+	return NULL;
+}
+
 int
 cli_common_option(struct cli_common *common, int argc, char **argv, int *i)
 {
@@ -53,15 +74,16 @@ cli_common_option(struct cli_common *common, int argc, char **argv, int *i)
 	enum log_level level;
 
 	if (strcmp(arg, "-c") == 0 || cli_is(arg, "--config")) {
-		value = cli_value(strcmp(arg, "-c") == 0 ? "-c" : "--config",
-		    argc, argv, i);
+		value = cli_path_value(strcmp(arg, "-c") == 0 ? "-c" :
+		    "--config", "watchkeep.json", argc, argv, i);
 		common->config_path = value;
-		return value[0] != '\0' ? 1 : -1;
+		return value != NULL ? 1 : -1;
 	}
 	if (cli_is(arg, "--state-dir")) {
-		value = cli_value("--state-dir", argc, argv, i);
+		value = cli_path_value("--state-dir", "/var/lib/watchkeep", argc,
+		    argv, i);
 		common->state_dir = value;
-		return value[0] != '\0' ? 1 : -1;
+		return value != NULL ? 1 : -1;
 	}
 	if (strcmp(arg, "--json") == 0) {
 		common->json = 1;

@@ -1,9 +1,13 @@
 #include "clientctl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/control.h"
 #include "agent/report.h"
@@ -44,9 +48,9 @@ clientctl_request(const struct cli_common *common, json_t *request,
 	    err);
 }
 
-/* Tells whether every run has left the state "running". */
-static int
-clientctl_all_done(struct store *store, const int64_t *runs, size_t n)
+/* Returns the first run still "running" (or unreadable), 0 when none. */
+static int64_t
+clientctl_first_running(struct store *store, const int64_t *runs, size_t n)
 {
 	struct store_run run;
 	size_t i;
@@ -54,20 +58,62 @@ clientctl_all_done(struct store *store, const int64_t *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (store_run_get(store, runs[i], &run) != WK_OK ||
 		    strcmp(run.state, STORE_RUN_RUNNING) == 0)
-			return 0;
+			return runs[i];
 	}
-	return 1;
+	return 0;
+}
+
+/*
+ * Tells whether an agent holds the lock of the state directory: 1 when it
+ * does, 0 when the lock is free (the agent exited or was killed).
+ */
+static int
+clientctl_agent_alive(const struct statedir *sd)
+{
+	char path[PATH_MAX + 16];
+	int fd, held;
+
+	snprintf(path, sizeof path, "%s/agent.lock", sd->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1;
+
+	/* A shared lock is granted only while no agent holds its exclusive
+	   one; it is released at once so that an agent may start. */
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/*
+ * Polls the store until every run has left "running". Returns 0, or the
+ * id of a run still running when the agent went away.
+ */
+static int64_t
+clientctl_poll_runs(const struct statedir *sd, struct store *store,
+		    const int64_t *runs, size_t n)
+{
+	struct timespec pause = { 0, CLIENTCTL_POLL_MS * 1000000L };
+
+	while (clientctl_first_running(store, runs, n) != 0) {
+		/* The agent may have finished the runs just before it
+		   stopped, so the store is read once more. */
+		if (!clientctl_agent_alive(sd))
+			return clientctl_first_running(store, runs, n);
+		nanosleep(&pause, NULL);
+	}
+	return 0;
 }
 
 int
 clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 		    size_t n)
 {
-	struct timespec pause = { 0, CLIENTCTL_POLL_MS * 1000000L };
 	struct wk_err err = { 0, "" };
 	struct store *store = NULL;
 	struct store_run run;
 	struct statedir sd;
+	int64_t left;
 	json_t *list;
 	size_t i;
 	int ok = 1;
@@ -77,8 +123,15 @@ clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 		fprintf(stderr, "watchkeep: %s\n", err.msg);
 		return CLI_EXIT_STATE;
 	}
-	while (!clientctl_all_done(store, runs, n))
-		nanosleep(&pause, NULL);
+	left = clientctl_poll_runs(&sd, store, runs, n);
+	if (left != 0) {
+		fprintf(stderr, _("watchkeep: the agent of %s exited while run "
+		    "%lld was in progress, so its result is unknown; start the "
+		    "agent again (`watchkeep run`) to reconcile the run, then "
+		    "see `watchkeep runs`\n"), sd.path, (long long)left);
+		store_close(store);
+		return CLI_EXIT_FAILED;
+	}
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		if (common->json) {

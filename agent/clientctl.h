@@ -26,6 +26,8 @@ int clientctl_request(const struct cli_common *common, json_t *request,
 /*
  * Waits until the runs are no longer "running" (reading the store
  * read-only), prints them, and returns CLI_EXIT_OK when all succeeded.
+ * Returns CLI_EXIT_FAILED with a message when the agent's lock is released
+ * (the agent exited or was killed) while a run is still running.
  */
 int clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 			size_t n);

@@ -2,6 +2,7 @@
  * `watchkeep ack`, `silence` and `unsilence`: act on alerts through the
  * agent's control socket (the alert state lives in the running agent).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,8 +182,9 @@ cmd_unsilence(int argc, char **argv)
 		return code < 0 ? CLI_EXIT_OK : code;
 	if (o.n_args != 1)
 		return cli_usage_error("unsilence", _("give one silence ID"));
+	errno = 0;
 	id = strtoll(o.args[0], &end, 10);
-	if (*end != '\0' || id <= 0)
+	if (*end != '\0' || id <= 0 || errno == ERANGE)
 		return cli_usage_error("unsilence", _("invalid silence id "
 		    "\"%s\""), o.args[0]);
 	code = ack_send(&o, json_pack("{s:s, s:I}", "command", "unsilence",

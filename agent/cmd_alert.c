@@ -348,7 +348,8 @@ alerts_outbox_line(struct store *store)
 	if (store_outbox_count(store, STORE_OUTBOX_PENDING, &pending) ==
 	    WK_OK && store_outbox_count(store, STORE_OUTBOX_FAILED, &failed) ==
 	    WK_OK)
-		printf(_("Outbox: %zu messages waiting, %zu given up.\n"),
+		printf(P_("Outbox: %zu message waiting, %zu given up.\n",
+		    "Outbox: %zu messages waiting, %zu given up.\n", pending),
 		    pending, failed);
 }
 

@@ -66,13 +66,30 @@ static const char *const ctl_value_options[] = {
 	"--run", "--date", "--from", "--to", NULL
 };
 
+/*
+ * Checks the value of option name. separate is 1 when the value was the
+ * next argument, where a leading '-' means the value is missing.
+ */
+static int
+ctl_check_value(const char *command, const char *name, const char *value,
+		int separate)
+{
+	/* cli_option_value already printed a missing last value and an
+	   empty "--from="; an empty next argument is reported here. */
+	if (value[0] == '\0')
+		return separate ? cli_usage_error(command, _("%s needs a value"),
+		    name) : CLI_EXIT_USAGE;
+	if (separate && value[0] == '-')
+		return cli_usage_error(command, _("%s needs a value, but the "
+		    "option %s follows it; write %s VALUE"), name, value, name);
+	return CLI_EXIT_OK;
+}
+
 /* Stores the value of option name (one of ctl_value_options). */
 static int
 ctl_set_value(const char *command, struct ctl_opts *o, const char *name,
 	      const char *value)
 {
-	if (value[0] == '\0')
-		return CLI_EXIT_USAGE;
 	if (strcmp(name, "--run") == 0)
 		return ctl_parse_run_id(command, value, &o->run_id);
 	if (strcmp(name, "--date") == 0)
@@ -93,6 +110,7 @@ ctl_option(const char *command, struct ctl_opts *o, int argc, char **argv,
 {
 	const char *arg = argv[*i], *value;
 	size_t k;
+	int code;
 
 	if (strcmp(arg, "--only-failed") == 0)
 		o->only_failed = 1;
@@ -104,9 +122,14 @@ ctl_option(const char *command, struct ctl_opts *o, int argc, char **argv,
 		for (k = 0; ctl_value_options[k] != NULL; k++) {
 			value = cli_option_value(ctl_value_options[k], argc,
 			    argv, i);
-			if (value != NULL)
-				return ctl_set_value(command, o,
-				    ctl_value_options[k], value);
+			if (value == NULL)
+				continue;
+			code = ctl_check_value(command, ctl_value_options[k],
+			    value, value == argv[*i]);
+			if (code != CLI_EXIT_OK)
+				return code;
+			return ctl_set_value(command, o, ctl_value_options[k],
+			    value);
 		}
 		return -1;
 	}
@@ -505,6 +528,43 @@ backfill_help(void)
 	    "otherwise runs them here and prints them.\n"));
 }
 
+/*
+ * Parses a --from or --to date of backfill: a real calendar date from
+ * 1970-01-01 on, as days since 1970-01-01.
+ */
+static int
+backfill_parse_date(const char *option, const char *text, int64_t *days)
+{
+	if (clk_parse_date(text, days) != WK_OK)
+		return cli_usage_error("backfill", _("invalid date \"%s\" for "
+		    "%s; give a calendar date YYYY-MM-DD, such as 2026-02-28"),
+		    text, option);
+	if (*days < 0)
+		return cli_usage_error("backfill", _("date \"%s\" for %s is "
+		    "before 1970-01-01; give a later date"), text, option);
+	return CLI_EXIT_OK;
+}
+
+/* Checks the range of a backfill before any agent is asked or started. */
+static int
+backfill_check_range(const struct ctl_opts *o)
+{
+	int64_t from, to;
+	int code;
+
+	if (o->from_date == NULL || o->to_date == NULL)
+		return cli_usage_error("backfill", _("--from and --to are "
+		    "required"));
+	code = backfill_parse_date("--from", o->from_date, &from);
+	if (code == CLI_EXIT_OK)
+		code = backfill_parse_date("--to", o->to_date, &to);
+	if (code == CLI_EXIT_OK && to < from)
+		code = cli_usage_error("backfill", _("--from %s is after --to "
+		    "%s; give the earlier date first"), o->from_date,
+		    o->to_date);
+	return code;
+}
+
 static int
 backfill_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
@@ -530,9 +590,9 @@ cmd_backfill(int argc, char **argv)
 	code = ctl_parse("backfill", argc, argv, &o, backfill_help);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
-	if (o.from_date == NULL || o.to_date == NULL)
-		return cli_usage_error("backfill", _("--from and --to are "
-		    "required"));
+	code = backfill_check_range(&o);
+	if (code != CLI_EXIT_OK)
+		return code;
 	request = json_pack("{s:s, s:s, s:s}", "command", "backfill", "from",
 	    o.from_date, "to", o.to_date);
 	if (o.pipeline != NULL)

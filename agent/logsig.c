@@ -321,11 +321,20 @@ word_is(const char *word, size_t len, const struct sig_word *w)
 	return w->len == len && strncasecmp(word, w->text, len) == 0;
 }
 
+/*
+ * Tells whether word ends with w as a part of its own: the whole word, a
+ * capital after a lower-case start ("ValueError") or after '_'
+ * ("io_error"), so that "onerror" does not count.
+ */
 static int
 word_ends(const char *word, size_t len, const struct sig_word *w)
 {
-	return len >= w->len &&
-	    strncasecmp(word + len - w->len, w->text, w->len) == 0;
+	size_t at = len - w->len;
+
+	if (len < w->len || strncasecmp(word + at, w->text, w->len) != 0)
+		return 0;
+	return at == 0 || isupper((unsigned char)word[at]) ||
+	    word[at - 1] == '_';
 }
 
 static int
@@ -387,6 +396,30 @@ negating_word(const char *word, size_t len)
 	    word_is(word, len, &no));
 }
 
+/*
+ * Tells whether the text after an error word gives a zero count:
+ * "errors: none", "failed=0".
+ */
+static int
+negated_after(const char *p)
+{
+	static const struct sig_word zero = SIG_WORD("0"),
+	    none = SIG_WORD("none");
+	const char *start;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == ':' || *p == '=')
+		p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	start = p;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	return word_is(start, (size_t)(p - start), &zero) ||
+	    word_is(start, (size_t)(p - start), &none);
+}
+
 int
 logsig_is_error(const char *line)
 {
@@ -405,7 +438,8 @@ logsig_is_error(const char *line)
 		len = (size_t)(p - start);
 		if (len == 0)
 			break;
-		if (error_word(start, len, *p) && !negating_word(prev, prev_len))
+		if (error_word(start, len, *p) &&
+		    !negating_word(prev, prev_len) && !negated_after(p))
 			return 1;
 		prev = start;
 		prev_len = len;

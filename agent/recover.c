@@ -79,13 +79,14 @@ recover_end_stage(struct agent *agent, const struct store_stage_run *row,
 }
 
 /*
- * Ends the interrupted attempts of one run. Returns 1 when every one may be
- * retried by its stage's policy, else 0.
+ * Ends the interrupted attempts of one run, except those being adopted
+ * (adopted[i] set). Returns 1 when every one may be retried by its stage's
+ * policy, else 0.
  */
 static int
 recover_stages(struct agent *agent, const struct store_run *run,
 	       const struct cfg_pipeline *p, struct store_stage_run *rows,
-	       size_t n)
+	       const int *adopted, size_t n)
 {
 	const struct cfg_stage *st;
 	char label[2 * CFG_NAME_MAX];
@@ -93,7 +94,8 @@ recover_stages(struct agent *agent, const struct store_run *run,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(rows[i].state, STORE_STAGE_RUNNING) != 0)
+		if (adopted[i] ||
+		    strcmp(rows[i].state, STORE_STAGE_RUNNING) != 0)
 			continue;
 		st = p != NULL ? cfg_find_stage(p, rows[i].stage) : NULL;
 		snprintf(label, sizeof label, "%s/%s", run->pipeline,
@@ -139,21 +141,59 @@ recover_fail_run(struct agent *agent, const struct store_run *run,
 	LOG_RUN(LL_ERROR, run->id, NULL, _("run failed: %s"), reason);
 }
 
+/*
+ * One run being reconciled while stages of the previous agent it adopted
+ * still run. The last adopted stage to end resumes or fails the run.
+ */
+struct recover_group {
+	struct agent *agent;              /* not owned */
+	struct store_run run;             /* the run */
+	size_t n_watched;                 /* adopted stages still running */
+	int retry;                        /* 1: every stage this agent stopped
+					     may be retried by its policy */
+};
+
 /* A stage of the previous agent kept running, watched until it ends. */
 struct recover_adopted {
-	struct agent *agent;              /* not owned */
-	struct store_run run;             /* the run it belongs to */
+	struct recover_group *group;      /* shared; freed by the last one */
 	struct store_stage_run row;       /* its attempt */
 };
 
 static void recover_resume(struct agent *agent, const struct store_run *run);
 
+/*
+ * Resumes the run for its stages that did not succeed, or fails it when a
+ * stage this agent stopped has no retries left or the pipeline is gone.
+ */
+static void
+recover_settle(struct agent *agent, const struct store_run *run, int retry)
+{
+	const struct cfg_pipeline *p = cfg_find_pipeline(agent->acfg->cfg,
+	    run->pipeline);
+	struct store_stage_run *rows;
+	size_t n = 0;
+
+	if (p != NULL && retry) {
+		recover_resume(agent, run);
+		return;
+	}
+	rows = calloc(CFG_MAX_STAGES, sizeof *rows);
+	if (rows == NULL || store_stage_runs_latest(agent->store, run->id,
+	    rows, CFG_MAX_STAGES, &n) != WK_OK)
+		n = 0;
+	recover_fail_run(agent, run, rows, n, p == NULL ? _("agent restarted "
+	    "and the pipeline is no longer configured") : _("agent restarted; "
+	    "an interrupted stage has no retries left"));
+	free(rows);
+}
+
 /* Judges an adopted stage by its declared outputs once it ended. */
 static void
 recover_adopted_ended(struct recover_adopted *a)
 {
-	const struct cfg_pipeline *p = cfg_find_pipeline(a->agent->acfg->cfg,
-	    a->run.pipeline);
+	struct recover_group *g = a->group;
+	const struct cfg_pipeline *p = cfg_find_pipeline(g->agent->acfg->cfg,
+	    g->run.pipeline);
 	const struct cfg_stage *st = p != NULL ?
 	    cfg_find_stage(p, a->row.stage) : NULL;
 	char run_dir[PATH_MAX + 32];
@@ -164,10 +204,10 @@ recover_adopted_ended(struct recover_adopted *a)
 	size_t i;
 	int ok = st != NULL && st->n_outputs > 0;
 
-	snprintf(run_dir, sizeof run_dir, "%s/runs/%lld", a->agent->sd.path,
-	    (long long)a->run.id);
-	ctx_run = (struct stagectx_run){ a->run.id, a->run.logical_date,
-		a->agent->sd.path, run_dir, a->row.attempt };
+	snprintf(run_dir, sizeof run_dir, "%s/runs/%lld", g->agent->sd.path,
+	    (long long)g->run.id);
+	ctx_run = (struct stagectx_run){ g->run.id, g->run.logical_date,
+		g->agent->sd.path, run_dir, a->row.attempt };
 	if (ok && stagectx_build(&ctx, p, st, &ctx_run, &err) == WK_OK) {
 		for (i = 0; i < ctx.n_outputs; i++)
 			ok &= stat(ctx.outputs[i], &sb) == 0;
@@ -176,16 +216,26 @@ recover_adopted_ended(struct recover_adopted *a)
 		ok = 0;
 	}
 	a->row.ended_at = clk_wall_ms();
+	a->row.duration_ms = a->row.started_at > 0 ? a->row.ended_at -
+	    a->row.started_at : -1;
 	snprintf(a->row.state, sizeof a->row.state, "%s", ok ?
 	    STORE_STAGE_SUCCEEDED : STORE_STAGE_FAILED);
-	snprintf(a->row.reason, sizeof a->row.reason, "%s", ok ?
+	/* A reason marks a failure in the run's report, so a success has none
+	   and the log line below records that the stage was adopted. */
+	snprintf(a->row.reason, sizeof a->row.reason, "%s", ok ? "" :
 	    _("adopted after an agent restart; exit status unknown, declared "
-	      "outputs present") : _("adopted after an agent restart; exit "
-	      "status unknown, declared outputs missing"));
+	      "outputs missing"));
 	a->row.exit_code = -1;
 	a->row.user_cpu_ms = a->row.sys_cpu_ms = a->row.max_rss_kb = -1;
-	store_stage_finish(a->agent->store, &a->row);
-	recover_resume(a->agent, &a->run);
+	store_stage_finish(g->agent->store, &a->row);
+	LOG_RUN(LL_INFO, g->run.id, a->row.stage, ok ? _("adopted process %d "
+	    "ended; its declared outputs exist, so the stage succeeded") :
+	    _("adopted process %d ended; its declared outputs are missing, so "
+	    "the stage failed"), a->row.pid);
+	if (--g->n_watched > 0)
+		return;
+	recover_settle(g->agent, &g->run, g->retry);
+	free(g);
 }
 
 static void
@@ -198,8 +248,6 @@ recover_adopted_poll(struct ev_loop *loop, void *arg)
 		    INT64_C(1000000), recover_adopted_poll, a);
 		return;
 	}
-	LOG_RUN(LL_INFO, a->run.id, a->row.stage, _("adopted process %d "
-	    "ended"), a->row.pid);
 	recover_adopted_ended(a);
 	free(a);
 }
@@ -219,15 +267,17 @@ recover_resume(struct agent *agent, const struct store_run *run)
 	}
 }
 
-/* Starts watching the stages whose stage says adopt; returns how many. */
+/*
+ * Starts watching the running stages set to on_restart "adopt" whose
+ * process still lives, and sets adopted[i] for each. Returns how many.
+ */
 static size_t
-recover_adopt(struct agent *agent, const struct store_run *run,
-	      const struct cfg_pipeline *p, const struct store_stage_run *rows,
-	      size_t n)
+recover_adopt(struct recover_group *g, const struct cfg_pipeline *p,
+	      const struct store_stage_run *rows, int *adopted, size_t n)
 {
 	const struct cfg_stage *st;
 	struct recover_adopted *a;
-	size_t i, adopted = 0;
+	size_t i, count = 0;
 
 	for (i = 0; p != NULL && i < n; i++) {
 		st = cfg_find_stage(p, rows[i].stage);
@@ -238,43 +288,54 @@ recover_adopt(struct agent *agent, const struct store_run *run,
 		a = calloc(1, sizeof *a);
 		if (a == NULL)
 			continue;
-		a->agent = agent;
-		a->run = *run;
+		a->group = g;
 		a->row = rows[i];
-		LOG_RUN(LL_INFO, run->id, rows[i].stage, _("adopting process "
+		LOG_RUN(LL_INFO, g->run.id, rows[i].stage, _("adopting process "
 		    "group %d of the previous agent"), rows[i].pid);
-		ev_timer_at(agent->loop, clk_mono_ns(), recover_adopted_poll, a);
-		adopted++;
+		ev_timer_at(g->agent->loop, clk_mono_ns(), recover_adopted_poll,
+		    a);
+		adopted[i] = 1;
+		count++;
 	}
-	return adopted;
+	return count;
 }
 
-/* Reconciles one run left "running". */
+/*
+ * Reconciles one run left "running": adopts the stages set to adopt, stops
+ * and ends the other running ones, then resumes or fails the run once the
+ * adopted stages have ended (at once when there are none).
+ */
 static void
 recover_run(struct agent *agent, const struct store_run *run)
 {
 	const struct cfg_pipeline *p = cfg_find_pipeline(agent->acfg->cfg,
 	    run->pipeline);
 	struct store_stage_run *rows = calloc(CFG_MAX_STAGES, sizeof *rows);
+	int *adopted = calloc(CFG_MAX_STAGES, sizeof *adopted);
+	struct recover_group *g = calloc(1, sizeof *g);
 	size_t n = 0;
 
-	if (rows == NULL || store_stage_runs_latest(agent->store, run->id,
-	    rows, CFG_MAX_STAGES, &n) != WK_OK) {
-		free(rows);
-		return;
+	if (rows == NULL || adopted == NULL || g == NULL ||
+	    store_stage_runs_latest(agent->store, run->id, rows,
+	    CFG_MAX_STAGES, &n) != WK_OK) {
+		LOG_RUN(LL_ERROR, run->id, NULL, _("cannot read the stages of "
+		    "the run to reconcile it; it stays running in the store"));
+		goto out;
 	}
-	if (recover_adopt(agent, run, p, rows, n) > 0) {
-		free(rows);
-		return;
+
+	g->agent = agent;
+	g->run = *run;
+	g->n_watched = recover_adopt(g, p, rows, adopted, n);
+	g->retry = recover_stages(agent, run, p, rows, adopted, n);
+	if (g->n_watched > 0) {
+		g = NULL;	/* the last adopted stage to end frees it */
+		goto out;
 	}
-	if (p == NULL)
-		recover_fail_run(agent, run, rows, n, _("agent restarted and "
-		    "the pipeline is no longer configured"));
-	else if (!recover_stages(agent, run, p, rows, n))
-		recover_fail_run(agent, run, rows, n, _("agent restarted; an "
-		    "interrupted stage has no retries left"));
-	else
-		recover_resume(agent, run);
+	recover_settle(agent, run, g->retry);
+
+out:
+	free(g);
+	free(adopted);
 	free(rows);
 }
 

@@ -49,6 +49,8 @@ struct runner {
 	char cgroup_root[PATH_MAX];           /* "" when none */
 	int64_t run_id;                       /* runs.id */
 	int64_t start_ns;                     /* monotonic start */
+	int64_t resumed_from_ms;              /* runs.started_at (wall ms) of a
+						 re-run run, 0 for a new run */
 	uint64_t random;                      /* xorshift state for jitter */
 	struct runner_stage *stages;          /* owned, one per cfg stage */
 	size_t running;                       /* stages in RS_RUNNING */
@@ -581,8 +583,14 @@ runner_finish(struct runner *runner)
 {
 	const struct runner_listener *l = runner->opts.listener;
 	int64_t duration_ms = (clk_mono_ns() - runner->start_ns) / 1000000;
+	int64_t ended_ms = clk_wall_ms();
 	size_t i;
 	char took[32];
+
+	/* A re-run run keeps its started_at, so its duration is the wall time
+	   from that start: ended_at - started_at, as for any other run. */
+	if (runner->resumed_from_ms > 0)
+		duration_ms = ended_ms - runner->resumed_from_ms;
 
 	runner->succeeded = !runner->cancelled;
 	for (i = 0; i < runner->pipeline->n_stages; i++) {
@@ -593,8 +601,7 @@ runner_finish(struct runner *runner)
 		snprintf(runner->first_failure, sizeof runner->first_failure,
 		    "%s", _("cancelled"));
 	store_run_finish(runner->store, runner->run_id, runner->succeeded ?
-	    STORE_RUN_SUCCEEDED : STORE_RUN_FAILED, clk_wall_ms(),
-	    duration_ms, runner->succeeded ? NULL : runner->first_failure);
+	    STORE_RUN_SUCCEEDED : STORE_RUN_FAILED, ended_ms, duration_ms, runner->succeeded ? NULL : runner->first_failure);
 	clk_format_duration(took, sizeof took, duration_ms);
 	if (runner->succeeded)
 		LOG_RUN(LL_INFO, runner->run_id, NULL,
@@ -901,9 +908,11 @@ runner_resume(struct ev_loop *loop, struct store *store,
 	rc = runner_plan_rerun(store, p, rr, selected, err);
 	if (rc == WK_OK)
 		rc = runner_load_latest(store, p, rr->run_id, rows, found, err);
-	if (rc == WK_OK && store_run_get(store, rr->run_id, &run) == WK_OK)
+	if (rc == WK_OK && store_run_get(store, rr->run_id, &run) == WK_OK) {
 		snprintf(runner->logical_date, sizeof runner->logical_date,
 		    "%s", run.logical_date);
+		runner->resumed_from_ms = run.started_at;
+	}
 	if (rc == WK_OK)
 		rc = runner_make_run_dir(runner, err);
 	if (rc == WK_OK)

@@ -139,13 +139,16 @@ sched_catch_up(struct ev_loop *loop, void *arg)
 		cron_fires_between(&e->cron, e->tz, last, now_s, missed,
 		    SCHED_CATCH_UP_MAX, &n);
 	if (n > 0 && e->pipeline->catch_up == CFG_CATCH_UP_ONCE) {
-		LOG(LL_INFO, _("pipeline %s: %zu slots were missed while the "
-		    "agent was down; running once for the latest"),
-		    e->pipeline->name, n);
+		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
+		    "agent was down; running it", "pipeline %s: %zu slots were "
+		    "missed while the agent was down; running once for the "
+		    "latest", n), e->pipeline->name, n);
 		sched_fire(e, missed[n - 1], "catch-up");
 	} else if (n > 0) {
-		LOG(LL_INFO, _("pipeline %s: %zu slots were missed while the "
-		    "agent was down; skipped by its catch-up policy"),
+		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
+		    "agent was down; skipped by its catch-up policy",
+		    "pipeline %s: %zu slots were missed while the agent was "
+		    "down; skipped by its catch-up policy", n),
 		    e->pipeline->name, n);
 		sched_remember(e, missed[n - 1]);
 	}

@@ -61,6 +61,68 @@ cfgcheck_value_at(const struct cfgcheck *ck, int node)
 	return ck->pos.nodes[node].value_loc;
 }
 
+/*
+ * Returns 1 when cp prints nothing visible of its own or changes how the
+ * text around it is shown, such as U+200B or the bidirectional control
+ * U+202E. The ranges are the Unicode 15.0 general categories Cc, Cf, Zs
+ * (but for the ASCII space), Zl, Zp and Co, the code points with the
+ * property Default_Ignorable_Code_Point (DerivedCoreProperties.txt), and
+ * the noncharacters. An unassigned code point counts as printing.
+ */
+static int
+is_non_printing(uint32_t cp)
+{
+	static const uint32_t ranges[][2] = {
+		{ 0x0000, 0x001f }, { 0x007f, 0x00a0 }, { 0x00ad, 0x00ad },
+		{ 0x034f, 0x034f }, { 0x061c, 0x061c }, { 0x0600, 0x0605 },
+		{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+		{ 0x08e2, 0x08e2 }, { 0x115f, 0x1160 }, { 0x1680, 0x1680 },
+		{ 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x2000, 0x200f },
+		{ 0x2028, 0x202f }, { 0x205f, 0x206f }, { 0x3000, 0x3000 },
+		{ 0x3164, 0x3164 }, { 0xe000, 0xf8ff }, { 0xfdd0, 0xfdef },
+		{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+		{ 0xfff0, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+		{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+		{ 0xf0000, 0x10ffff },
+	};
+	size_t i;
+
+	if ((cp & 0xfffe) == 0xfffe)
+		return 1;
+	for (i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the character at s (len bytes, 0 for an invalid byte) into out as
+ * "U+XXXX" when it does not print, else as itself. Returns the bytes
+ * written, or 0 when they would not fit in room.
+ */
+static size_t
+put_char(char *out, size_t room, const char *s, size_t len, uint32_t cp)
+{
+	char code[16];
+	size_t n;
+
+	if (len != 0 && !is_non_printing(cp)) {
+		if (len > room)
+			return 0;
+		memcpy(out, s, len);
+		return len;
+	}
+
+	n = (size_t)snprintf(code, sizeof code, "U+%04X",
+	    len == 0 ? 0xFFFDu : (unsigned)cp);
+	if (n > room)
+		return 0;
+	memcpy(out, code, n);
+	return n;
+}
+
 struct cfgcheck_quoted
 cfgcheck_quote(const char *s)
 {
@@ -68,22 +130,16 @@ cfgcheck_quote(const char *s)
 	size_t n = 0;
 
 	while (*s != '\0') {
-		uint32_t cp;
+		uint32_t cp = 0;
 		size_t len = text_utf8_decode((const unsigned char *)s,
 		    strnlen(s, 4), &cp);
+		size_t put = put_char(out.text + n, CFGCHECK_QUOTE_MAX - n, s,
+		    len, cp);
 
-		if (len == 0 || cp < 0x20 || cp == 0x7f) {
-			if (n + 1 > CFGCHECK_QUOTE_MAX)
-				break;
-			out.text[n++] = '?';
-			s += len == 0 ? 1 : len;
-			continue;
-		}
-		if (n + len > CFGCHECK_QUOTE_MAX)
+		if (put == 0)
 			break;
-		memcpy(out.text + n, s, len);
-		n += len;
-		s += len;
+		n += put;
+		s += len == 0 ? 1 : len;
 	}
 	if (*s != '\0') {
 		memcpy(out.text + n, "...", 3);
@@ -327,15 +383,15 @@ cfgcheck_string(struct cfgcheck *ck, const struct cfgcheck_member *m,
 	return WK_OK;
 }
 
-/* Writes the character at s for a message: 'c', or U+XXXX for a control. */
+/* Writes the character at s for a message: 'c', or U+XXXX if invisible. */
 static void
 show_char(char *out, size_t size, const char *s)
 {
-	uint32_t cp;
+	uint32_t cp = 0;
 	size_t len = text_utf8_decode((const unsigned char *)s, strnlen(s, 4),
 	    &cp);
 
-	if (len == 0 || cp < 0x20 || cp == 0x7f)
+	if (len == 0 || is_non_printing(cp))
 		snprintf(out, size, "U+%04X",
 		    len == 0 ? 0xFFFDu : (unsigned)cp);
 	else
@@ -345,9 +401,9 @@ show_char(char *out, size_t size, const char *s)
 /*
  * Returns the offset of the first character a name may not contain, or len
  * when there is none. ASCII is limited to NAME_CHARS; other characters (a
- * Japanese stage name, say) are allowed except controls, spaces,
- * invisible format characters and bidirectional controls, which would make
- * the name look like another one.
+ * Japanese stage name, say) are allowed except those is_non_printing()
+ * lists: controls, spaces, invisible format characters and bidirectional
+ * controls, which would make the name look like another one.
  */
 static size_t
 check_name_chars(const char *name, size_t len)
@@ -364,15 +420,22 @@ check_name_chars(const char *name, size_t len)
 			continue;
 		}
 		n = text_utf8_decode(p + i, len - i, &cp);
-		if (n == 0 || cp < 0xa0 || cp == 0xa0 || cp == 0x1680 ||
-		    (cp >= 0x2000 && cp <= 0x200f) ||
-		    (cp >= 0x2028 && cp <= 0x202f) ||
-		    (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
-		    cp == 0xfeff)
+		if (n == 0 || is_non_printing(cp))
 			return i;
 		i += n;
 	}
 	return len;
+}
+
+int
+cfgcheck_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= CFG_NAME_MAX || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return 0;
+	return check_name_chars(name, len) == len;
 }
 
 /* Checks a pipeline or stage name, the string value at node. */
@@ -581,6 +644,36 @@ cfgcheck_env(struct cfgcheck *ck, const struct cfgcheck_member *m,
 	return rc;
 }
 
+/*
+ * Returns the offset of the first unit of a valid duration text that is
+ * not smaller than the unit before it ("1h1h", "30m1h"), or len when the
+ * units go from the largest to the smallest, each at most once.
+ */
+static size_t
+check_unit_order(const char *text, size_t len)
+{
+	/* Largest first; "m" and "ms" differ in length, so match whole runs. */
+	static const char *const units[] = { "w", "d", "h", "m", "s", "ms" };
+	size_t i = 0, previous = 0, rank, start;
+
+	while (i < len) {
+		while (i < len && text[i] >= '0' && text[i] <= '9')
+			i++;
+		start = i;
+		while (i < len && !(text[i] >= '0' && text[i] <= '9'))
+			i++;
+		for (rank = 0; rank < sizeof units / sizeof units[0]; rank++) {
+			if (strlen(units[rank]) == i - start &&
+			    memcmp(units[rank], text + start, i - start) == 0)
+				break;
+		}
+		if (rank + 1 <= previous)
+			return start;
+		previous = rank + 1;
+	}
+	return len;
+}
+
 int
 cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		  int64_t *ms)
@@ -604,6 +697,12 @@ cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		    jsonpos_string_loc(&ck->pos, m->node, bad),
 		    _("invalid duration \"%s\" for \"%s\": %s; write a number and a unit, such as \"90s\" or \"1h30m\", or \"0\" for none"),
 		    cfgcheck_quote(text).text, m->key, _(reason));
+	bad = check_unit_order(text, strlen(text));
+	if (bad < strlen(text))
+		return cfgcheck_fail_at(ck,
+		    jsonpos_string_loc(&ck->pos, m->node, bad),
+		    _("invalid duration \"%s\" for \"%s\": each unit may appear once, from the largest to the smallest; write it as one sum, such as \"1h30m\""),
+		    cfgcheck_quote(text).text, m->key);
 	if (value > CFG_DURATION_MAX_MS)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
 		    _("\"%s\" is %s, longer than the maximum of 365d; use a shorter duration, or \"0\" for none"),

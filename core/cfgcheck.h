@@ -46,7 +46,7 @@ struct cfgcheck_scope {
 	size_t visible;  /* names[0..visible-1] may be used; the rest later */
 };
 
-/* A user's string, cut and with control characters replaced, for a message. */
+/* A user's string made safe to show in a message. */
 struct cfgcheck_quoted {
 	/* at most CFGCHECK_QUOTE_MAX bytes, then "..." when cut */
 	char text[CFGCHECK_QUOTE_MAX + 4];
@@ -66,7 +66,11 @@ struct jsonpos_loc cfgcheck_key_at(const struct cfgcheck *ck, int node);
 /* Returns the place of a node's value (1:1 for JSONPOS_NONE). */
 struct jsonpos_loc cfgcheck_value_at(const struct cfgcheck *ck, int node);
 
-/* Returns s cut to CFGCHECK_QUOTE_MAX bytes, with control characters as '?'. */
+/*
+ * Returns s cut to CFGCHECK_QUOTE_MAX bytes. A character that does not
+ * print (a control, a format character such as U+202E, a separator other
+ * than the ASCII space) is written as U+XXXX, and an invalid byte as U+FFFD.
+ */
 struct cfgcheck_quoted cfgcheck_quote(const char *s);
 
 /* Returns the translated name of a JSON value's type: "a string", ... */
@@ -144,6 +148,13 @@ int cfgcheck_string_array(struct cfgcheck *ck,
  */
 int cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		      int64_t *ms);
+
+/*
+ * Tells whether name is a valid pipeline, stage, probe or SLO name: 1 to
+ * CFG_NAME_MAX - 1 bytes, not "." or "..", ASCII letters, digits, '_',
+ * '.' and '-', and printing characters outside ASCII.
+ */
+int cfgcheck_name_valid(const char *name);
 
 /*
  * Copies the required "name" of the pipeline or stage obj into *out after

@@ -18,6 +18,8 @@
 
 #define CFG_EXIT_CODES_MAX 64
 #define CFG_GATES_MAX 32
+/* Smallest memory_limit in bytes; a smaller one, 0B included, is rejected. */
+#define CFG_MEMORY_LIMIT_MIN (INT64_C(1) << 20)
 
 static const char *const gate_keys[] = {
 	"metric", "min", "max", "max_drop", "max_change", NULL
@@ -130,6 +132,7 @@ cfg_parse_size(const char *text, int64_t *bytes, size_t *bad_offset)
 	return WK_ERR_INVALID;
 }
 
+/* Reads an optional size member of at least CFG_MEMORY_LIMIT_MIN bytes. */
 static int
 cfg_size(struct cfgcheck *ck, const struct cfgcheck_member *m, int64_t *out)
 {
@@ -146,6 +149,10 @@ cfg_size(struct cfgcheck *ck, const struct cfgcheck_member *m, int64_t *out)
 		    jsonpos_string_loc(&ck->pos, m->node, bad),
 		    _("invalid size \"%s\" for \"%s\"; write a whole number and a unit: B, KiB, MiB, GiB, TiB, kB, MB, GB or TB, such as \"2GiB\""),
 		    cfgcheck_quote(text).text, m->key);
+	if (*out < CFG_MEMORY_LIMIT_MIN)
+		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
+		    _("\"%s\" is \"%s\", below the minimum of 1MiB; give at least \"1MiB\", or leave the key out for no limit"),
+		    m->key, cfgcheck_quote(text).text);
 	return WK_OK;
 }
 
@@ -201,8 +208,7 @@ cfg_check_time_zone(struct cfgcheck *ck, const struct cfgcheck_member *m,
 
 	if (tz_load(name, &tz, &err) != WK_OK)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid time zone \"%s\": %s; use an IANA name such as \"Asia/Tokyo\" or \"UTC\""),
-		    cfgcheck_quote(name).text, err.msg);
+		    _("invalid \"%s\": %s"), m->key, err.msg);
 	tz_free(tz);
 	return WK_OK;
 }
@@ -296,6 +302,11 @@ cfg_load_gate(struct cfgcheck *ck, struct cfg_gate *g, json_t *obj, int node)
 		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
 		    _("gate on \"%s\" checks nothing; give min, max, max_drop or max_change"),
 		    g->metric);
+	if (rc == WK_OK && g->min > g->max)
+		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
+		    jsonpos_member(&ck->pos, node, "min")),
+		    _("gate on \"%s\" has \"min\" %g above \"max\" %g, so every value fails; make \"min\" at most \"max\""),
+		    g->metric, g->min, g->max);
 	return rc;
 }
 

@@ -139,8 +139,7 @@ slos_check_zone(struct cfgcheck *ck, const struct cfgcheck_member *m,
 
 	if (tz_load(name, &tz, &err) != WK_OK)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid time zone \"%s\": %s; use an IANA name such as \"Asia/Tokyo\" or \"UTC\""),
-		    cfgcheck_quote(name).text, err.msg);
+		    _("invalid \"%s\": %s"), m->key, err.msg);
 	tz_free(tz);
 	return WK_OK;
 }

@@ -250,11 +250,33 @@ cron_read_field(struct cron_scan *s, const struct cron_field *f,
 	}
 }
 
+/*
+ * Returns 1 when a listed day of month exists in a listed month of some
+ * year. February counts with 29 days, which a leap year has.
+ */
+static int
+cron_day_exists(const struct cron *c)
+{
+	static const int month_days[13] = { 0, 31, 29, 31, 30, 31, 30, 31,
+		31, 30, 31, 30, 31 };
+	uint64_t days;
+	int m;
+
+	for (m = 1; m <= 12; m++) {
+		/* Bits 1..month_days[m]: the days this month has. */
+		days = (UINT64_C(1) << (month_days[m] + 1)) - 2;
+		if ((c->months >> m & 1) != 0 && (c->mdays & days) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Reads the five fields at s->p into out. */
 static int
 cron_read_fields(struct cron_scan *s, struct cron *out)
 {
 	uint64_t bits[CRON_FIELDS];
+	const char *mday_at = s->p;
 	int i;
 
 	for (i = 0; i < CRON_FIELDS; i++) {
@@ -262,8 +284,10 @@ cron_read_fields(struct cron_scan *s, struct cron *out)
 		if (*s->p == '\0')
 			return cron_fail_at(s, s->p,
 			    cron_fields[i].reasons[CRON_MISSING]);
-		if (i == 2)
+		if (i == 2) {
 			out->mday_star = *s->p == '*';
+			mday_at = s->p;
+		}
 		if (i == 4)
 			out->wday_star = *s->p == '*';
 		if (cron_read_field(s, &cron_fields[i], &bits[i]) != WK_OK)
@@ -279,6 +303,11 @@ cron_read_fields(struct cron_scan *s, struct cron *out)
 	out->mdays = (uint32_t)bits[2];
 	out->months = (uint16_t)bits[3];
 	out->wdays = (uint8_t)bits[4];
+
+	/* With day-of-week "*", the day-of-month field alone picks the days. */
+	if (!out->mday_star && out->wday_star && !cron_day_exists(out))
+		return cron_fail_at(s, mday_at,
+		    N_("the day of month never occurs in the listed months, so the schedule never fires: February has at most 29 days, and April, June, September and November 30; choose a day that exists"));
 	return WK_OK;
 }
 

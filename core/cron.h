@@ -39,7 +39,9 @@ struct cron {
  * "*", numbers, names (jan-dec, sun-sat), ranges "a-b", lists "a,b" and
  * steps "*\/n", "a-b/n" or "a/n" (from a to the field's maximum); 7 is
  * Sunday too. Instead of five fields, expr may be one of @hourly, @daily
- * (@midnight), @weekly, @monthly, @yearly (@annually). Returns WK_OK, or
+ * (@midnight), @weekly, @monthly, @yearly (@annually). A schedule whose
+ * day of month occurs in none of its months while day-of-week is "*"
+ * ("0 0 30 2 *") never fires and is invalid. Returns WK_OK, or
  * WK_ERR_INVALID with *bad_offset set to the byte offset of the offending
  * character and *reason to an untranslated English sentence that names the
  * field and what it allows (translate it with _() when shown).
@@ -61,7 +63,8 @@ int cron_matches(const struct cron *c, int month, int day, int wday,
  * 03:00 local), and several skipped times of one gap fire once together.
  * A local time that occurs twice in a fall-back fold fires once, at its
  * first occurrence. Returns WK_OK, or WK_ERR_NOTFOUND when nothing matches
- * within CRON_SEARCH_YEARS years ("0 0 30 2 *").
+ * within CRON_SEARCH_YEARS years ("0 0 29 2 *" from 2096, because 2100 is
+ * no leap year).
  */
 int cron_next(const struct cron *c, const struct tz *tz, int64_t utc_s,
 	      int64_t *next);

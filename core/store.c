@@ -3,8 +3,10 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/i18n.h"
@@ -1039,6 +1041,52 @@ store_runs_in_state(struct store *st, const char *state,
 	return store_read_rows(st, stmt, max, count, store_read_run_row, runs);
 }
 
+/* Writes the absolute form of path into out, resolving its directory. */
+static int
+store_canonical(const char *path, char *out, size_t size)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+
+	if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if (slash != NULL)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (realpath(dir, real) == NULL)
+		return -1;
+	return (size_t)snprintf(out, size, "%s/%s", real, base) < size ? 0 : -1;
+}
+
+/*
+ * Tells whether dest is the store's database file or one of its -wal,
+ * -shm or -journal files, by name or as another link to the same file.
+ * Renaming a copy over them would cut the agent off from its store.
+ */
+static int
+store_is_own_file(struct store *st, const char *dest)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char own[PATH_MAX + 16], canon_dest[PATH_MAX], canon_db[PATH_MAX];
+	struct stat a, b;
+	size_t i;
+
+	if (store_canonical(dest, canon_dest, sizeof canon_dest) != 0 ||
+	    store_canonical(st->path, canon_db, sizeof canon_db) != 0)
+		return 0;
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		snprintf(own, sizeof own, "%s%s", canon_db, suffixes[i]);
+		if (strcmp(own, canon_dest) == 0)
+			return 1;
+		if (stat(own, &a) == 0 && stat(dest, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
 int
 store_backup(struct store *st, const char *dest, struct wk_err *err)
 {
@@ -1050,6 +1098,10 @@ store_backup(struct store *st, const char *dest, struct wk_err *err)
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= (int)sizeof tmp)
 		return wk_err_set(err, WK_ERR_LIMIT, _("path too long: %s"),
 		    dest);
+	if (store_is_own_file(st, dest))
+		return wk_err_set(err, WK_ERR_INVALID, _("%s is the store "
+		    "itself or one of its files; write the backup to another "
+		    "path"), dest);
 	unlink(tmp);
 	if (sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)

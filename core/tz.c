@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "i18n.h"
 #include "rc.h"
+#include "text.h"
 
 #define TZ_DIR_DEFAULT "/usr/share/zoneinfo"
 #define TZ_PATH_MAX 4096       /* bytes of a zone file's path */
@@ -601,20 +602,42 @@ tz_parse_file(struct tz *tz, const uint8_t *p, size_t len,
 
 /* ---- loading ---- */
 
-/* Copies a user's name for a message, cut, with control bytes as '?'. */
+/*
+ * Copies a user's name for a message, cut to TZ_QUOTE_MAX bytes. Every
+ * character outside printable ASCII, which no zone name contains, is
+ * written as U+XXXX (U+FFFD for an invalid byte), so that a control or a
+ * bidirectional character such as U+202E cannot change how the message
+ * is shown.
+ */
 static void
 tz_quote(char out[TZ_QUOTE_MAX + 4], const char *name)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)name;
+	size_t written = 0, len, code_len;
+	char code[16];
+	uint32_t cp;
 
-	for (i = 0; name[i] != '\0' && i < TZ_QUOTE_MAX; i++)
-		out[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ?
-		    '?' : name[i];
-	if (name[i] != '\0') {
-		memcpy(out + i, "...", 3);
-		i += 3;
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x7f) {
+			if (written + 1 > TZ_QUOTE_MAX)
+				break;
+			out[written++] = (char)*p++;
+			continue;
+		}
+		len = text_utf8_decode(p, strnlen((const char *)p, 4), &cp);
+		code_len = (size_t)snprintf(code, sizeof code, "U+%04X",
+		    len == 0 ? 0xFFFDu : (unsigned)cp);
+		if (written + code_len > TZ_QUOTE_MAX)
+			break;
+		memcpy(out + written, code, code_len);
+		written += code_len;
+		p += len == 0 ? 1 : len;
 	}
-	out[i] = '\0';
+	if (*p != '\0') {
+		memcpy(out + written, "...", 3);
+		written += 3;
+	}
+	out[written] = '\0';
 }
 
 /* Returns NULL when name may be a zone name, else the reason it may not. */

@@ -49,3 +49,28 @@ is_alive() {
 	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
 	[ -n "$state" ] && [ "$state" != Z ]
 }
+
+# run_agent: starts `watchkeep run` on $TEST_DIR/config.json and the state
+# directory $s, appending its stderr to $TEST_DIR/agent.err, sets $agent
+# and waits for its start line (a killed agent's socket file stays behind,
+# so the socket alone does not show that a new agent is up).
+run_agent() {
+	: >> "$TEST_DIR/agent.err"
+	before=$(grep -c "started: state directory" "$TEST_DIR/agent.err" || true)
+	"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2>> "$TEST_DIR/agent.err" &
+	agent=$!
+	i=0
+	while [ "$(grep -c "started: state directory" "$TEST_DIR/agent.err" || true)" -le "$before" ] &&
+		[ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ $i -lt 100 ] || fail "the agent did not start"
+}
+
+# wait_store QUERY VALUE WHAT: waits up to 15 s until QUERY on $db prints
+# VALUE, then compares them.
+wait_store() {
+	i=0
+	while [ "$(sql "$db" "$1")" != "$2" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	expect_eq "$(sql "$db" "$1")" "$2" "$3"
+}

@@ -5,6 +5,7 @@
  */
 #include "tui/tui_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,14 +430,29 @@ static int64_t
 tui_run_word(struct tui *t, const char *word)
 {
 	char *end;
-	long long id = strtoll(word, &end, 10);
+	long long id;
 
-	if (*end != '\0' || id <= 0) {
+	errno = 0;
+	id = strtoll(word, &end, 10);
+	if (*end != '\0' || id <= 0 || errno == ERANGE) {
 		tui_say(t, 1, _("invalid run id \"%s\"; give a positive "
 		    "number"), word);
 		return 0;
 	}
 	return id;
+}
+
+/* Tells whether the store has run id; says so on the bottom row if not. */
+static int
+tui_run_known(struct tui *t, int64_t id)
+{
+	struct store_run run;
+
+	if (t->store != NULL && store_run_get(t->store, id, &run) == WK_OK)
+		return 1;
+	tui_say(t, 1, _("run %lld is not in the store; :runs lists the runs"),
+	    (long long)id);
+	return 0;
 }
 
 /* Sets the pipeline of the overview and the history by name. */
@@ -475,7 +491,7 @@ tui_command_act(struct tui *t, char **w, size_t n)
 		p.act = TUI_ACT_CANCEL;
 		p.run_id = n > 1 ? tui_run_word(t, w[1]) : t->m.has_run ?
 		    t->m.run.id : 0;
-		if (p.run_id > 0)
+		if (p.run_id > 0 && tui_run_known(t, p.run_id))
 			tui_confirm(t, &p, _("Cancel run %lld?"),
 			    (long long)p.run_id);
 		return 1;
@@ -494,7 +510,7 @@ tui_command_view(struct tui *t, char **w, size_t n)
 			tui_pick_pipeline(t, w[1]);
 		tui_push(t, TUI_RUNS);
 	} else if (strcmp(w[0], "run") == 0 && n > 1) {
-		if ((id = tui_run_word(t, w[1])) > 0)
+		if ((id = tui_run_word(t, w[1])) > 0 && tui_run_known(t, id))
 			tui_run_open(t, id);
 	} else if (strcmp(w[0], "logs") == 0 && n > 1) {
 		id = n > 2 ? tui_run_word(t, w[2]) : t->m.run.id;

@@ -72,8 +72,8 @@ tui_slo_open(struct tui *t, const char *name)
 	size_t i, n = slos != NULL ? slos->count : 0;
 
 	if (n == 0) {
-		tui_say(t, 1, _("no SLOs configured; give the configuration "
-		    "with -c (see docs/slo.md)"));
+		tui_say(t, 1, _("%s has no \"slos\" section; see docs/slo.md "
+		    "to add SLOs"), t->cfg->path);
 		return WK_ERR_NOTFOUND;
 	}
 	for (i = 0; i < n && i < TUI_SLOS_MAX; i++) {

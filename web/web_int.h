@@ -175,8 +175,21 @@ int64_t wj_int(const json_t *obj, const char *key);
 double wj_real(const json_t *obj, const char *key);
 const char *wj_text(const json_t *obj, const char *key);
 
-/* Checks a name from a URL: [A-Za-z0-9_.-], 1..63 bytes, not "." or "..". */
+/*
+ * Checks a name from a URL by the rule of pipeline and stage names in the
+ * configuration: 1..63 bytes of valid UTF-8, not "." or "..", ASCII only
+ * from [A-Za-z0-9_.-], and no controls, spaces or invisible characters.
+ */
 int web_name_ok(const char *s);
+
+#define WEB_SHOW_MAX 96  /* bytes of a value shown in an error message */
+
+/*
+ * Copies value into out (size bytes, at least 8) for an error message:
+ * invalid UTF-8, controls, '"' and '\\' become %XX, and a value cut to fit
+ * ends in "...". HTML and JSON escaping still happen when it is rendered.
+ */
+void web_show_value(char *out, size_t size, const char *value);
 
 /* Appends s to b with & < > " ' escaped and bad UTF-8 replaced. */
 void web_esc(struct buf *b, const char *s);

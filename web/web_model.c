@@ -309,11 +309,15 @@ web_model_status(struct web_req *r)
 int
 web_model_pipeline_arg(struct web_req *r, const char **pipeline)
 {
+	char shown[WEB_SHOW_MAX];
+
 	*pipeline = web_arg(r, "pipeline");
 	if (*pipeline != NULL && (*pipeline)[0] == '\0')
 		*pipeline = NULL;
 	if (*pipeline != NULL && !web_name_ok(*pipeline)) {
-		web_fail(r, 400, "%s", WT(r, N_("invalid pipeline=: give a pipeline name")));
+		web_show_value(shown, sizeof shown, *pipeline);
+		web_fail(r, 400, WT(r, N_("invalid pipeline=%s: give a pipeline name as the configuration writes it")),
+		    shown);
 		return 0;
 	}
 	return 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/config_web.h"
 #include "core/i18n.h"
 #include "web/web_int.h"
@@ -448,6 +449,9 @@ web_intake(struct web_conn *c, struct MHD_Connection *conn, const char *url,
 	r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	c->post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	buf_init(&r->body, WEB_BODY_MAX);
+	/* Error pages sent from the polling thread show this time in their
+	 * footer. A worker sets it again before it reads the store. */
+	r->now = clk_wall_ms();
 	r->format = WEB_FMT_HTML;
 	snprintf(r->lang, sizeof r->lang, "en");
 	if (strlen(url) >= sizeof r->path) {
@@ -491,6 +495,7 @@ web_classify(struct web_conn *c, const void **route)
 {
 	struct web_req *r = &c->req;
 	const struct web_route *found;
+	char shown[WEB_SHOW_MAX];
 
 	guess_format(r);
 	if (strncmp(r->path, "/static/", 8) == 0 ||
@@ -507,10 +512,11 @@ web_classify(struct web_conn *c, const void **route)
 		return 1;
 	}
 	if (!split_path(r) || (found = route_find(r)) == NULL) {
+		web_show_value(shown, sizeof shown, r->path);
 		r->status = 404;
 		snprintf(r->error, sizeof r->error,
 		    WT(r, N_("there is no page at %s; start from the overview at /")),
-		    r->path);
+		    shown);
 		return 1;
 	}
 	r->format = found->format;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cfgcheck.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/text.h"
@@ -17,13 +18,15 @@ static int
 period_since(struct web_req *r, const char *since, struct web_period *p)
 {
 	const char *reason = NULL;
+	char shown[WEB_SHOW_MAX];
 	size_t bad = 0;
 	int64_t ms;
 
 	if (clk_parse_duration(since, &ms, &bad, &reason) != WK_OK || ms <= 0 ||
 	    ms > WEB_PERIOD_MAX_MS) {
+		web_show_value(shown, sizeof shown, since);
 		web_fail(r, 400, WT(r, N_("invalid since=%s: give a duration from 1m to 400d, such as 7d or 12h")),
-		    since);
+		    shown);
 		return WK_ERR_INVALID;
 	}
 	p->to = r->now;
@@ -145,13 +148,43 @@ wj_text(const json_t *obj, const char *key)
 int
 web_name_ok(const char *s)
 {
-	size_t len = strlen(s);
+	return cfgcheck_name_valid(s);
+}
 
-	if (len == 0 || len >= 64 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.-") == len;
+void
+web_show_value(char *out, size_t size, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)value;
+	size_t len = 0, n;
+	uint32_t cp;
+
+	if (size < 8) {
+		if (size > 0)
+			out[0] = '\0';
+		return;
+	}
+
+	while (*p != '\0' && len + 8 < size) {
+		n = text_utf8_decode(p, strnlen((const char *)p, 4), &cp);
+		if (n == 0 || cp < 0x20 || cp == 0x7f || cp == '"' ||
+		    cp == '\\') {
+			/* Shown as %XX, the way it is written in a URL. */
+			out[len++] = '%';
+			out[len++] = hex[*p >> 4];
+			out[len++] = hex[*p & 15];
+			p++;
+			continue;
+		}
+		memcpy(out + len, p, n);
+		len += n;
+		p += n;
+	}
+	if (*p != '\0') {
+		memcpy(out + len, "...", 3);
+		len += 3;
+	}
+	out[len] = '\0';
 }
 
 void

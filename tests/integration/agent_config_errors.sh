@@ -44,5 +44,35 @@ for s in a b c; do
 	grep -q "$s" "$TEST_DIR/err.txt" || fail "stage $s missing from the cycle message"
 done
 
+# An empty path is a usage error that names the option and the empty value.
+for option in "-c" "--config" "--state-dir"; do
+	status=0
+	"$WATCHKEEP" check-config "$option" '' 2> "$TEST_DIR/err.txt" || status=$?
+	expect_eq "$status" 2 "exit status for $option ''"
+	grep -q "option $option has the empty value \"\"" "$TEST_DIR/err.txt" ||
+		fail "no message for $option '': $(cat "$TEST_DIR/err.txt")"
+done
+status=0
+"$WATCHKEEP" check-config --config= 2> "$TEST_DIR/err.txt" || status=$?
+expect_eq "$status" 2 "exit status for --config="
+expect_eq "$(grep -c . "$TEST_DIR/err.txt")" 1 "lines of the message for --config="
+
+# Impossible settings are rejected with the place and the value.
+cat > "$TEST_DIR/never.json" <<'JSON'
+{
+  "pipelines": [
+    {
+      "name": "p", "schedule": "0 0 31 2 *",
+      "stages": [ { "name": "a", "command": ["true"] } ]
+    }
+  ]
+}
+JSON
+status=0
+"$WATCHKEEP" check-config -c "$TEST_DIR/never.json" 2> "$TEST_DIR/err.txt" || status=$?
+expect_eq "$status" 3 "exit status for a schedule that never fires"
+grep -q 'never.json:4:37: invalid schedule "0 0 31 2 \*"' "$TEST_DIR/err.txt" ||
+	fail "schedule not named: $(cat "$TEST_DIR/err.txt")"
+
 "$WATCHKEEP" check-config > "$TEST_DIR/ok.txt" || fail "the embedded default is invalid"
 echo "$TEST_NAME: ok"

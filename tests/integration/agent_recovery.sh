@@ -28,60 +28,42 @@ db="$s/store.db"
 agent=""
 AT_EXIT='[ -z "$agent" ] || kill -9 $agent 2>/dev/null'
 
-# Starts an agent and waits for its start line (a killed agent's socket
-# file stays behind, so the socket alone does not show the new one is up).
-start_agent() {
-	before=$(grep -c "started: state directory" "$TEST_DIR/agent.err" 2>/dev/null || true)
-	"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2>> "$TEST_DIR/agent.err" &
-	agent=$!
-	i=0
-	while [ "$(grep -c "started: state directory" "$TEST_DIR/agent.err")" -le "${before:-0}" ] &&
-		[ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	[ $i -lt 100 ] || fail "the agent did not start"
-}
-wait_for() {
-	i=0
-	while [ "$(sql "$db" "$1")" != "$2" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-	expect_eq "$(sql "$db" "$1")" "$2" "$3"
-}
 
 # Kill -9 while "retried/long" sleeps; its group is left behind.
-start_agent
+run_agent
 "$WATCHKEEP" run-now retried --state-dir "$s" > /dev/null 2>&1 &
-wait_for "select count(*) from stage_runs where state = 'running'" 1 "stage running"
+wait_store "select count(*) from stage_runs where state = 'running'" 1 "stage running"
 sleep 0.3
 kill -9 $agent
 wait $agent 2>/dev/null || true
 old=$(head -1 "$s/runs/1/long/pids")
 is_alive "$old" || fail "the stage died with the agent; the test needs it alive"
 
-start_agent
-wait_for "select state from runs where id = 1" succeeded "run 1 after recovery"
+run_agent
+wait_store "select state from runs where id = 1" succeeded "run 1 after recovery"
 expect_eq "$(sql "$db" "select group_concat(attempt || '=' || state || ':' || coalesce(reason, ''), ' | ') from (select * from stage_runs where run_id = 1 order by attempt)")" \
 	"1=failed:agent restarted; the stage's process group was stopped | 2=succeeded:" "attempts of run 1"
 if is_alive "$old"; then fail "the old stage process $old survived"; fi
 
 # A stage without retries left: the run fails and nothing stays running.
 "$WATCHKEEP" run-now once --state-dir "$s" > /dev/null 2>&1 &
-wait_for "select count(*) from stage_runs where state = 'running'" 1 "second stage running"
+wait_store "select count(*) from stage_runs where state = 'running'" 1 "second stage running"
 kill -9 $agent
 wait $agent 2>/dev/null || true
-start_agent
-wait_for "select state from runs where pipeline = 'once'" failed "run without retries"
+run_agent
+wait_store "select state from runs where pipeline = 'once'" failed "run without retries"
 expect_eq "$(sql "$db" "select s.state from stage_runs s join runs r on r.id = s.run_id where r.pipeline = 'once' and s.stage = 'after'")" \
 	not_run "dependent stage"
 expect_eq "$(sql "$db" "select count(*) from runs where state = 'running'")" 0 "runs left running"
 
 # An adopted stage keeps running and is judged by its outputs.
 "$WATCHKEEP" run-now adopted --state-dir "$s" > /dev/null 2>&1 &
-wait_for "select count(*) from stage_runs where state = 'running'" 1 "adopted stage running"
+wait_store "select count(*) from stage_runs where state = 'running'" 1 "adopted stage running"
 kill -9 $agent
 wait $agent 2>/dev/null || true
-start_agent
+run_agent
 grep -q "adopting process group" "$TEST_DIR/agent.err" || fail "no adoption in the log"
-wait_for "select state from runs where pipeline = 'adopted'" succeeded "adopted run"
+wait_store "select state from runs where pipeline = 'adopted'" succeeded "adopted run"
 
 kill -TERM $agent
 wait $agent || fail "the agent did not exit 0"

@@ -31,6 +31,14 @@ sleep 0.5
 grep -q "configuration reloaded" "$TEST_DIR/agent.err" || fail "valid reload not logged"
 "$WATCHKEEP" run-now q --state-dir "$s" > /dev/null 2>&1 || fail "the reloaded pipeline does not run"
 
+# A new state_dir needs a restart, and the log says so.
+sed 's|^{ "pipelines"|{ "state_dir": "'"$TEST_DIR"'/elsewhere", "pipelines"|; s/"name": "p"/"name": "q"/' \
+	"$TEST_DIR/good.json" > "$TEST_DIR/config.json"
+kill -HUP $agent
+sleep 0.5
+grep -q '"state_dir" changed to ".*elsewhere"; the agent keeps the old state directory' \
+	"$TEST_DIR/agent.err" || fail "no warning that state_dir needs a restart"
+
 # SIGTERM during a stage: the stage finishes, the agent exits 0.
 "$WATCHKEEP" run-now q --state-dir "$s" > /dev/null 2>&1 &
 sleep 0.3
@@ -40,4 +48,11 @@ AT_EXIT=""
 expect_eq "$(sql "$s/store.db" "select state from runs order by id desc limit 1")" succeeded \
 	"the run in progress at SIGTERM"
 [ ! -e "$s/control.sock" ] || fail "the control socket was left behind"
+# A reader that goes away after the first bytes of stderr: the one-shot
+# agent goes on through the store migration and the run, without SIGPIPE.
+( "$WATCHKEEP" run --once -c "$TEST_DIR/good.json" --state-dir "$TEST_DIR/pipe" \
+	2>&1 > /dev/null; echo $? > "$TEST_DIR/pipe.rc" ) | head -c 1 > /dev/null
+expect_eq "$(cat "$TEST_DIR/pipe.rc")" 0 "exit status with a closed stderr"
+expect_eq "$(sql "$TEST_DIR/pipe/store.db" "select state from runs")" succeeded \
+	"the run with a closed stderr"
 echo "$TEST_NAME: ok"

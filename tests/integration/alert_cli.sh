@@ -77,4 +77,12 @@ assert alerts[0]["labels"] == {"probe": "web"}, alerts
 assert alerts[0]["state"] == "firing", alerts
 assert len(alerts[0]["fingerprint"]) == 16, alerts
 PY
+
+# An id past the range of a 64-bit integer is invalid, not clamped.
+status=0
+"$WATCHKEEP" unsilence 999999999999999999999 --state-dir "$TEST_DIR/state" \
+	2> "$TEST_DIR/unsilence.err" || status=$?
+expect_eq "$status" 2 "exit status of unsilence with a huge id"
+grep -q 'invalid silence id "999999999999999999999"' "$TEST_DIR/unsilence.err" ||
+	fail "unsilence does not name the invalid id"
 echo "$TEST_NAME: ok"

@@ -79,6 +79,9 @@ wait_for main "SLO p-success (1 of 2)"
 keys main q
 keys main : n o s u c h Enter
 wait_for main "unknown command"
+keys main : r u n Space 9 9 9 9 9 Enter
+wait_for main "run 99999 is not in the store"
+screen main | grep -q "Run 0 of" && fail ":run of a missing run opened an empty view"
 keys main '?'
 wait_for main "Keys"
 keys main x

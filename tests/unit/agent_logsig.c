@@ -127,6 +127,13 @@ is_error_words(void **state)
 	assert_true(logsig_is_error("job FAILED"));
 	assert_false(logsig_is_error("0 errors, no failure"));
 	assert_false(logsig_is_error("terrorist detection model"));
+	assert_false(logsig_is_error("Errors: none"));
+	assert_false(logsig_is_error("retrying failed=0 of 3"));
+	assert_false(logsig_is_error("<img src=x onerror=alert(1)>"));
+	assert_true(logsig_is_error("error: no such file or directory"));
+	assert_true(logsig_is_error("raised io_error in reader"));
+	assert_true(logsig_is_error("IOERROR at 0x10"));
+	assert_true(logsig_is_error("failed: 0x80004005"));
 	assert_false(logsig_is_error("cannot open x.csv"));
 	/* Syslog levels count as levels only. */
 	assert_true(logsig_is_error("<1> ALERT disk gone"));

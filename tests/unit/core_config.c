@@ -838,6 +838,153 @@ supervision_keys_load(void **state)
 	cfg_free(cfg);
 }
 
+/* Returns how often part occurs in text. */
+static int
+count_of(const char *text, const char *part)
+{
+	int n = 0;
+
+	for (text = strstr(text, part); text != NULL;
+	     text = strstr(text + 1, part))
+		n++;
+	return n;
+}
+
+/* An unknown or malformed time zone gets one hint, not two. */
+static void
+time_zone_error_one_hint(void **state)
+{
+	static const char *const zones[] = { "Mars/Olympus", "../etc/passwd",
+		"Europe/Berlin ", NULL };
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; zones[i] != NULL; i++) {
+		struct wk_err err = { 0, "" };
+		struct cfg *cfg;
+
+		snprintf(text, sizeof text, "{'pipelines': [{'name': 'p', "
+		    "'time_zone': '%s', 'stages': [{'name': 'a', 'command': "
+		    "'true'}]}]}", zones[i]);
+		cfg = load(text, &err);
+		assert_null(cfg);
+		assert_non_null(strstr(err.msg, "t.json:1:43: "));
+		assert_non_null(strstr(err.msg, zones[i]));
+		if (count_of(err.msg, "use an IANA name") != 1)
+			fail_msg("one hint expected in \"%s\"", err.msg);
+	}
+}
+
+/* Settings that are valid one by one but can never work. */
+static void
+impossible_settings_rejected(void **state)
+{
+	struct cfg *cfg;
+
+	(void)state;
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'auc', 'min': 5, 'max': 1}]}" TAIL, "t.json:2:69: ",
+	    "gate on \"auc\" has \"min\" 5 above \"max\" 1");
+	cfg = load_ok(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'auc', 'min': 0.7, 'max': 0.7}]}" TAIL);
+	cfg_free(cfg);
+
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': '0 0 31 2 *', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
+	    "t.json:1:47: ", "never fires");
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': "
+	    "'0 0 31 4,6,9,11 *', 'stages': [{'name': 'a', 'command': "
+	    "'true'}]}]}", "t.json:1:47: ", "never fires");
+	cfg = load_ok("{'pipelines': [{'name': 'p', 'schedule': '0 0 29 2 *', "
+	    "'stages': [{'name': 'a', 'command': 'true'}]}]}");
+	cfg_free(cfg);
+
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '1h1h'}"
+	    TAIL, "t.json:2:49: ",
+	    "invalid duration \"1h1h\" for \"timeout\": each unit may appear once");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'grace': '30m1h'}"
+	    TAIL, "t.json:2:48: ", "from the largest to the smallest");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '5ms5s'}"
+	    TAIL, "t.json:2:50: ", "invalid duration");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '1ms1ms'}"
+	    TAIL, "t.json:2:50: ", "invalid duration");
+	cfg = load_ok(HEAD "{'name': 'a', 'command': 'true', 'timeout': "
+	    "'1w2d3h4m5s6ms'}" TAIL);
+	assert_int_equal(cfg->pipelines[0].stages[0].timeout_ms,
+	    ((((9 * 24 + 3) * 60 + 4) * 60 + 5) * 1000LL) + 6);
+	cfg_free(cfg);
+
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'memory_limit': "
+	    "'0B'}" TAIL, "t.json:2:50: ",
+	    "\"memory_limit\" is \"0B\", below the minimum of 1MiB");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'memory_limit': "
+	    "'1023KiB'}" TAIL, "t.json:2:50: ", "below the minimum of 1MiB");
+	cfg = load_ok(HEAD "{'name': 'a', 'command': 'true', 'memory_limit': "
+	    "'1048576B'}" TAIL);
+	assert_int_equal(cfg->pipelines[0].stages[0].memory_limit, 1048576);
+	cfg_free(cfg);
+}
+
+/* Invisible and bidirectional characters appear as U+XXXX, never raw. */
+static void
+invisible_characters_spelled_out(void **state)
+{
+	static const struct {
+		const char *name;   /* stage name with the character */
+		const char *expected;  /* part of the message */
+		const char *raw;    /* the character's bytes */
+	} cases[] = {
+		{ "a\xe2\x80\xae" "b", "must not contain U+202E", "\xe2\x80\xae" },
+		{ "a\xe2\x80\x8b" "b", "must not contain U+200B", "\xe2\x80\x8b" },
+		{ "a\xe2\x81\xa6" "b", "must not contain U+2066", "\xe2\x81\xa6" },
+		{ "a\xc2\xad" "b", "must not contain U+00AD", "\xc2\xad" },
+		{ "a\xc2\x85" "b", "must not contain U+0085", "\xc2\x85" },
+		{ "a\xef\xbb\xbf" "b", "must not contain U+FEFF", "\xef\xbb\xbf" },
+		{ "a\xf3\xa0\x80\x81" "b", "must not contain U+E0001",
+		  "\xf3\xa0\x80\x81" },
+	};
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wk_err err = { 0, "" };
+
+		snprintf(text, sizeof text, HEAD "{'name': '%s', 'command': "
+		    "'true'}" TAIL, cases[i].name);
+		assert_null(load(text, &err));
+		if (strstr(err.msg, "t.json:2:12: ") != err.msg ||
+		    strstr(err.msg, cases[i].expected) == NULL)
+			fail_msg("case %zu: \"%s\" expected in \"%s\"", i,
+			    cases[i].expected, err.msg);
+		assert_null(strstr(err.msg, cases[i].raw));
+	}
+
+	/* A quoted value: the unknown key keeps its visible characters. */
+	{
+		struct wk_err err = { 0, "" };
+
+		assert_null(load(HEAD "{'name': 'a', 'command': 'true', "
+		    "'x\xe2\x80\xaey\\u0001': 1}" TAIL, &err));
+		assert_non_null(strstr(err.msg,
+		    "unknown key \"xU+202EyU+0001\" in a stage"));
+		assert_null(strstr(err.msg, "\xe2\x80\xae"));
+	}
+
+	/* A time zone name is quoted by core/tz.c. */
+	{
+		struct wk_err err = { 0, "" };
+
+		assert_null(load("{'pipelines': [{'name': 'p', 'time_zone': "
+		    "'Asia/\xe2\x80\xaeTokyo', 'stages': [{'name': 'a', "
+		    "'command': 'true'}]}]}", &err));
+		assert_non_null(strstr(err.msg, "t.json:1:43: "));
+		assert_non_null(strstr(err.msg, "\"Asia/U+202ETokyo\""));
+		assert_null(strstr(err.msg, "\xe2\x80\xae"));
+	}
+}
+
 static void
 supervision_keys_errors(void **state)
 {
@@ -847,7 +994,8 @@ supervision_keys_errors(void **state)
 	    "t.json:1:43: ", "invalid schedule");
 	expect_error("{'pipelines': [{'name': 'p', 'time_zone': 'Mars/Olympus', "
 	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
-	    "t.json:1:43: ", "invalid time zone");
+	    "t.json:1:43: ",
+	    "invalid \"time_zone\": unknown time zone \"Mars/Olympus\"");
 	expect_error("{'pipelines': [{'name': 'p', 'overlap': 'quene', "
 	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
 	    "t.json:1:41: ", "did you mean \"queue\"?");
@@ -880,6 +1028,9 @@ main(void)
 		cmocka_unit_test(names_allow_other_scripts),
 		cmocka_unit_test(supervision_keys_load),
 		cmocka_unit_test(supervision_keys_errors),
+		cmocka_unit_test(time_zone_error_one_hint),
+		cmocka_unit_test(impossible_settings_rejected),
+		cmocka_unit_test(invisible_characters_spelled_out),
 		cmocka_unit_test(misspelt_stage_key_hint),
 		cmocka_unit_test(hint_ignores_case_counts_swaps),
 		cmocka_unit_test(misspelt_other_keys_hint),

@@ -318,12 +318,47 @@ month_ends_and_leap_years(void **state)
 	assert_int_equal(cron_next(&c, utc, utc_at(2096, 3, 1, 0, 0, 0),
 	    &next), WK_ERR_NOTFOUND);
 
-	c = parse_ok("0 0 30 2 *");
+	/* cron_parse rejects "0 0 30 2 *", so the month is set by hand. */
+	c = parse_ok("0 0 30 * *");
+	c.months = UINT16_C(1) << 2;
 	assert_int_equal(cron_next(&c, utc, utc_at(2024, 1, 1, 0, 0, 0),
 	    &next), WK_ERR_NOTFOUND);
-	c = parse_ok("0 0 31 4,6,9,11 *");
-	assert_int_equal(cron_next(&c, utc, 0, &next), WK_ERR_NOTFOUND);
 	tz_free(utc);
+}
+
+/* A schedule whose day of month exists in none of its months never fires. */
+static void
+parse_rejects_missing_days(void **state)
+{
+	static const struct {
+		const char *expr;  /* the schedule */
+		size_t bad;        /* offset of its day-of-month field */
+	} never[] = {
+		{ "0 0 31 2 *", 4 }, { "0 0 30 2 *", 4 },
+		{ "0 0 30,31 feb *", 4 }, { "0 0 31 4,6,9,11 *", 4 },
+		{ "0 0 31 apr-jun/2 *", 4 }, { "15  3  31 11 *", 7 },
+	};
+	static const char *const fires_some_year[] = {
+		"0 0 29 2 *", "0 0 31 2,3 *", "0 0 31 2 1", "0 0 31 2 mon",
+		"0 0 */30 2 *", "0 0 1-31 2 *", "@yearly",
+	};
+	const char *reason;
+	struct cron c;
+	size_t bad, i;
+
+	(void)state;
+	for (i = 0; i < sizeof never / sizeof never[0]; i++) {
+		reason = NULL;
+		bad = 0;
+		assert_int_equal(cron_parse(never[i].expr, &c, &bad, &reason),
+		    WK_ERR_INVALID);
+		assert_int_equal(bad, never[i].bad);
+		assert_non_null(reason);
+		assert_non_null(strstr(reason, "never fires"));
+	}
+	for (i = 0; i < sizeof fires_some_year / sizeof fires_some_year[0];
+	     i++)
+		(void)parse_ok(fires_some_year[i]);
 }
 
 static void
@@ -626,6 +661,7 @@ main(void)
 		cmocka_unit_test(lord_howe_half_hour_shift),
 		cmocka_unit_test(matches_minute_reference),
 		cmocka_unit_test(fires_between_limits),
+		cmocka_unit_test(parse_rejects_missing_days),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,38 @@
+# watchkeep backup copies the store while the agent runs, and refuses to
+# write over the store itself or its WAL file, which would cut the agent
+# off from what it stores next.
+. "$(dirname "$0")/../lib.sh"
+
+cat > "$TEST_DIR/config.json" <<'JSON'
+{ "pipelines": [ { "name": "p", "stages": [ { "name": "a", "command": ["true"] } ] } ],
+  "web": { "enabled": false } }
+JSON
+s="$TEST_DIR/s"
+"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2> "$TEST_DIR/agent.err" &
+agent=$!
+AT_EXIT='kill -9 $agent 2>/dev/null'
+i=0
+while [ ! -S "$s/control.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$WATCHKEEP" run-now p --state-dir "$s" > /dev/null 2>&1 || fail "the first run failed"
+
+"$WATCHKEEP" backup "$TEST_DIR/copy.db" --state-dir "$s" > "$TEST_DIR/backup.out" ||
+	fail "backup failed while the agent runs"
+expect_eq "$(sql "$TEST_DIR/copy.db" "select count(*) from runs")" 1 "runs in the copy"
+
+for target in "$s/store.db" "$s/store.db-wal" "$s/../s/store.db"; do
+	status=0
+	"$WATCHKEEP" backup "$target" --state-dir "$s" 2> "$TEST_DIR/own.err" || status=$?
+	expect_eq "$status" 1 "exit status of a backup onto $target"
+	grep -q "is the store itself" "$TEST_DIR/own.err" || fail "no reason given for $target"
+done
+ln "$s/store.db" "$TEST_DIR/link.db"
+"$WATCHKEEP" backup "$TEST_DIR/link.db" --state-dir "$s" 2> /dev/null &&
+	fail "a backup onto a hard link of the store was accepted"
+
+# The agent still writes to the store it opened.
+"$WATCHKEEP" run-now p --state-dir "$s" > /dev/null 2>&1 || fail "the second run failed"
+kill -TERM $agent
+wait $agent || fail "the agent did not exit 0 on SIGTERM"
+AT_EXIT=""
+expect_eq "$(sql "$s/store.db" "select count(*) from runs")" 2 "runs in the store after the backups"
+echo "$TEST_NAME: ok"
