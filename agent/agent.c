@@ -45,13 +45,13 @@ agent_due(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
 static void
 agent_reload_warn(const struct cfg *old, const struct cfg *cfg)
 {
-	const char *a = old->state_dir != NULL ? old->state_dir : "";
-	const char *b = cfg->state_dir != NULL ? cfg->state_dir : "";
+	const char *old_dir = old->state_dir != NULL ? old->state_dir : "";
+	const char *new_dir = cfg->state_dir != NULL ? cfg->state_dir : "";
 
-	if (strcmp(a, b) != 0)
+	if (strcmp(old_dir, new_dir) != 0)
 		LOG(LL_WARN, _("reload: \"state_dir\" changed to \"%s\"; the "
 		    "agent keeps the old state directory until it is restarted"),
-		    b);
+		    new_dir);
 	if (old->web.enabled != cfg->web.enabled ||
 	    strcmp(old->web.host, cfg->web.host) != 0 ||
 	    old->web.port != cfg->web.port ||

@@ -51,9 +51,9 @@ is_alive() {
 }
 
 # run_agent: starts `watchkeep run` on $TEST_DIR/config.json and the state
-# directory $s, appending its stderr to $TEST_DIR/agent.err, sets $agent
-# and waits for its start line (a killed agent's socket file stays behind,
-# so the socket alone does not show that a new agent is up).
+# directory $s with stderr appended to $TEST_DIR/agent.err, and sets $agent.
+# It waits for the start line, because a killed agent's socket file stays
+# behind and does not show that a new agent is up.
 run_agent() {
 	: >> "$TEST_DIR/agent.err"
 	before=$(grep -c "started: state directory" "$TEST_DIR/agent.err" || true)

@@ -1,6 +1,6 @@
-# watchkeep backup copies the store while the agent runs, and refuses to
-# write over the store itself or its WAL file, which would cut the agent
-# off from what it stores next.
+# watchkeep backup copies the store while the agent runs. It rejects a
+# destination that is the store itself or its WAL file, because that would
+# cut the agent off from what it stores next.
 . "$(dirname "$0")/../lib.sh"
 
 cat > "$TEST_DIR/config.json" <<'JSON'
