@@ -110,6 +110,9 @@ agent_alert_stage(struct agent *agent, struct runner *runner,
 		agent_alert_clear_stage(agent, pipeline, ev->stage->name, now);
 		return;
 	}
+	/* A run an operator cancelled pages nobody: they know already. */
+	if (runner_cancelled(runner))
+		return;
 	agent_alert_details(agent, ev->stage_run_id, details, sizeof details);
 	if (ev->will_retry) {
 		agent_alert_input(&in, ALERT_SRC_STAGE_RETRYING,
@@ -147,6 +150,8 @@ agent_alert_run(struct agent *agent, struct runner *runner)
 		alert_set(agent->alerts, &in, 0, clk_wall_ms());
 		return;
 	}
+	if (runner_cancelled(runner))
+		return;
 	if (store_run_get(agent->store, runner_run_id(runner), &run) == WK_OK)
 		snprintf(summary, sizeof summary, _("run %lld of %s failed: %s"),
 		    (long long)run.id, pipeline, run.reason);

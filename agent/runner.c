@@ -82,6 +82,12 @@ runner_finished(const struct runner *runner)
 }
 
 int
+runner_cancelled(const struct runner *runner)
+{
+	return runner->cancelled;
+}
+
+int
 runner_succeeded(const struct runner *runner)
 {
 	return runner->finished && runner->succeeded;

@@ -110,6 +110,9 @@ const struct cfg_pipeline *runner_pipeline(const struct runner *runner);
 /* 1 once the run finished. */
 int runner_finished(const struct runner *runner);
 
+/* Tells whether runner_cancel() was called: an operator stopped the run. */
+int runner_cancelled(const struct runner *runner);
+
 /* 1 once the run finished with every stage succeeded or skipped. */
 int runner_succeeded(const struct runner *runner);
 
