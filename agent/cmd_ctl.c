@@ -266,6 +266,24 @@ run_now_help(void)
 	    "Options: -c FILE, --state-dir DIR, --json, --date (default: today)\n"));
 }
 
+/*
+ * Parses a date option (--date, --from, --to) of command: a real calendar
+ * date from 1970-01-01 on, as days since 1970-01-01.
+ */
+static int
+ctl_parse_date(const char *command, const char *option, const char *text,
+	       int64_t *days)
+{
+	if (clk_parse_date(text, days) != WK_OK)
+		return cli_usage_error(command, _("invalid date \"%s\" for "
+		    "%s; give a calendar date YYYY-MM-DD, such as 2026-02-28"),
+		    text, option);
+	if (*days < 0)
+		return cli_usage_error(command, _("date \"%s\" for %s is "
+		    "before 1970-01-01; give a later date"), text, option);
+	return CLI_EXIT_OK;
+}
+
 static int
 run_now_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
@@ -290,11 +308,15 @@ cmd_run_now(int argc, char **argv)
 	const char *names[1];
 	int code, handled = 0;
 	json_t *probe, *answer = NULL;
+	int64_t days;
 
 	memset(&o, 0, sizeof o);
 	code = ctl_parse("run-now", argc, argv, &o, run_now_help);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
+	if (o.date != NULL && (code = ctl_parse_date("run-now", "--date",
+	    o.date, &days)) != CLI_EXIT_OK)
+		return code;
 	probe = json_pack("{s:s}", "command", "status");
 	code = ctl_send(&o, probe, &handled, &answer);
 	json_decref(answer);
@@ -528,23 +550,6 @@ backfill_help(void)
 	    "otherwise runs them here and prints them.\n"));
 }
 
-/*
- * Parses a --from or --to date of backfill: a real calendar date from
- * 1970-01-01 on, as days since 1970-01-01.
- */
-static int
-backfill_parse_date(const char *option, const char *text, int64_t *days)
-{
-	if (clk_parse_date(text, days) != WK_OK)
-		return cli_usage_error("backfill", _("invalid date \"%s\" for "
-		    "%s; give a calendar date YYYY-MM-DD, such as 2026-02-28"),
-		    text, option);
-	if (*days < 0)
-		return cli_usage_error("backfill", _("date \"%s\" for %s is "
-		    "before 1970-01-01; give a later date"), text, option);
-	return CLI_EXIT_OK;
-}
-
 /* Checks the range of a backfill before any agent is asked or started. */
 static int
 backfill_check_range(const struct ctl_opts *o)
@@ -555,9 +560,9 @@ backfill_check_range(const struct ctl_opts *o)
 	if (o->from_date == NULL || o->to_date == NULL)
 		return cli_usage_error("backfill", _("--from and --to are "
 		    "required"));
-	code = backfill_parse_date("--from", o->from_date, &from);
+	code = ctl_parse_date("backfill", "--from", o->from_date, &from);
 	if (code == CLI_EXIT_OK)
-		code = backfill_parse_date("--to", o->to_date, &to);
+		code = ctl_parse_date("backfill", "--to", o->to_date, &to);
 	if (code == CLI_EXIT_OK && to < from)
 		code = cli_usage_error("backfill", _("--from %s is after --to "
 		    "%s; give the earlier date first"), o->from_date,

@@ -265,6 +265,15 @@ cfg_load_pipeline_run(struct cfgcheck *ck, struct cfg_pipeline *pl,
 }
 
 /* Reads one quality gate object. */
+/* Rejects a negative allowance of a gate, which no value could meet. */
+static int
+cfg_gate_negative(struct cfgcheck *ck, int node, const char *key, double v)
+{
+	return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, jsonpos_member(&ck->pos,
+	    node, key)), _("gate \"%s\" is %g, below 0, so every value fails; "
+	    "give a drop or change of 0 or more, such as 0.03"), key, v);
+}
+
 static int
 cfg_load_gate(struct cfgcheck *ck, struct cfg_gate *g, json_t *obj, int node)
 {
@@ -302,6 +311,10 @@ cfg_load_gate(struct cfgcheck *ck, struct cfg_gate *g, json_t *obj, int node)
 		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
 		    _("gate on \"%s\" checks nothing; give min, max, max_drop or max_change"),
 		    g->metric);
+	if (rc == WK_OK && g->max_drop < 0)
+		rc = cfg_gate_negative(ck, node, "max_drop", g->max_drop);
+	if (rc == WK_OK && g->max_change < 0)
+		rc = cfg_gate_negative(ck, node, "max_change", g->max_change);
 	if (rc == WK_OK && g->min > g->max)
 		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
 		    jsonpos_member(&ck->pos, node, "min")),

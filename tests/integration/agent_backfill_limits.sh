@@ -33,6 +33,11 @@ expect_eq "$status" 2 "exit status for February 30"
 expect_err 'invalid date "2026-02-30" for --from' "February 30"
 [ ! -e "$s" ] || fail "an invalid date created the state directory"
 
+wk run-now daily --date 2026-02-30
+expect_eq "$status" 2 "exit status of run-now for February 30"
+expect_err 'invalid date "2026-02-30" for --date' "run-now February 30"
+[ ! -e "$s" ] || fail "an invalid run-now date created the state directory"
+
 wk backfill daily --from 2026-01-01 --to 2026-13-01
 expect_eq "$status" 2 "exit status for month 13"
 expect_err 'invalid date "2026-13-01" for --to' "month 13"

@@ -889,6 +889,12 @@ impossible_settings_rejected(void **state)
 	cfg = load_ok(HEAD "{'name': 'a', 'command': 'true', 'gates': "
 	    "[{'metric': 'auc', 'min': 0.7, 'max': 0.7}]}" TAIL);
 	cfg_free(cfg);
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'auc', 'max_drop': -0.1}]}" TAIL, "t.json:2:74: ",
+	    "gate \"max_drop\" is -0.1, below 0");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
+	    "[{'metric': 'n', 'max_change': -1}]}" TAIL, "t.json:2:74: ",
+	    "gate \"max_change\" is -1, below 0");
 
 	expect_error("{'pipelines': [{'name': 'p', 'schedule': '0 0 31 2 *', "
 	    "'stages': [{'name': 'a', 'command': 'true'}]}]}",
