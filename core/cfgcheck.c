@@ -644,36 +644,6 @@ cfgcheck_env(struct cfgcheck *ck, const struct cfgcheck_member *m,
 	return rc;
 }
 
-/*
- * Returns the offset of the first unit of a valid duration text that is
- * not smaller than the unit before it ("1h1h", "30m1h"), or len when the
- * units go from the largest to the smallest, each at most once.
- */
-static size_t
-check_unit_order(const char *text, size_t len)
-{
-	/* Largest first; "m" and "ms" differ in length, so match whole runs. */
-	static const char *const units[] = { "w", "d", "h", "m", "s", "ms" };
-	size_t i = 0, previous = 0, rank, start;
-
-	while (i < len) {
-		while (i < len && text[i] >= '0' && text[i] <= '9')
-			i++;
-		start = i;
-		while (i < len && !(text[i] >= '0' && text[i] <= '9'))
-			i++;
-		for (rank = 0; rank < sizeof units / sizeof units[0]; rank++) {
-			if (strlen(units[rank]) == i - start &&
-			    memcmp(units[rank], text + start, i - start) == 0)
-				break;
-		}
-		if (rank + 1 <= previous)
-			return start;
-		previous = rank + 1;
-	}
-	return len;
-}
-
 int
 cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		  int64_t *ms)
@@ -697,12 +667,6 @@ cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		    jsonpos_string_loc(&ck->pos, m->node, bad),
 		    _("invalid duration \"%s\" for \"%s\": %s; write a number and a unit, such as \"90s\" or \"1h30m\", or \"0\" for none"),
 		    cfgcheck_quote(text).text, m->key, _(reason));
-	bad = check_unit_order(text, strlen(text));
-	if (bad < strlen(text))
-		return cfgcheck_fail_at(ck,
-		    jsonpos_string_loc(&ck->pos, m->node, bad),
-		    _("invalid duration \"%s\" for \"%s\": each unit may appear once, from the largest to the smallest; write it as one sum, such as \"1h30m\""),
-		    cfgcheck_quote(text).text, m->key);
 	if (value > CFG_DURATION_MAX_MS)
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
 		    _("\"%s\" is %s, longer than the maximum of 365d; use a shorter duration, or \"0\" for none"),

@@ -71,7 +71,7 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 		   const char **reason)
 {
 	const char *p = text;
-	int64_t total = 0;
+	int64_t total = 0, previous = 0;
 
 	if (*p == '\0') {
 		*bad_offset = 0;
@@ -110,6 +110,14 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 			*reason = N_("unknown unit (use ms, s, m, h, d or w)");
 			return WK_ERR_INVALID;
 		}
+		/* "1h30m", not "30m1h" or "1h1h": one sum, largest first. */
+		if (previous != 0 && unit >= previous) {
+			*bad_offset = (size_t)(start - text);
+			*reason = N_("each unit may appear once, from the largest "
+			    "to the smallest");
+			return WK_ERR_INVALID;
+		}
+		previous = unit;
 		if (number > (INT64_MAX - total) / unit) {
 			*bad_offset = 0;
 			*reason = N_("duration too large");

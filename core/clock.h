@@ -24,7 +24,8 @@ void clk_set_source(int64_t (*mono_ns)(void), int64_t (*wall_ms)(void));
 
 /*
  * Parses a duration: one or more number-unit pairs such as "90s", "15m",
- * "2h", "28d", "1h30m" or "250ms"; units ms, s, m, h, d, w. On failure
+ * "2h", "28d", "1h30m" or "250ms", units (ms, s, m, h, d, w) from the
+ * largest to the smallest, each at most once. On failure
  * returns WK_ERR_INVALID, sets *bad_offset to the byte offset of the first
  * character that does not fit and *reason to an untranslated English reason
  * (mark it with N_ when it is shown).
