@@ -720,7 +720,11 @@ sup_notify_readable(struct ev_loop *loop, int fd, unsigned events, void *arg)
 	sup_read_notify(arg, SUP_READS_PER_WAKEUP);
 }
 
-/* Sends SIGTERM to the group now and SIGKILL after the grace period. */
+/*
+ * Sends SIGTERM to the group now and SIGKILL after the grace period.
+ * NOTE: a descendant that called setsid() has left the group, so it is
+ * neither signalled nor waited for.
+ */
 static void sup_kill(struct ev_loop *loop, void *arg);
 
 static void
