@@ -290,7 +290,7 @@ store_apply(struct store *st, int version, struct wk_err *err)
 		store_exec(st, "ROLLBACK");
 		goto fail;
 	}
-	LOG(LL_INFO, _("store %s: migrated to schema version %d"), st->path,
+	LOG(LL_DEBUG, _("store %s: migrated to schema version %d"), st->path,
 	    version);
 	return WK_OK;
 
@@ -304,7 +304,7 @@ fail:
 int
 store_migrate(struct store *st, int target, struct wk_err *err)
 {
-	int version, rc;
+	int version, from, rc;
 
 	if (target > store_schema_count())
 		target = store_schema_count();
@@ -319,11 +319,18 @@ store_migrate(struct store *st, int target, struct wk_err *err)
 		      "(version %d); use a newer watchkeep or another state "
 		      "directory"), st->path, version, store_schema_count());
 
+	from = version;
 	for (version++; version <= target; version++) {
 		rc = store_apply(st, version, err);
 		if (rc != WK_OK)
 			return rc;
 	}
+	if (from == 0 && target > 0)
+		LOG(LL_INFO, _("store %s: created at schema version %d"),
+		    st->path, target);
+	else if (from < target)
+		LOG(LL_INFO, _("store %s: migrated from schema version %d to "
+		    "%d"), st->path, from, target);
 	return WK_OK;
 }
 
