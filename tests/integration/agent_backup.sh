@@ -8,11 +8,9 @@ cat > "$TEST_DIR/config.json" <<'JSON'
   "web": { "enabled": false } }
 JSON
 s="$TEST_DIR/s"
-"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2> "$TEST_DIR/agent.err" &
-agent=$!
-AT_EXIT='kill -9 $agent 2>/dev/null'
-i=0
-while [ ! -S "$s/control.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+agent=""
+AT_EXIT='[ -z "$agent" ] || kill -9 $agent 2>/dev/null'
+run_agent
 "$WATCHKEEP" run-now p --state-dir "$s" > /dev/null 2>&1 || fail "the first run failed"
 
 "$WATCHKEEP" backup "$TEST_DIR/copy.db" --state-dir "$s" > "$TEST_DIR/backup.out" ||

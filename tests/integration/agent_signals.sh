@@ -8,11 +8,9 @@ cat > "$TEST_DIR/config.json" <<'JSON'
   { "name": "a", "command": "sleep 1; echo finished" } ] } ] }
 JSON
 s="$TEST_DIR/s"
-"$WATCHKEEP" run -c "$TEST_DIR/config.json" --state-dir "$s" 2> "$TEST_DIR/agent.err" &
-agent=$!
-AT_EXIT='kill -9 $agent 2>/dev/null'
-i=0
-while [ ! -S "$s/control.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+agent=""
+AT_EXIT='[ -z "$agent" ] || kill -9 $agent 2>/dev/null'
+run_agent
 
 cp "$TEST_DIR/config.json" "$TEST_DIR/good.json"
 echo '{ "pipelines": [ { "name": "p", "stages": [ { "name": "a", "comand": ["true"] } ] } ] }' \
