@@ -718,6 +718,36 @@ cfgcheck_string_array(struct cfgcheck *ck, const struct cfgcheck_member *m,
 }
 
 int
+cfgcheck_bool(struct cfgcheck *ck, const struct cfgcheck_member *m, int *out)
+{
+	if (m->value == NULL)
+		return WK_OK;
+	if (!json_is_boolean(m->value))
+		return cfgcheck_wrong_type(ck, m, _("true or false"), "true");
+	*out = json_is_true(m->value);
+	return WK_OK;
+}
+
+int
+cfgcheck_int(struct cfgcheck *ck, const struct cfgcheck_member *m,
+	     int64_t min, int64_t max, const char *example, int64_t *out)
+{
+	json_int_t v;
+
+	if (m->value == NULL)
+		return WK_OK;
+	if (!json_is_integer(m->value))
+		return cfgcheck_wrong_type(ck, m, _("an integer"), example);
+	v = json_integer_value(m->value);
+	if (v < min || v > max)
+		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
+		    _("\"%s\" is %lld; give an integer from %lld to %lld"),
+		    m->key, (long long)v, (long long)min, (long long)max);
+	*out = (int64_t)v;
+	return WK_OK;
+}
+
+int
 cfgcheck_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		const char *const *names, int *index)
 {

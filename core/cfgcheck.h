@@ -124,6 +124,17 @@ int cfgcheck_wrong_type(struct cfgcheck *ck, const struct cfgcheck_member *m,
  * Reads an optional string member that must be one of names (NULL-ended)
  * into *index (left as it is when absent); a near miss gets a hint.
  */
+/* Reads an optional boolean member into *out, left as it is when absent. */
+int cfgcheck_bool(struct cfgcheck *ck, const struct cfgcheck_member *m,
+		  int *out);
+
+/*
+ * Reads an optional integer member within [min, max] into *out, left as
+ * it is when absent. example is a valid value for the type error.
+ */
+int cfgcheck_int(struct cfgcheck *ck, const struct cfgcheck_member *m,
+		 int64_t min, int64_t max, const char *example, int64_t *out);
+
 int cfgcheck_choice(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		    const char *const *names, int *index);
 

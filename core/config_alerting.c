@@ -172,38 +172,6 @@ cfg_alert_matcher_free(struct cfg_alert_matcher *m)
 	m->value = NULL;
 }
 
-/* Reads an optional boolean member into *out. */
-static int
-get_bool(struct cfgcheck *ck, const struct cfgcheck_member *m, int *out)
-{
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_boolean(m->value))
-		return cfgcheck_wrong_type(ck, m, _("true or false"), "true");
-	*out = json_is_true(m->value);
-	return WK_OK;
-}
-
-/* Reads an optional integer member in [min, max] into *out. */
-static int
-get_int(struct cfgcheck *ck, const struct cfgcheck_member *m, int min,
-	int max, int *out)
-{
-	json_int_t v;
-
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_integer(m->value))
-		return cfgcheck_wrong_type(ck, m, _("an integer"), "10");
-	v = json_integer_value(m->value);
-	if (v < min || v > max)
-		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("\"%s\" is %lld; give an integer from %d to %d"),
-		    m->key, (long long)v, min, max);
-	*out = (int)v;
-	return WK_OK;
-}
-
 /* Checks the form of a webhook URL without ever quoting it. */
 static int
 check_url(struct cfgcheck *ck, int node, const char *key, const char *url)
@@ -570,7 +538,7 @@ load_route(struct cfgcheck *ck, struct cfg_alerting *a,
 	if (rc != WK_OK)
 		return rc;
 	m = cfgcheck_get_member(ck, obj, node, "continue");
-	return get_bool(ck, &m, &r->cont);
+	return cfgcheck_bool(ck, &m, &r->cont);
 }
 
 static int
@@ -887,6 +855,7 @@ load_delivery(struct cfgcheck *ck, struct cfg_alerting *a, json_t *obj,
 {
 	struct cfgcheck_member m = cfgcheck_get_member(ck, obj, node,
 	    "delivery"), f;
+	int64_t attempts;
 	int rc;
 
 	a->max_attempts = 12;
@@ -900,8 +869,10 @@ load_delivery(struct cfgcheck *ck, struct cfg_alerting *a, json_t *obj,
 		    "{\"max_attempts\": 12, \"max_age\": \"12h\"}");
 	rc = cfgcheck_keys(ck, m.node, delivery_keys, _("in \"delivery\""));
 	f = cfgcheck_get_member(ck, m.value, m.node, "max_attempts");
+	attempts = a->max_attempts;
 	if (rc == WK_OK)
-		rc = get_int(ck, &f, 1, 1000, &a->max_attempts);
+		rc = cfgcheck_int(ck, &f, 1, 1000, "10", &attempts);
+	a->max_attempts = (int)attempts;
 	f = cfgcheck_get_member(ck, m.value, m.node, "max_age");
 	if (rc == WK_OK)
 		rc = cfgcheck_duration(ck, &f, &a->max_age_ms);
@@ -968,7 +939,7 @@ load_timers(struct cfgcheck *ck, struct cfg_alerting *a, json_t *obj,
 	}
 	m = cfgcheck_get_member(ck, obj, node, "inhibit");
 	if (rc == WK_OK)
-		rc = get_bool(ck, &m, &a->inhibit);
+		rc = cfgcheck_bool(ck, &m, &a->inhibit);
 	m = cfgcheck_get_member(ck, obj, node, "base_url");
 	if (rc == WK_OK)
 		rc = cfgcheck_string(ck, &m, "\"https://watchkeep.example.com\"",

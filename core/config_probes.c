@@ -163,18 +163,6 @@ get_int(struct cfgcheck *ck, const struct cfgcheck_member *m, int64_t min,
 	return WK_OK;
 }
 
-/* Reads an optional boolean member into *out. */
-static int
-get_bool(struct cfgcheck *ck, const struct cfgcheck_member *m, int *out)
-{
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_boolean(m->value))
-		return cfgcheck_wrong_type(ck, m, _("true or false"), "true");
-	*out = json_is_true(m->value);
-	return WK_OK;
-}
-
 /* Reads an optional size: a whole number of bytes or a string "2GiB". */
 static int
 get_size(struct cfgcheck *ck, const struct cfgcheck_member *m, int64_t *out)
@@ -743,10 +731,10 @@ load_http(struct cfgcheck *ck, struct cfg_probe *p, json_t *obj, int node)
 		    &h->ca_file);
 	m = cfgcheck_get_member(ck, obj, node, "insecure");
 	if (rc == WK_OK)
-		rc = get_bool(ck, &m, &h->insecure);
+		rc = cfgcheck_bool(ck, &m, &h->insecure);
 	m = cfgcheck_get_member(ck, obj, node, "follow_redirects");
 	if (rc == WK_OK)
-		rc = get_bool(ck, &m, &h->follow_redirects);
+		rc = cfgcheck_bool(ck, &m, &h->follow_redirects);
 	return rc;
 }
 

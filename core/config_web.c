@@ -114,36 +114,6 @@ cfg_web_has_auth(const struct cfg_web *web)
 }
 
 static int
-get_bool(struct cfgcheck *ck, const struct cfgcheck_member *m, int *out)
-{
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_boolean(m->value))
-		return cfgcheck_wrong_type(ck, m, _("true or false"), "true");
-	*out = json_is_true(m->value);
-	return WK_OK;
-}
-
-static int
-get_int(struct cfgcheck *ck, const struct cfgcheck_member *m, int64_t min,
-	int64_t max, int64_t *out)
-{
-	json_int_t v;
-
-	if (m->value == NULL)
-		return WK_OK;
-	if (!json_is_integer(m->value))
-		return cfgcheck_wrong_type(ck, m, _("an integer"), "64");
-	v = json_integer_value(m->value);
-	if (v < min || v > max)
-		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("\"%s\" is %lld; give an integer from %lld to %lld"),
-		    m->key, (long long)v, (long long)min, (long long)max);
-	*out = (int64_t)v;
-	return WK_OK;
-}
-
-static int
 load_listen(struct cfgcheck *ck, struct cfg_web *w, json_t *obj, int node)
 {
 	struct cfgcheck_member m = cfgcheck_get_member(ck, obj, node, "listen");
@@ -435,13 +405,14 @@ load_limits(struct cfgcheck *ck, struct cfg_web *w, json_t *obj, int node)
 	rc = cfgcheck_keys(ck, m.node, limit_keys, _("in \"web\".\"limits\""));
 	k = cfgcheck_get_member(ck, m.value, m.node, "connections");
 	if (rc == WK_OK)
-		rc = get_int(ck, &k, 4, 4096, &connections);
+		rc = cfgcheck_int(ck, &k, 4, 4096, "64", &connections);
 	k = cfgcheck_get_member(ck, m.value, m.node, "request_bytes");
 	if (rc == WK_OK)
-		rc = get_int(ck, &k, 4096, 1 << 20, &w->request_bytes);
+		rc = cfgcheck_int(ck, &k, 4096, 1 << 20, "64",
+		    &w->request_bytes);
 	k = cfgcheck_get_member(ck, m.value, m.node, "workers");
 	if (rc == WK_OK)
-		rc = get_int(ck, &k, 1, 64, &workers);
+		rc = cfgcheck_int(ck, &k, 1, 64, "64", &workers);
 	k = cfgcheck_get_member(ck, m.value, m.node, "timeout");
 	if (rc == WK_OK)
 		rc = cfgcheck_duration(ck, &k, &w->timeout_ms);
@@ -490,7 +461,7 @@ cfg_web_load(struct cfgcheck *ck, struct cfg *cfg,
 	rc = cfgcheck_keys(ck, m->node, web_keys, _(WEB_WHERE));
 	k = cfgcheck_get_member(ck, m->value, m->node, "enabled");
 	if (rc == WK_OK)
-		rc = get_bool(ck, &k, &w->enabled);
+		rc = cfgcheck_bool(ck, &k, &w->enabled);
 	if (rc == WK_OK)
 		rc = load_listen(ck, w, m->value, m->node);
 	if (rc == WK_OK)
