@@ -110,7 +110,7 @@ agent_alert_stage(struct agent *agent, struct runner *runner,
 		agent_alert_clear_stage(agent, pipeline, ev->stage->name, now);
 		return;
 	}
-	/* A run an operator cancelled pages nobody: they know already. */
+	/* An operator who cancelled the run already knows, so no alert. */
 	if (runner_cancelled(runner))
 		return;
 	agent_alert_details(agent, ev->stage_run_id, details, sizeof details);

@@ -215,9 +215,9 @@ ctl_agent_opts(const struct ctl_opts *o)
 }
 
 /*
- * Runs the request in a one-shot agent when no agent answers on the
- * control socket. The lock may still be held, by a `watchkeep probe --loop`
- * or an agent that is starting or stopping: that is said, not only exited.
+ * Runs the request in a one-shot agent when no agent accepts it on the
+ * control socket. A `watchkeep probe --loop`, or an agent that is starting
+ * or stopping, may still hold the lock; the message then names that cause.
  */
 static int
 ctl_run_local(const struct agent_opts *a,

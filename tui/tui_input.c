@@ -442,7 +442,10 @@ tui_run_word(struct tui *t, const char *word)
 	return id;
 }
 
-/* Tells whether the store has run id; says so on the bottom row if not. */
+/*
+ * Returns 1 when the store has run id. Otherwise shows a message on the
+ * bottom row and returns 0.
+ */
 static int
 tui_run_known(struct tui *t, int64_t id)
 {

@@ -1,6 +1,5 @@
-# watchkeep cancel stops a run in progress and kills its stage's group; a
-# run an operator cancelled raises no alert, while a stage that fails on
-# its own does.
+# watchkeep cancel stops a run in progress and kills its stage's group.
+# A cancelled run raises no alert, but a stage that fails on its own does.
 . "$(dirname "$0")/../lib.sh"
 
 cat > "$TEST_DIR/config.json" <<'JSON'

@@ -1,7 +1,7 @@
-# A reload replaces the alert engine: an alert whose delivery keeps failing
-# before SIGHUP is retried after it on the new configuration, and the agent
-# stays up through reloads and re-runs (the old configuration is freed
-# once no run holds it).
+# A reload replaces the alert engine. An alert whose delivery keeps failing
+# before SIGHUP is retried after it on the new configuration. The agent
+# stays up through reloads and re-runs, and frees the old configuration
+# once no run uses it.
 . "$(dirname "$0")/../lib.sh"
 
 # Port 9 (discard) on loopback: nothing listens, every attempt fails.
@@ -26,7 +26,7 @@ until grep -q "attempt 1 failed" "$TEST_DIR/agent.err" || [ $i -ge 100 ]; do
 done
 grep -q "attempt 1 failed" "$TEST_DIR/agent.err" || fail "no failed delivery before the reload"
 
-# Reload while a re-run holds the old configuration: it is freed when the
+# Reload while a re-run uses the old configuration, which is freed when the
 # re-run ends.
 "$WATCHKEEP" rerun --from p/a --state-dir "$s" > /dev/null 2>&1 &
 rerun=$!

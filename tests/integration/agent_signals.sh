@@ -29,7 +29,7 @@ sleep 0.5
 grep -q "configuration reloaded" "$TEST_DIR/agent.err" || fail "valid reload not logged"
 "$WATCHKEEP" run-now q --state-dir "$s" > /dev/null 2>&1 || fail "the reloaded pipeline does not run"
 
-# A new state_dir needs a restart, and the log says so.
+# A new state_dir needs a restart, and the agent logs a warning.
 sed 's|^{ "pipelines"|{ "state_dir": "'"$TEST_DIR"'/elsewhere", "pipelines"|; s/"name": "p"/"name": "q"/' \
 	"$TEST_DIR/good.json" > "$TEST_DIR/config.json"
 kill -HUP $agent
