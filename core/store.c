@@ -205,6 +205,27 @@ store_sqlite(struct store *st)
 }
 
 int
+store_sql_fail(struct store *st, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db) & 0xff;
+
+	LOG(LL_ERROR, _("store %s: %s failed: %s"), st->path, what,
+	    sqlite3_errmsg(st->db));
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
+	    WK_ERR_STORE;
+}
+
+int
+store_sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_sql_fail(st, "prepare");
+	}
+	return WK_OK;
+}
+
+int
 store_latest_version(void)
 {
 	return store_schema_count();

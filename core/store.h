@@ -352,6 +352,7 @@ int store_prune_logs(struct store *st, int64_t before, size_t max,
 const char *store_path(const struct store *st);
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 /*
  * Returns the SQLite connection, for the store_AREA.c files that keep
@@ -359,5 +360,16 @@ struct sqlite3;
  * so that buffered log lines are committed first.
  */
 struct sqlite3 *store_sqlite(struct store *st);
+
+/*
+ * Logs that the SQLite call `what` failed on st, with SQLite's message,
+ * and returns WK_ERR_BUSY for a busy or locked database, else WK_ERR_STORE.
+ * For the store_AREA.c files.
+ */
+int store_sql_fail(struct store *st, const char *what);
+
+/* Prepares sql on st's connection into *stmt; on failure as store_sql_fail(). */
+int store_sql_prepare(struct store *st, const char *sql,
+		      struct sqlite3_stmt **stmt);
 
 #endif

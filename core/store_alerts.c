@@ -19,19 +19,6 @@
 	"coalesce(last_error, ''), created_at, next_attempt_at, " \
 	"coalesce(sent_at, 0), attempts, coalesce(last_status, 0)"
 
-/* Logs a failed SQLite call and returns WK_ERR_STORE or WK_ERR_BUSY. */
-static int
-alerts_fail(struct store *st, const char *what)
-{
-	sqlite3 *db = store_sqlite(st);
-	int code = sqlite3_extended_errcode(db) & 0xff;
-
-	LOG(LL_ERROR, _("store %s: %s failed: %s"), store_path(st), what,
-	    sqlite3_errmsg(db));
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
-	    WK_ERR_STORE;
-}
-
 static sqlite3_stmt *
 alerts_prepare(struct store *st, const char *sql)
 {
@@ -39,7 +26,7 @@ alerts_prepare(struct store *st, const char *sql)
 
 	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &stmt, NULL) !=
 	    SQLITE_OK) {
-		alerts_fail(st, "prepare");
+		store_sql_fail(st, "prepare");
 		sqlite3_finalize(stmt);
 		return NULL;
 	}
@@ -55,7 +42,7 @@ alerts_write(struct store *st, sqlite3_stmt *stmt, const char *what)
 	if (stmt == NULL)
 		return WK_ERR_STORE;
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = alerts_fail(st, what);
+		rc = store_sql_fail(st, what);
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -91,7 +78,7 @@ static int
 alerts_exec(struct store *st, const char *sql)
 {
 	if (sqlite3_exec(store_sqlite(st), sql, NULL, NULL, NULL) != SQLITE_OK)
-		return alerts_fail(st, sql);
+		return store_sql_fail(st, sql);
 	return WK_OK;
 }
 
@@ -201,7 +188,7 @@ store_alerts_each(struct store *st, int include_resolved, store_alert_fn fn,
 		rc = fn(&a, arg);
 	}
 	if (rc == WK_OK && step != SQLITE_DONE)
-		rc = alerts_fail(st, "read alerts");
+		rc = store_sql_fail(st, "read alerts");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -239,7 +226,7 @@ store_alert_notifications_each(struct store *st, store_notified_fn fn,
 		rc = fn(column_text(stmt, 0), column_text(stmt, 1),
 		    column_text(stmt, 2), sqlite3_column_int64(stmt, 3), arg);
 	if (rc == WK_OK && step != SQLITE_DONE)
-		rc = alerts_fail(st, "read notifications");
+		rc = store_sql_fail(st, "read notifications");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -335,7 +322,7 @@ store_silences_each(struct store *st, int64_t now, store_silence_fn fn,
 		rc = fn(&s, arg);
 	}
 	if (rc == WK_OK && step != SQLITE_DONE)
-		rc = alerts_fail(st, "read silences");
+		rc = store_sql_fail(st, "read silences");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -400,7 +387,7 @@ store_outbox_oldest(struct store *st, const char *receiver,
 		rc = fn(&m, arg);
 	} else {
 		rc = step == SQLITE_DONE ? WK_ERR_NOTFOUND :
-		    alerts_fail(st, "read outbox");
+		    store_sql_fail(st, "read outbox");
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -448,7 +435,7 @@ store_outbox_each(struct store *st, size_t max, store_outbox_fn fn,
 		rc = fn(&m, arg);
 	}
 	if (rc == WK_OK && step != SQLITE_DONE)
-		rc = alerts_fail(st, "read outbox");
+		rc = store_sql_fail(st, "read outbox");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -467,7 +454,7 @@ store_outbox_count(struct store *st, const char *state, size_t *n)
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		*n = (size_t)sqlite3_column_int64(stmt, 0);
 	else
-		rc = alerts_fail(st, "count outbox");
+		rc = store_sql_fail(st, "count outbox");
 	sqlite3_finalize(stmt);
 	return rc;
 }

@@ -99,30 +99,6 @@ static const char sql_top[] =
     "GROUP BY g.id HAVING ?1 <= 0 OR count(h.stage_run_id) > 0 "
     "ORDER BY 5 DESC, g.last_seen DESC LIMIT ?3";
 
-/* Logs a failed SQLite call and returns WK_ERR_STORE or WK_ERR_BUSY. */
-static int
-logs_fail(struct store *st, const char *what)
-{
-	sqlite3 *db = store_sqlite(st);
-	int code = sqlite3_extended_errcode(db) & 0xff;
-
-	LOG(LL_ERROR, _("store %s: %s failed: %s"), store_path(st), what,
-	    sqlite3_errmsg(db));
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
-	    WK_ERR_STORE;
-}
-
-static int
-logs_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, stmt, NULL) !=
-	    SQLITE_OK) {
-		*stmt = NULL;
-		return logs_fail(st, "prepare");
-	}
-	return WK_OK;
-}
-
 /* Runs a prepared write to completion and finalizes it. */
 static int
 logs_write(struct store *st, sqlite3_stmt *stmt, const char *what)
@@ -130,7 +106,7 @@ logs_write(struct store *st, sqlite3_stmt *stmt, const char *what)
 	int rc = WK_OK;
 
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = logs_fail(st, what);
+		rc = store_sql_fail(st, what);
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -143,7 +119,7 @@ logs_begin_write(struct store *st, const char *sql, sqlite3_stmt **stmt)
 
 	if (rc != WK_OK)
 		return rc;
-	return logs_prepare(st, sql, stmt);
+	return store_sql_prepare(st, sql, stmt);
 }
 
 int
@@ -220,7 +196,7 @@ store_logs_signature_add(struct store *st, int64_t stage_run_id,
 	if (rc != WK_OK)
 		return rc;
 
-	rc = logs_prepare(st, sql_hit_add, &stmt);
+	rc = store_sql_prepare(st, sql_hit_add, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	logs_bind_signature(stmt, stage_run_id, signature, count, first_at,
@@ -253,7 +229,7 @@ logs_read_rows(struct store *st, sqlite3_stmt *stmt, size_t max,
 		(*count)++;
 	}
 	if (*count < max && step != SQLITE_DONE)
-		rc = logs_fail(st, "read");
+		rc = store_sql_fail(st, "read");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -279,7 +255,7 @@ store_logs_find(struct store *st, const char *pipeline, const char *stage,
 	size_t n = 0;
 	int rc;
 
-	rc = logs_prepare(st, sql_find, &stmt);
+	rc = store_sql_prepare(st, sql_find, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
@@ -310,7 +286,7 @@ store_logs_state(struct store *st, int64_t stage_run_id, char *state,
 	size_t n = 0;
 	int rc;
 
-	rc = logs_prepare(st, sql_state, &stmt);
+	rc = store_sql_prepare(st, sql_state, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, stage_run_id);
@@ -337,7 +313,7 @@ store_logs_pipelines(struct store *st, char (*names)[STORE_NAME_MAX],
 	sqlite3_stmt *stmt;
 	int rc;
 
-	rc = logs_prepare(st, sql_pipelines, &stmt);
+	rc = store_sql_prepare(st, sql_pipelines, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
@@ -351,7 +327,7 @@ store_logs_stages(struct store *st, const char *pipeline,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	rc = logs_prepare(st, sql_stages, &stmt);
+	rc = store_sql_prepare(st, sql_stages, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
@@ -381,7 +357,7 @@ logs_read_query(struct store *st, const char *sql,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	rc = logs_prepare(st, sql, &stmt);
+	rc = store_sql_prepare(st, sql, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, q->stage_run_id);
@@ -420,7 +396,7 @@ store_logs_seek_last(struct store *st, struct store_logs_query *q, int64_t n)
 	size_t count;
 	int rc;
 
-	rc = logs_prepare(st, sql_seek_last, &stmt);
+	rc = store_sql_prepare(st, sql_seek_last, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, q->stage_run_id);
@@ -466,7 +442,7 @@ store_logs_signatures_top(struct store *st, int64_t since_ms,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	rc = logs_prepare(st, sql_top, &stmt);
+	rc = store_sql_prepare(st, sql_top, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, since_ms);

@@ -30,28 +30,6 @@ static const char sql_push_upsert[] =
     "INSERT OR REPLACE INTO probe_push (probe, token, success_at, "
     "start_at, fail_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/* Logs a failed SQLite call; returns WK_ERR_BUSY or WK_ERR_STORE. */
-static int
-probe_store_fail(struct store *st, const char *what)
-{
-	sqlite3 *db = store_sqlite(st);
-	int code = sqlite3_extended_errcode(db) & 0xff;
-
-	LOG(LL_ERROR, _("store %s: %s failed: %s"), store_path(st), what,
-	    sqlite3_errmsg(db));
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
-	    WK_ERR_STORE;
-}
-
-static int
-probe_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, stmt, NULL) !=
-	    SQLITE_OK)
-		return probe_store_fail(st, "prepare");
-	return WK_OK;
-}
-
 static void
 bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
 {
@@ -75,7 +53,7 @@ static int
 step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
 	int rc = sqlite3_step(stmt) == SQLITE_DONE ? WK_OK :
-	    probe_store_fail(st, what);
+	    store_sql_fail(st, what);
 
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
@@ -135,13 +113,13 @@ store_probe_write(struct store *st, const struct store_probe_result *results,
 
 	rc = store_flush(st);
 	if (rc == WK_OK)
-		rc = probe_prepare(st, sql_result_insert, &ins);
+		rc = store_sql_prepare(st, sql_result_insert, &ins);
 	if (rc == WK_OK)
-		rc = probe_prepare(st, sql_state_upsert, &ups);
+		rc = store_sql_prepare(st, sql_state_upsert, &ups);
 	if (rc != WK_OK)
 		goto out;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = probe_store_fail(st, "BEGIN");
+		rc = store_sql_fail(st, "BEGIN");
 		goto out;
 	}
 
@@ -150,7 +128,7 @@ store_probe_write(struct store *st, const struct store_probe_result *results,
 		rc = upsert_states(st, ups, states, n_states);
 	if (rc == WK_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
 	    SQLITE_OK)
-		rc = probe_store_fail(st, "COMMIT");
+		rc = store_sql_fail(st, "COMMIT");
 	if (rc != WK_OK)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 
@@ -190,14 +168,14 @@ read_states(struct store *st, const char *probe,
 	int step = SQLITE_DONE, rc;
 
 	*count = 0;
-	rc = probe_prepare(st, sql_state_select, &stmt);
+	rc = store_sql_prepare(st, sql_state_select, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	bind_text_or_null(stmt, 1, probe);
 	while (*count < max && (step = sqlite3_step(stmt)) == SQLITE_ROW)
 		read_state_row(stmt, &out[(*count)++]);
 	if (*count < max && step != SQLITE_DONE)
-		rc = probe_store_fail(st, "read probe states");
+		rc = store_sql_fail(st, "read probe states");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -232,7 +210,7 @@ store_probe_prune(struct store *st, const char *probe, int64_t before,
 	*deleted = 0;
 	rc = store_flush(st);
 	if (rc == WK_OK)
-		rc = probe_prepare(st, sql_prune, &stmt);
+		rc = store_sql_prepare(st, sql_prune, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_text(stmt, 1, probe, -1, SQLITE_STATIC);
@@ -254,10 +232,10 @@ store_probe_forget(struct store *st, const char *probe)
 
 	rc = store_flush(st);
 	if (rc == WK_OK)
-		rc = probe_prepare(st,
+		rc = store_sql_prepare(st,
 		    "DELETE FROM probe_state WHERE probe = ?1", &a);
 	if (rc == WK_OK)
-		rc = probe_prepare(st,
+		rc = store_sql_prepare(st,
 		    "DELETE FROM probe_push WHERE probe = ?1", &b);
 	if (rc == WK_OK) {
 		sqlite3_bind_text(a, 1, probe, -1, SQLITE_STATIC);
@@ -278,7 +256,7 @@ store_probe_push_get(struct store *st, const char *probe,
 	sqlite3_stmt *stmt = NULL;
 	int step, rc;
 
-	rc = probe_prepare(st, sql_push_select, &stmt);
+	rc = store_sql_prepare(st, sql_push_select, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_text(stmt, 1, probe, -1, SQLITE_STATIC);
@@ -290,7 +268,7 @@ store_probe_push_get(struct store *st, const char *probe,
 		out->fail_at = sqlite3_column_int64(stmt, 3);
 	} else {
 		rc = step == SQLITE_DONE ? WK_ERR_NOTFOUND :
-		    probe_store_fail(st, "read push probe");
+		    store_sql_fail(st, "read push probe");
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -305,7 +283,7 @@ store_probe_push_set(struct store *st, const char *probe,
 
 	rc = store_flush(st);
 	if (rc == WK_OK)
-		rc = probe_prepare(st, sql_push_upsert, &stmt);
+		rc = store_sql_prepare(st, sql_push_upsert, &stmt);
 	if (rc != WK_OK)
 		return rc;
 	sqlite3_bind_text(stmt, 1, probe, -1, SQLITE_STATIC);

@@ -24,19 +24,6 @@ static const char sql_signatures[] =
     "FROM log_signature_hits h JOIN log_signatures g ON g.id = h.signature_id "
     "WHERE h.stage_run_id = ?1 ORDER BY h.count DESC, g.id LIMIT ?2";
 
-/* Logs a failed SQLite call; returns WK_ERR_BUSY or WK_ERR_STORE. */
-static int
-view_fail(struct store *st, const char *what)
-{
-	sqlite3 *db = store_sqlite(st);
-	int code = sqlite3_extended_errcode(db) & 0xff;
-
-	LOG(LL_ERROR, _("store %s: %s failed: %s"), store_path(st), what,
-	    sqlite3_errmsg(db));
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
-	    WK_ERR_STORE;
-}
-
 static void
 view_copy(char *out, size_t size, sqlite3_stmt *stmt, int column)
 {
@@ -62,18 +49,9 @@ view_read(struct store *st, sqlite3_stmt *stmt, size_t max, size_t *count,
 		(*count)++;
 	}
 	if (*count < max && step != SQLITE_DONE)
-		rc = view_fail(st, what);
+		rc = store_sql_fail(st, what);
 	sqlite3_finalize(stmt);
 	return rc;
-}
-
-static int
-view_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, stmt, NULL) !=
-	    SQLITE_OK)
-		return view_fail(st, "prepare");
-	return WK_OK;
 }
 
 int
@@ -84,7 +62,7 @@ store_view_begin(struct store *st)
 	if (sqlite3_get_autocommit(db) == 0)
 		return WK_OK;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return view_fail(st, "begin a read");
+		return store_sql_fail(st, "begin a read");
 	return WK_OK;
 }
 
@@ -95,7 +73,7 @@ store_view_end(struct store *st)
 
 	if (sqlite3_get_autocommit(db) == 0 &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		view_fail(st, "end a read");
+		store_sql_fail(st, "end a read");
 }
 
 static void
@@ -118,7 +96,7 @@ store_view_probe_series(struct store *st, const char *probe,
 	int rc;
 
 	*count = 0;
-	rc = view_prepare(st, sql_probe_series, &stmt);
+	rc = store_sql_prepare(st, sql_probe_series, &stmt);
 	if (rc != WK_OK)
 		return rc;
 
@@ -149,7 +127,7 @@ store_view_stage_grid(struct store *st, const char *pipeline,
 	int rc;
 
 	*count = 0;
-	rc = view_prepare(st, sql_stage_grid, &stmt);
+	rc = store_sql_prepare(st, sql_stage_grid, &stmt);
 	if (rc != WK_OK)
 		return rc;
 
@@ -183,7 +161,7 @@ store_view_signatures(struct store *st, int64_t stage_run_id,
 	int rc;
 
 	*count = 0;
-	rc = view_prepare(st, sql_signatures, &stmt);
+	rc = store_sql_prepare(st, sql_signatures, &stmt);
 	if (rc != WK_OK)
 		return rc;
 
