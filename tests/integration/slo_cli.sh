@@ -81,7 +81,9 @@ PY
 grep -q "SLI *96.667% (29 of 30 events good)" "$TEST_DIR/out.txt" || fail "no SLI line in: $(cat "$TEST_DIR/out.txt")"
 grep -q "budget left *66.7% (1 bad of 3.00 allowed)" "$TEST_DIR/out.txt" || fail "no budget line in: $(cat "$TEST_DIR/out.txt")"
 grep -q "5m no data, 30m 10.00" "$TEST_DIR/out.txt" || fail "no burn rates in: $(cat "$TEST_DIR/out.txt")"
-grep -q "no_data, evaluated .* (100 minutes ago: is the agent running?)" "$TEST_DIR/out.txt" || fail "no stale mark in: $(cat "$TEST_DIR/out.txt")"
+# 101 when a minute turns between storing the row and printing it.
+grep -qE "no_data, evaluated .* \(10[01] minutes ago: is the agent running\?\)" "$TEST_DIR/out.txt" ||
+	fail "no stale mark in: $(cat "$TEST_DIR/out.txt")"
 
 "$WATCHKEEP" slo -c "$TEST_DIR/slo.json" p-by-six > "$TEST_DIR/one.txt"
 grep -q "^p-success" "$TEST_DIR/one.txt" && fail "p-success printed for p-by-six"
