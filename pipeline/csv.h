@@ -57,6 +57,8 @@ struct csv_record {
 	uint64_t offset;                 /* file offset of its first byte */
 	uint64_t size;                   /* bytes it took, line end included */
 	enum csv_bad bad;                /* why it is unusable, or NONE */
+	bool ascii;                      /* every byte of the fields is in
+	                                  * 0x01..0x7F; false when not known */
 };
 
 struct csv_reader {

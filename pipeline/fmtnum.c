@@ -15,19 +15,84 @@ static const double fmtnum_pow10[] = {
 	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19
 };
 
-/* Writes the decimal digits of u at out; returns their count. */
+/* "00" to "99": the digit pairs, so that each division makes two digits. */
+static const char fmtnum_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"68697071727374757677787980818283848586878889909192939495969798"
+	"99";
+
+/* Writes the 8 digits of v < 10^8, with leading zeros, at out. */
+static void
+fmtnum_8digits(uint32_t v, char *out)
+{
+	uint32_t high = v / 10000, low = v % 10000;
+
+	memcpy(out, fmtnum_pairs + 2 * (high / 100), 2);
+	memcpy(out + 2, fmtnum_pairs + 2 * (high % 100), 2);
+	memcpy(out + 4, fmtnum_pairs + 2 * (low / 100), 2);
+	memcpy(out + 6, fmtnum_pairs + 2 * (low % 100), 2);
+}
+
+/* 10^0 to 10^19, for counting digits. */
+static const uint64_t fmtnum_pow10_u64[] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000),
+	UINT64_C(10000), UINT64_C(100000), UINT64_C(1000000),
+	UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000),
+	UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000),
+	UINT64_C(100000000000000), UINT64_C(1000000000000000),
+	UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+	UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)
+};
+
+/*
+ * Returns the decimal digits of u. 1233 / 4096 is a little above
+ * log10(2), so the bit length times it is the digit count or one more.
+ */
+static size_t
+fmtnum_count_digits(uint64_t u)
+{
+	size_t t;
+
+	if (u == 0)
+		return 1;
+	t = (size_t)((64 - __builtin_clzll(u)) * 1233) >> 12;
+	return t + 1 - (u < fmtnum_pow10_u64[t]);
+}
+
+/*
+ * Writes the decimal digits of u at out; returns their count. The digits
+ * go straight to their place, two a division. A u of more than 8 digits
+ * is split at 10^8, so that the low 8 take independent 32-bit divisions.
+ * A memcpy() of a variable length would cost more than the digits.
+ */
 static size_t
 fmtnum_u64(uint64_t u, char *out)
 {
-	char tmp[24];
-	size_t n = 0, i;
+	size_t n = fmtnum_count_digits(u);
+	char *p = out + n;
+	uint32_t v;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
+	if (u >= 100000000) {
+		p -= 8;
+		fmtnum_8digits((uint32_t)(u % 100000000), p);
+		u /= 100000000;
+	}
+	while (u >= 100000000) {  /* only u >= 10^16 comes here */
+		*--p = (char)('0' + u % 10);
 		u /= 10;
-	} while (u != 0);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	}
+	v = (uint32_t)u;
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, fmtnum_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(p - 2, fmtnum_pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
 	return n;
 }
 
@@ -59,7 +124,8 @@ fmtnum_round(double a, int *e, uint64_t *m)
 		return false;
 	p = a * fmtnum_pow10[k];
 	err = fma(a, fmtnum_pow10[k], -p);
-	whole = floor(p);
+	/* Truncation is floor() for 0 <= p < 2^63, without a libm call. */
+	whole = p < 9e18 ? (double)(uint64_t)p : floor(p);
 	frac = (p - whole) + err;
 	if (frac < 0.0) {
 		whole -= 1.0;
@@ -119,12 +185,16 @@ fmtnum_digits(double a, int *e, uint64_t *m)
 	return *m >= low && *m < 10 * low;
 }
 
-/* Writes the 15 digits of m with the point after e + 1 of them. */
+/*
+ * Writes the 15 digits of m with the point after e + 1 of them. The
+ * copies have fixed sizes, which compile to a few moves, and may write
+ * past the returned length but within FMTNUM_SIZE bytes.
+ */
 static size_t
 fmtnum_fixed(uint64_t m, int e, bool negative, char *out)
 {
-	char digits[FMTNUM_DIGITS + 1];
-	size_t n = 0, last = FMTNUM_DIGITS, i;
+	char digits[2 * FMTNUM_DIGITS] = { 0 };
+	size_t n = 0, last = FMTNUM_DIGITS, whole;
 
 	fmtnum_u64(m, digits);
 	while (last > 0 && digits[last - 1] == '0' && (int)last > e + 1)
@@ -132,19 +202,19 @@ fmtnum_fixed(uint64_t m, int e, bool negative, char *out)
 	if (negative)
 		out[n++] = '-';
 	if (e < 0) {
-		out[n++] = '0';
-		out[n++] = '.';
-		for (i = 0; i < (size_t)(-e - 1); i++)
-			out[n++] = '0';
-		memcpy(out + n, digits, last);
+		memcpy(out + n, "0.000", 5);
+		n += (size_t)(1 - e);
+		memcpy(out + n, digits, FMTNUM_DIGITS);
 		return n + last;
 	}
-	for (i = 0; i < last; i++) {
-		if ((int)i == e + 1)
-			out[n++] = '.';
-		out[n++] = digits[i];
-	}
-	return n;
+	whole = (size_t)e + 1;
+	memcpy(out + n, digits, FMTNUM_DIGITS);
+	n += whole;
+	if (last == whole)
+		return n;
+	out[n++] = '.';
+	memcpy(out + n, digits + whole, FMTNUM_DIGITS - 1);
+	return n + last - whole;
 }
 
 size_t
@@ -163,7 +233,7 @@ fmtnum_g15(double v, char *out)
 	}
 	if (!isfinite(v))
 		return fmtnum_printf(v, out);
-	if (a < 1e15 && a == floor(a)) {
+	if (a < 1e15 && a == (double)(uint64_t)a) {
 		if (v < 0)
 			out[n++] = '-';
 		return n + fmtnum_u64((uint64_t)a, out + n);

@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-#define FMTNUM_SIZE 32  /* bytes a buffer of fmtnum_g15() needs */
+#define FMTNUM_SIZE 32  /* bytes a buffer of fmtnum_g15() needs; it may
+                         * write past the returned length up to there */
 
 /*
  * Writes v as snprintf(out, FMTNUM_SIZE, "%.15g", v) does, without the

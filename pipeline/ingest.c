@@ -211,6 +211,8 @@ ingest_run(const struct ingest_opts *opts, struct notify *nt,
 	in.nt = nt;
 	in.reader.fd = -1;
 	in.progress_span = INGEST_READ_SHARE;
+	in.marks.stride = INGEST_MARK_STRIDE;
+	in.marks.max = INGEST_MARKS_MAX;
 	strtab_init(&in.names, INGEST_MAX_STRINGS);
 
 	status = ingest_steps(&in, err);
@@ -220,6 +222,8 @@ ingest_run(const struct ingest_opts *opts, struct notify *nt,
 	free(in.out.user_counts);
 	free(in.out.name_counts);
 	free(in.out.dups.items);
+	free(in.marks.items);
+	free(in.months);
 	quar_close(&in.quarantine);
 	csv_close(&in.reader);
 	strtab_free(&in.names);

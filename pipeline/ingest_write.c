@@ -2,11 +2,13 @@
  * The end of `churn ingest`: the merge of the sorted runs into the event
  * file, the duplicates found on the way, and their quarantine.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/i18n.h"
 #include "core/clock.h"
@@ -17,6 +19,8 @@
 
 #define INGEST_WRITE_SLICE 65536  /* records between progress calls */
 #define INGEST_USER_CHUNK 1024    /* user entries written at once */
+#define INGEST_SCAN_CHUNK (1024 * 1024)  /* bytes read at once to count
+                                          * the lines of duplicates */
 
 /* Returns p grown from old to cap entries, the new ones 0, or NULL. */
 static uint64_t *
@@ -288,6 +292,64 @@ ingest_line_of(const uint64_t *offsets, const uint64_t *lines, size_t n,
 }
 
 /*
+ * Reads the log from *pos up to end, counting the newlines into *line.
+ * Returns WK_OK, or WK_ERR_IO when the log ends before end or cannot be
+ * read.
+ */
+static int
+ingest_count_lines(int fd, char *buf, uint64_t *pos, uint64_t end,
+		   uint64_t *line)
+{
+	while (*pos < end) {
+		size_t want = end - *pos < INGEST_SCAN_CHUNK ?
+		    (size_t)(end - *pos) : INGEST_SCAN_CHUNK;
+		ssize_t got = pread(fd, buf, want, (off_t)*pos);
+		const char *p = buf, *stop = buf + (got > 0 ? got : 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return WK_ERR_IO;
+		while ((p = memchr(p, '\n', (size_t)(stop - p))) != NULL) {
+			(*line)++;
+			p++;
+		}
+		*pos += (uint64_t)got;
+	}
+	return WK_OK;
+}
+
+/*
+ * Each count starts at the last mark at or before the offset, or goes on
+ * from the offset before when no mark lies in between, so that the log
+ * is read only around the rows.
+ */
+int
+ingest_find_lines(const struct ingest_marks *m, int fd,
+		  const uint64_t *offsets, size_t n, uint64_t *lines)
+{
+	char *buf = malloc(INGEST_SCAN_CHUNK);
+	uint64_t pos = 0, line = 1;
+	size_t i, k = 0;
+	int rc = WK_OK;
+
+	if (buf == NULL)
+		return WK_ERR_NOMEM;
+	for (i = 0; rc == WK_OK && i < n; i++) {
+		while (k < m->n && m->items[k].offset <= offsets[i])
+			k++;
+		if (k > 0 && m->items[k - 1].offset > pos) {
+			pos = m->items[k - 1].offset;
+			line = m->items[k - 1].line;
+		}
+		rc = ingest_count_lines(fd, buf, &pos, offsets[i], &line);
+		lines[i] = line;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
  * Counts the duplicates in file order with their lines, and copies the
  * dropped ones to the quarantine file, naming the earlier equal row.
  */
@@ -309,7 +371,7 @@ ingest_note_dups(struct ingest *in, struct ingest_dups *d)
 		offsets[2 * i + 1] = d->items[i].first_offset;
 	}
 	qsort(offsets, n, sizeof *offsets, ingest_compare_u64);
-	rc = quar_lines(in->reader.fd, offsets, n, lines);
+	rc = ingest_find_lines(&in->marks, in->reader.fd, offsets, n, lines);
 
 	for (i = 0; rc == WK_OK && i < d->n; i++) {
 		uint64_t line = ingest_line_of(offsets, lines, n,

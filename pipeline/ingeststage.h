@@ -42,6 +42,12 @@
 #define INGEST_BATCHES 6                     /* batches in circulation */
 #define INGEST_READ_SHARE 0.85               /* progress share of reading */
 #define INGEST_SORT_MIB_DEFAULT 64           /* --sort-memory default */
+#define INGEST_MARKS_MAX 65536               /* line marks kept, 16 bytes
+                                              * each */
+#define INGEST_MARK_STRIDE 1024              /* rows between line marks at
+                                              * first */
+#define INGEST_MONTH_SLOTS (128 * 16)        /* yyyymmdd months remembered:
+                                              * year and month slots */
 
 /* An accepted row, as the reading thread hands it over. */
 struct ingest_item {
@@ -98,6 +104,37 @@ struct ingest_dups {
 	uint64_t cap;              /* entries allocated */
 };
 
+/* The line where a row starts, at the row's file offset. */
+struct ingest_mark {
+	uint64_t offset;  /* file offset of the row */
+	uint64_t line;    /* 1-based line of the row */
+};
+
+/*
+ * Lines of every stride-th row, so that finding the lines of duplicates
+ * reads the log from the mark before each of them instead of from its
+ * start. When items is full, every second mark is dropped and the
+ * stride doubles, which keeps the memory at max entries.
+ */
+struct ingest_marks {
+	struct ingest_mark *items;  /* n entries by ascending offset; owned,
+	                             * NULL before the first mark */
+	size_t n;                   /* entries */
+	size_t max;                 /* entries items holds, at least 2 */
+	uint64_t stride;            /* rows between two marks */
+	uint64_t rows;              /* rows read since the last mark */
+	bool failed;                /* items could not be allocated: the
+	                             * lines are counted from the start */
+};
+
+/* A month of yyyymmdd times parsed before, by its first 6 bytes. */
+struct ingest_month {
+	uint64_t text;     /* the 6 bytes packed into the low 48 bits; 0
+	                    * when the slot is empty */
+	int64_t first_ms;  /* the time of day 01 */
+	int64_t days;      /* days 01 to this one parse, at least 1 */
+};
+
 /* The records written so far, and what they count. */
 struct ingest_out {
 	struct outfile file;             /* the event file */
@@ -140,6 +177,11 @@ struct ingest {
 	char user_buf[32];               /* JSON: an integer user id as text */
 	char event_buf[32];              /* JSON: an integer event as text */
 	char time_buf[32];               /* JSON: a numeric time as text */
+	struct ingest_month *months;     /* INGEST_MONTH_SLOTS months of
+	                                  * parsed yyyymmdd times, by their
+	                                  * digits; owned, NULL when not
+	                                  * used */
+	struct ingest_marks marks;       /* lines of some rows */
 
 	struct ingest_batch *batches;    /* INGEST_BATCHES batches; owned */
 	struct ingest_batch *filling;    /* the batch being filled, or NULL */
@@ -171,6 +213,22 @@ struct ingest {
  * sort thread comes back as its code and message.
  */
 int ingest_read(struct ingest *in, struct wk_err *err);
+
+/*
+ * Keeps the line of the row at offset when it is the stride-th row since
+ * the last mark; m->stride and m->max must be set.
+ */
+void ingest_mark_row(struct ingest_marks *m, uint64_t offset,
+		     uint64_t line);
+
+/*
+ * Converts n file offsets of row starts in fd, sorted ascending, into
+ * their 1-based lines, reading the file from the mark before each offset.
+ * Returns WK_OK, WK_ERR_IO when fd cannot be read up to an offset, or
+ * WK_ERR_NOMEM.
+ */
+int ingest_find_lines(const struct ingest_marks *m, int fd,
+		      const uint64_t *offsets, size_t n, uint64_t *lines);
 
 /*
  * Allocates the batches and the sort state and starts the sort thread.

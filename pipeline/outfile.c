@@ -1,3 +1,6 @@
+#ifdef __linux__
+#define _GNU_SOURCE  /* sync_file_range(2) */
+#endif
 #include "pipeline/outfile.h"
 
 #include <errno.h>
@@ -88,11 +91,34 @@ outfile_write_all(int fd, const char *data, size_t n)
 	return 0;
 }
 
+/*
+ * Starts the disk writes of the bytes before of->pos once
+ * OUTFILE_WRITEBACK_SIZE of them were written since the last start.
+ * Otherwise the kernel starts only when much of the memory is dirty, so
+ * the fsync(2) of outfile_commit() waits for most of a large file. With
+ * it the disk works while the stage computes. The call does not wait for
+ * the writes, and the fsync(2) reports a failure of them.
+ */
+static void
+outfile_writeback(struct outfile *of)
+{
+	if (of->write_errno != 0 ||
+	    of->pos < of->synced + OUTFILE_WRITEBACK_SIZE)
+		return;
+#ifdef __linux__
+	sync_file_range(of->fd, (off_t)of->synced,
+	    (off_t)(of->pos - of->synced), SYNC_FILE_RANGE_WRITE);
+#endif
+	of->synced = of->pos;
+}
+
 static int
 outfile_flush(struct outfile *of)
 {
-	if (of->len > 0 && of->write_errno == 0)
+	if (of->len > 0 && of->write_errno == 0) {
 		of->write_errno = outfile_write_all(of->fd, of->buf, of->len);
+		outfile_writeback(of);
+	}
 	of->len = 0;
 	return of->write_errno == 0 ? WK_OK : WK_ERR_IO;
 }
@@ -110,6 +136,7 @@ outfile_write(struct outfile *of, const void *data, size_t n)
 		if (outfile_flush(of) != WK_OK)
 			return WK_ERR_IO;
 		of->write_errno = outfile_write_all(of->fd, data, n);
+		outfile_writeback(of);
 		return of->write_errno == 0 ? WK_OK : WK_ERR_IO;
 	}
 	if (n > OUTFILE_BUF_SIZE - of->len && outfile_flush(of) != WK_OK)
@@ -129,6 +156,8 @@ outfile_seek(struct outfile *of, uint64_t offset)
 		return WK_ERR_IO;
 	}
 	of->pos = offset;
+	if (offset < of->synced)
+		of->synced = offset;
 	return WK_OK;
 }
 

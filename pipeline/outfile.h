@@ -14,6 +14,8 @@
 #include "core/rc.h"
 
 #define OUTFILE_BUF_SIZE (256 * 1024)  /* bytes buffered before a write(2) */
+#define OUTFILE_WRITEBACK_SIZE (8 * 1024 * 1024)  /* bytes written between
+                                                   * two writeback starts */
 
 struct outfile {
 	char *path;       /* final path; owned */
@@ -24,6 +26,8 @@ struct outfile {
 	int write_errno;  /* errno of the first failed write, 0 if none */
 	uint64_t pos;     /* file offset of the next byte, pending bytes
 	                   * included */
+	uint64_t synced;  /* file offset up to which writeback to the disk
+	                   * was started */
 };
 
 /*
