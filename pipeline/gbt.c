@@ -10,7 +10,8 @@
 
 #include "core/i18n.h"
 
-#define GBT_FIRST_PASS_SHARE 0.6  /* progress share of the stopping pass */
+#define GBT_FIRST_PASS_SHARE 0.6  /* progress share of the stopping pass
+                                   * when a refit follows */
 #define GBT_STOP_NAME "stop"      /* name of fold 0 in XGBoost's output */
 
 /* Row selections of one training. */
@@ -210,13 +211,33 @@ gbt_round(BoosterHandle h, int round, DMatrixHandle train,
 }
 
 /*
+ * Cuts the booster h to its first `rounds` rounds into out, the booster
+ * that the lowest stopping log loss was measured on.
+ */
+static int
+gbt_keep_best(BoosterHandle h, uint64_t rounds, struct gbt_booster *out,
+	      struct wk_err *err)
+{
+	BoosterHandle best = NULL;
+
+	if (XGBoosterSlice(h, 0, (int)rounds, 1, &best) != 0)
+		return gbt_fail(err, _("cut the model to its best rounds"));
+
+	out->handle = best;
+	out->rounds = rounds;
+	return WK_OK;
+}
+
+/*
  * The first pass: boosts on train, evaluates on stop after each round,
- * and stops after p->early_stop rounds without a lower log loss.
+ * and stops after p->early_stop rounds without a lower log loss. With
+ * keep non-NULL the booster cut to its best rounds goes there.
  */
 static int
 gbt_stop_pass(DMatrixHandle train, DMatrixHandle stop,
 	      const struct gbt_params *p, struct churn_phase *phase,
-	      struct gbt_fit_info *info, struct wk_err *err)
+	      struct gbt_fit_info *info, struct gbt_booster *keep,
+	      struct wk_err *err)
 {
 	DMatrixHandle cache[2] = { train, stop };
 	BoosterHandle h = NULL;
@@ -245,6 +266,8 @@ gbt_stop_pass(DMatrixHandle train, DMatrixHandle stop,
 		    p->max_rounds));
 		churn_progress_fn(phase, shown_share);
 	}
+	if (rc == WK_OK && keep != NULL)
+		rc = gbt_keep_best(h, info->best_rounds, keep, err);
 	if (h != NULL)
 		XGBoosterFree(h);
 	return rc;
@@ -276,32 +299,40 @@ gbt_final_pass(DMatrixHandle all, uint64_t rounds,
 	return WK_OK;
 }
 
-/* Runs both passes on the prepared matrices. */
+/*
+ * Runs the passes on the prepared matrices. The stopping pass runs when
+ * fold 0 and the other folds have users. The refit follows unless
+ * p->no_refit keeps the stopping pass's booster.
+ */
 static int
 gbt_passes(const struct split_set *fit, const struct gbt_rows *rows,
 	   const struct gbt_params *p, struct churn_phase *progress,
 	   struct gbt_booster *out, struct gbt_fit_info *info,
 	   struct wk_err *err)
 {
+	bool stopping = rows->n_stop > 0 && rows->n_train > 0;
+	bool keep = stopping && p->no_refit;
 	struct churn_phase first = { progress->nt, progress->base,
-	    progress->span * GBT_FIRST_PASS_SHARE };
+	    keep ? progress->span : progress->span * GBT_FIRST_PASS_SHARE };
 	struct churn_phase second = { progress->nt, first.base + first.span,
 	    progress->span - first.span };
 	DMatrixHandle train = NULL, stop = NULL, all = NULL;
 	int rc = WK_OK;
 
-	if (rows->n_stop > 0 && rows->n_train > 0) {
+	if (stopping) {
 		rc = gbt_matrix(fit->t, rows->train, rows->n_train, true, &train,
 		    err);
 		if (rc == WK_OK)
 			rc = gbt_matrix(fit->t, rows->stop, rows->n_stop, true,
 			    &stop, err);
 		if (rc == WK_OK)
-			rc = gbt_stop_pass(train, stop, p, &first, info, err);
+			rc = gbt_stop_pass(train, stop, p, &first, info,
+			    keep ? out : NULL, err);
 	}
-	if (rc == WK_OK)
+	info->refit = !keep;
+	if (rc == WK_OK && !keep)
 		rc = gbt_matrix(fit->t, fit->rows, fit->n, true, &all, err);
-	if (rc == WK_OK)
+	if (rc == WK_OK && !keep)
 		rc = gbt_final_pass(all, info->best_rounds, p, &second, out,
 		    err);
 	if (train != NULL)
@@ -326,7 +357,7 @@ gbt_train(const struct split_set *fit, const struct gbt_params *p,
 		progress = &silent;
 	gbt_init_log();
 	memset(out, 0, sizeof *out);
-	*info = (struct gbt_fit_info){ 0, p->max_rounds, NAN, 0 };
+	*info = (struct gbt_fit_info){ 0, p->max_rounds, NAN, 0, true };
 	if (gbt_rows_split(fit, &rows) != WK_OK) {
 		gbt_rows_free(&rows);
 		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));

@@ -6,6 +6,7 @@
 #ifndef WK_PIPELINE_GBT_H
 #define WK_PIPELINE_GBT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ struct gbt_params {
 	double eta;           /* learning rate, (0, 1] */
 	uint64_t early_stop;  /* rounds without a better stopping log loss */
 	uint64_t seed;        /* seed of XGBoost's row and column sampling */
+	bool no_refit;        /* keep the early-stopping pass's booster, cut
+	                       * to its best rounds, instead of refitting on
+	                       * every fit user */
 };
 
 /* A trained or loaded booster. */
@@ -40,15 +44,21 @@ struct gbt_fit_info {
 	uint64_t best_rounds;  /* rounds with the lowest stopping log loss */
 	double stop_logloss;   /* that log loss, NAN without a stopping set */
 	uint64_t stop_users;   /* users of the stopping set (fold 0) */
+	bool refit;            /* the booster was trained again on every fit
+	                        * user; false when the early-stopped one was
+	                        * kept */
 };
 
 /*
- * Trains on the fit set in two passes. The first trains on folds 1..n-1
- * and evaluates the log loss on fold 0 after every round, stopping after
- * p->early_stop rounds without a new lowest value. The second trains on
- * every fit user for the best number of rounds; that booster goes to
- * out. Without users in fold 0 the first pass is skipped and the second
- * runs p->max_rounds rounds. progress (may be NULL) covers both passes.
+ * Trains on the fit set in one or two passes. The first trains on folds
+ * 1..n-1 and evaluates the log loss on fold 0 after every round, stopping
+ * after p->early_stop rounds without a new lowest value. The second
+ * trains on every fit user for the best number of rounds; that booster
+ * goes to out. With p->no_refit the second pass is left out and out gets
+ * the first pass's booster cut to its best rounds, which has seen only
+ * folds 1..n-1. Without users in fold 0 the first pass is skipped and the
+ * second runs p->max_rounds rounds, even with p->no_refit. progress
+ * (may be NULL) covers the passes run.
  * Returns WK_OK, WK_ERR_INVALID when XGBoost rejected the data or the
  * parameters (err contains XGBoost's message), or WK_ERR_NOMEM.
  */

@@ -279,7 +279,10 @@ train_logistic(struct train_stage *st, struct wk_err *err)
 	return rc;
 }
 
-/* Trains XGBoost on the fit users with early stopping on fold 0. */
+/*
+ * Trains XGBoost on the fit users with early stopping on fold 0, then
+ * refits on all of them unless --xgb-no-refit was given.
+ */
 static int
 train_xgboost(struct train_stage *st, struct wk_err *err)
 {
@@ -436,6 +439,11 @@ train_main(int argc, char **argv, struct notify *nt)
 		{ "xgb-early-stop", CLI_UINT, "N", N_("XGBoost: stop after N "
 		  "rounds without a lower log loss on the stopping fold "
 		  "(default 30)"), false, &st.gbt.early_stop },
+		{ "xgb-no-refit", CLI_FLAG, NULL, N_("XGBoost: keep the "
+		  "early-stopped model, trained without the stopping fold, "
+		  "instead of training again on every fit user for its best "
+		  "number of rounds (default: train again)"), false,
+		  &st.gbt.no_refit },
 		{ "split-output", CLI_STRING, "FILE", N_("also write the split "
 		  "as CSV: source,user_id,part,fold"), false, &st.split_output },
 		{ "output", CLI_STRING, "FILE", N_("model JSON to write"), true,

@@ -226,14 +226,15 @@ train_json_xgboost(const struct train_stage *st)
 {
 	const struct gbt_fit_info *in = &st->gbt_info;
 
-	return json_pack("{s:I, s:I, s:o, s:I, s:{s:I, s:I, s:f, s:I, s:f, "
-	    "s:f, s:i, s:s}}", "rounds", (json_int_t)in->best_rounds,
+	return json_pack("{s:I, s:I, s:o, s:I, s:b, s:{s:I, s:I, s:f, s:I, "
+	    "s:b, s:f, s:f, s:i, s:s}}", "rounds", (json_int_t)in->best_rounds,
 	    "rounds_run", (json_int_t)in->rounds_run,
 	    "stop_logloss", train_json_number(in->stop_logloss),
-	    "stop_users", (json_int_t)in->stop_users, "params",
-	    "max_rounds", (json_int_t)st->gbt.max_rounds,
+	    "stop_users", (json_int_t)in->stop_users, "refit", in->refit,
+	    "params", "max_rounds", (json_int_t)st->gbt.max_rounds,
 	    "max_depth", (json_int_t)st->gbt.max_depth, "eta", st->gbt.eta,
 	    "early_stop", (json_int_t)st->gbt.early_stop,
+	    "no_refit", st->gbt.no_refit,
 	    "subsample", GBT_SUBSAMPLE, "colsample_bytree", GBT_COLSAMPLE,
 	    "nthread", GBT_THREADS, "tree_method", "hist");
 }
@@ -436,9 +437,10 @@ train_print_tuning(const struct train_stage *st)
 	if (st->cand[TRAIN_KIND_XGBOOST].trained)
 		printf(_("train: xgboost: %" PRIu64 " rounds, depth %" PRIu64
 		    ", eta %g (early stopping on %" PRIu64 " users after %"
-		    PRIu64 " rounds)\n"), st->gbt_info.best_rounds,
+		    PRIu64 " rounds; %s)\n"), st->gbt_info.best_rounds,
 		    st->gbt.max_depth, st->gbt.eta, st->gbt_info.stop_users,
-		    st->gbt_info.rounds_run);
+		    st->gbt_info.rounds_run, st->gbt_info.refit ?
+		    _("refit on all fit users") : _("early-stopped model kept"));
 }
 
 static void

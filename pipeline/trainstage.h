@@ -44,7 +44,8 @@ struct train_candidate {
 	double fit_logloss;               /* log loss on the fit users */
 	double fit_seconds;               /* wall time of the final fit, s;
 	                                   * XGBoost's includes its early-
-	                                   * stopping pass */
+	                                   * stopping pass and its refit,
+	                                   * if any */
 };
 
 struct train_stage {
@@ -57,7 +58,7 @@ struct train_stage {
 	struct split_plan plan;       /* --holdout, --validation, --folds, --seed */
 	double c;                     /* --c, NAN: chosen by cross-validation */
 	uint64_t folds;               /* --folds, copied into plan when valid */
-	struct gbt_params gbt;        /* the --xgb-* options */
+	struct gbt_params gbt;        /* the --xgb-* options and --seed */
 	struct notify *nt;            /* progress goes here */
 	struct ftable t;              /* the training rows */
 	struct ftable e;              /* the evaluation rows (out-of-time) */

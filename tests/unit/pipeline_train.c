@@ -166,7 +166,7 @@ holdout_auc(const struct gbt_booster *b, const struct split_sets *s,
 static void
 test_gbt_train_and_round_trip(void **state)
 {
-	const struct gbt_params p = { 200, 3, 0.1, 10, 42 };
+	const struct gbt_params p = { 200, 3, 0.1, 10, 42, false };
 	struct gbt_booster b, back;
 	struct gbt_fit_info info;
 	struct split_sets s;
@@ -213,7 +213,7 @@ test_gbt_train_and_round_trip(void **state)
 static void
 test_model_file_with_xgboost(void **state)
 {
-	const struct gbt_params p = { 30, 2, 0.3, 5, 1 };
+	const struct gbt_params p = { 30, 2, 0.3, 5, 1, false };
 	struct churn_model m, back;
 	struct gbt_fit_info info;
 	struct split_sets s;
