@@ -20,6 +20,7 @@ Usage: see bench/scale.sh.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -38,6 +39,9 @@ HORIZON_DAYS = 365
 TRAIN_CUTOFF = "2003-06-30"
 TRAIN_C = 0.1
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Sources whose change can change the bytes `churn generate` writes.
+GENERATOR_SOURCES = ("pipeline/gen.c", "pipeline/gen.h", "pipeline/genrand.c",
+                     "pipeline/genrand.h")
 
 
 def fail(message):
@@ -90,22 +94,59 @@ def mem_available_gib():
     return 0.0
 
 
+def generator_params(users):
+    """Returns the generator options and a SHA-256 digest of the generator
+    sources, the inputs that decide the bytes of a generated log."""
+    digest = hashlib.sha256()
+    for name in GENERATOR_SOURCES:
+        with open(os.path.join(HERE, "..", name), "rb") as f:
+            digest.update(f.read())
+    return {"shape": "cdnow", "users": users, "days": DAYS, "seed": 1,
+            "generator_sha256": digest.hexdigest()}
+
+
+def reusable(path, params):
+    """Tells whether path was written with params and is still whole."""
+    try:
+        with open(path + ".params") as f:
+            stored = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return (stored.get("params") == params and os.path.exists(path) and
+            os.path.getsize(path) == stored.get("bytes"))
+
+
+def save_params(path, params, rows):
+    with open(path + ".params", "w") as f:
+        json.dump({"params": params, "rows": rows,
+                   "bytes": os.path.getsize(path)}, f)
+
+
 def generate(users, path):
-    """Writes the CDNOW-shaped log; returns its rows."""
-    if not os.path.exists(path):
+    """Writes the CDNOW-shaped log unless the work directory contains one of
+    the same options and generator sources; returns its rows.
+
+    `churn generate` writes the same bytes for the same options (checked
+    with two runs of 1.3 M users, Release and Debug builds), so a log is
+    reused when its .params file matches and its size is unchanged."""
+    params = generator_params(users)
+    if not reusable(path, params):
         _, _, out = timed([ARGS.churn, "generate", "--shape", "cdnow",
                            "--users", str(users), "--days", str(DAYS),
                            "--seed", "1", "--output", path])
         rows = int(re.search(r"(\d+) events", out).group(1))
-        with open(path + ".rows", "w") as f:
-            f.write(str(rows))
-    with open(path + ".rows") as f:
-        return int(f.read())
+        save_params(path, params, rows)
+    with open(path + ".params") as f:
+        return json.load(f)["rows"]
 
 
 def sort_by_time(src, dst):
-    """Writes src sorted by its date column (stable), as a log in time order."""
-    if os.path.exists(dst):
+    """Writes src sorted by its date column (stable), as a log in time
+    order, unless dst was sorted from a log of the same parameters."""
+    with open(src + ".params") as f:
+        source = json.load(f)
+    params = dict(source["params"], sorted_by="date")
+    if reusable(dst, params):
         return
     with open(dst, "w") as out:
         with open(src) as f:
@@ -114,6 +155,7 @@ def sort_by_time(src, dst):
         subprocess.run(["sh", "-c", 'tail -n +2 "$0" | LC_ALL=C sort -t, '
                         '-k2,2 -s -S 1G -T "$1"', src, ARGS.work],
                        stdout=out, check=True)
+    save_params(dst, params, source["rows"])
 
 
 def frequency_sum(path):
@@ -213,12 +255,11 @@ def measure_log(label, csv, rows, runs, duck_error, with_pandas):
                          duck))
     else:
         rows_out.append((label, "DuckDB", {"error": duck_error}))
-    if with_pandas is True:
+    if with_pandas:
         pand = median_run(run_pandas, csv, runs)
         check_same("pandas", ours, pand)
-        rows_out.append((label, "pandas %s" % pand["version"], pand))
-    elif with_pandas:
-        rows_out.append((label, "pandas", {"error": with_pandas}))
+        rows_out.append((label, "pandas %s, %d partitions" % (
+            pand["version"], pand["partitions"]), pand))
     for _, _, r in rows_out:
         r["rows"] = rows
     return rows_out
@@ -314,18 +355,13 @@ def scale_part():
     results += measure_log("%s rows, grouped by user" %
                            "{:,}".format(small), small_csv, small,
                            ARGS.runs, duck_error, True)
-    pandas_gib = results[-1][2].get("rss", 0) / 1048576.0
     results += measure_log("%s rows, in time order" % "{:,}".format(small),
                            timed_csv, small, ARGS.runs, duck_error, False)
     if not ARGS.skip_large:
         large = generate(ARGS.large_users, large_csv)
-        need = pandas_gib * large / small
         results += measure_log(
             "%s rows, grouped by user" % "{:,}".format(large), large_csv,
-            large, 1, duck_error,
-            "not run: its %.1f GiB at %s rows scale to about %.0f GiB "
-            "here, too close to the machine's memory" % (
-                pandas_gib, "{:,}".format(small), need))
+            large, 1, duck_error, True)
     loads.append(load_average())
     print("\n".join(format_scale_table(results)))
     body = scale_doc(results, loads, duck_error)
@@ -333,6 +369,7 @@ def scale_part():
 
 
 def scale_doc(results, loads, duck_error):
+    import scale_pandas
     m = machine()
     text = [
         "## Ingest and features at scale", "",
@@ -343,10 +380,21 @@ def scale_doc(results, loads, duck_error):
         "stages, `churn ingest` (parse, check, quarantine, duplicates, "
         "event file) and `churn features` (one CSV), each writing its "
         "output atomically with fsync. DuckDB and pandas compute the same "
-        "columns from the same CSV in one query and write one CSV "
-        "(`bench/scale_duckdb.mjs`, `bench/scale_pandas.py`). The users, "
-        "churned users and summed frequencies of the three outputs are "
-        "checked to be equal." % (CUTOFF, HORIZON_DAYS), "",
+        "columns from the same CSV and write one CSV. DuckDB runs one query "
+        "(`bench/scale_duckdb.mjs`). pandas (`bench/scale_pandas.py`) runs "
+        "the same way on every log, with its memory bounded as for a log "
+        "larger than memory: it reads the CSV in chunks of %s rows with "
+        "integer user ids (the generated ids are zero-padded numbers) and "
+        "dates, appends every row to one of P binary "
+        "partition files on disk by user id modulo P, with one partition "
+        "per %d MiB of CSV (P is shown beside pandas), then loads one "
+        "partition at a time, computes its users' features with groupby "
+        "queries and appends them to its CSV. All events of a user "
+        "are in one partition, so the features are those of the whole "
+        "log. The users, churned users and summed frequencies of the three "
+        "outputs are checked to be equal." % (
+            CUTOFF, HORIZON_DAYS, "{:,}".format(scale_pandas.CHUNK_ROWS),
+            scale_pandas.PARTITION_BYTES >> 20), "",
         "The logs come from `churn generate --shape cdnow --days %d "
         "--seed 1` (about 7.7 events a user, 24 bytes a row), with "
         "`--users %d` and `--users %d`. The generator writes users one "

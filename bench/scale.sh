@@ -12,9 +12,10 @@
 # BENCH_SMALL_USERS (default 1300000), BENCH_LARGE_USERS (default
 # 13000000), BENCH_SKIP_LARGE=1 to leave out the 100 M log,
 # BENCH_PARTS (scale,training), BENCH_WORK (a directory to keep the logs
-# in; by default a temporary one, removed at the end). Needs about 8 GB
-# of disk in the work directory, node and npm, and Debian's python3-pandas
-# and python3-sklearn.
+# in; by default a temporary one, removed at the end). A log in BENCH_WORK
+# written with the same options and generator sources is reused. Needs
+# about 10 GB of disk in the work directory, node and npm, and Debian's
+# python3-pandas and python3-sklearn.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -5,13 +5,28 @@ Reads a CDNOW-shaped CSV (customer_id,date,number_of_cds,dollar_value,
 date as YYYYMMDD), counts rows equal in user, day and value once, as
 churn ingest drops them, and writes the 14 features and the label of
 every user with an event on or before the cutoff. Prints one JSON line
-with the users, the churned users, the sum of frequency, the seconds and
-the pandas version, for bench/scale.py.
+with the users, the churned users, the sum of frequency, the seconds,
+the partitions and the pandas version, for bench/scale.py.
+
+Memory is bounded by reading in two passes, as one would for a log
+larger than memory. The first pass reads the CSV in chunks of
+CHUNK_ROWS rows with compact dtypes (integer user ids and dates, float64
+values) and appends each row to one of P binary partition files by
+user id modulo P, with P chosen so a partition gets about
+PARTITION_BYTES of CSV. Every event of a user thus lands in one
+partition. The second pass loads one partition at a time, computes the
+features of its users with one set of groupby queries, and appends them
+to the output. Output rows are in partition order, sorted by user id
+within a partition.
 
 Usage: scale_pandas.py CSV OUTPUT CUTOFF HORIZON_DAYS
 """
 import json
+import math
+import os
+import shutil
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -21,20 +36,54 @@ COLUMNS = ["label", "recency_days", "frequency", "monetary", "active_days",
            "tenure_days", "mean_gap_days", "max_gap_days", "recent_events",
            "previous_events", "activity_ratio", "avg_value",
            "events_per_active_day", "recent_value", "max_value"]
+CHUNK_ROWS = 2_000_000          # CSV rows parsed at once
+PARTITION_BYTES = 128 << 20     # bytes of CSV a partition is sized for
+ID_WIDTH = 5                    # digits of the generator's zero-padded ids
+EVENT = np.dtype([("u", "<i8"), ("d", "<i4"), ("v", "<f8")])
 
 
-def read_events(path):
-    """Returns the distinct (user, day number, value) rows of the log."""
-    raw = pd.read_csv(path, usecols=["customer_id", "date", "dollar_value"],
-                      dtype={"customer_id": str, "date": str,
-                             "dollar_value": np.float64})
-    raw = raw.drop_duplicates()
-    days = pd.to_datetime(raw["date"], format="%Y%m%d").values
-    return pd.DataFrame({
-        "u": raw["customer_id"].values,
-        "d": days.astype("datetime64[D]").astype(np.int64),
-        "v": raw["dollar_value"].values,
-    })
+def to_days(yyyymmdd):
+    """Converts YYYYMMDD integers to days since 1970-01-01 (int32)."""
+    years = (yyyymmdd // 10000 - 1970).astype("datetime64[Y]")
+    months = years.astype("datetime64[M]") + \
+        (yyyymmdd // 100 % 100 - 1).astype("timedelta64[M]")
+    days = months.astype("datetime64[D]") + \
+        (yyyymmdd % 100 - 1).astype("timedelta64[D]")
+    return days.astype(np.int64).astype(np.int32)
+
+
+def partition(path, parts, tmp):
+    """Splits the log into parts binary files by user id; returns them."""
+    names = [os.path.join(tmp, "part%03d.bin" % p) for p in range(parts)]
+    files = [open(name, "wb") for name in names]
+    # NOTE: the ids are parsed as integers, so "007" and "7" would be one
+    # user; the generator writes every id as one zero-padded number.
+    reader = pd.read_csv(path, usecols=["customer_id", "date",
+                                        "dollar_value"],
+                         dtype={"customer_id": np.int64, "date": np.int32,
+                                "dollar_value": np.float64},
+                         chunksize=CHUNK_ROWS)
+    for chunk in reader:
+        rows = np.empty(len(chunk), dtype=EVENT)
+        rows["u"] = chunk["customer_id"].to_numpy()
+        rows["d"] = to_days(chunk["date"].to_numpy())
+        rows["v"] = chunk["dollar_value"].to_numpy()
+        part = rows["u"] % parts
+        order = np.argsort(part, kind="stable")
+        ends = np.cumsum(np.bincount(part, minlength=parts))
+        for p, piece in enumerate(np.split(rows[order], ends[:-1])):
+            piece.tofile(files[p])
+    for f in files:
+        f.close()
+    return names
+
+
+def read_events(name):
+    """Returns the distinct (user, day number, value) rows of a partition."""
+    rows = np.fromfile(name, dtype=EVENT)
+    ev = pd.DataFrame({"u": rows["u"], "d": rows["d"].astype(np.int64),
+                       "v": rows["v"]})
+    return ev.drop_duplicates()
 
 
 def day_features(obs):
@@ -71,6 +120,7 @@ def features(ev, cutoff, horizon):
     f["activity_ratio"] = (f.recent_events + 1) / (f.previous_events + 1)
     f["avg_value"] = f.monetary / f.frequency
     f["events_per_active_day"] = f.frequency / f.active_days
+    f.index = f.index.astype(str).str.zfill(ID_WIDTH)
     return f[COLUMNS]
 
 
@@ -80,10 +130,24 @@ def main():
     path, output, cutoff, horizon = sys.argv[1:]
     start = time.monotonic()
     cutoff_day = int(np.datetime64(cutoff, "D").astype(np.int64))
-    f = features(read_events(path), cutoff_day, int(horizon))
-    f.to_csv(output, index_label="user_id")
-    print(json.dumps({"users": len(f), "churned": int(f.label.sum()),
-                      "frequency": int(f.frequency.sum()),
+    parts = max(1, math.ceil(os.path.getsize(path) / PARTITION_BYTES))
+    tmp = tempfile.mkdtemp(prefix="scale_pandas.",
+                           dir=os.path.dirname(os.path.abspath(output)))
+    users = churned = frequency = 0
+    try:
+        names = partition(path, parts, tmp)
+        for p, name in enumerate(names):
+            f = features(read_events(name), cutoff_day, int(horizon))
+            os.unlink(name)
+            f.to_csv(output, index_label="user_id", mode="w" if p == 0
+                     else "a", header=p == 0)
+            users += len(f)
+            churned += int(f.label.sum())
+            frequency += int(f.frequency.sum())
+    finally:
+        shutil.rmtree(tmp)
+    print(json.dumps({"users": users, "churned": churned,
+                      "frequency": frequency, "partitions": parts,
                       "seconds": time.monotonic() - start,
                       "version": pd.__version__}))
 
