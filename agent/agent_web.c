@@ -8,6 +8,11 @@
  * the loop's result, at most the timeout the web server gives, so that
  * the HTTP response tells whether the token was valid. The request is
  * freed by whichever side lets go of it last.
+ *
+ * The server only listens at first. The loop watches the listening
+ * socket, and the first connection starts serving (web_start_serving()),
+ * which loads libmicrohttpd and starts the server's threads. An agent
+ * whose page is never requested spares their memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +53,10 @@ static struct {
 	int fds[2];                  /* pipe: workers write, the loop reads */
 	int stopping;                /* no new pings are accepted */
 	struct agent *agent;         /* the loop's agent */
+	int listen_fd;               /* listening socket the loop watches
+					until the first connection; -1 */
 } agent_bridge = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-		   { -1, -1 }, 0, NULL };
+		   { -1, -1 }, 0, NULL, -1 };
 
 /* Drops one reference; the caller holds agent_bridge.lock. */
 static void
@@ -181,6 +188,50 @@ agent_web_bridge(struct agent *agent)
 	    agent_web_pings, agent);
 }
 
+/* Stops watching the listening socket, if the loop watches it. */
+static void
+agent_web_unwatch(struct agent *agent)
+{
+	if (agent_bridge.listen_fd < 0)
+		return;
+	ev_fd_del(agent->loop, agent_bridge.listen_fd);
+	agent_bridge.listen_fd = -1;
+}
+
+/* The first connection came: starts serving it and every later one. */
+static void
+agent_web_wake(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct wk_err err = { 0, "" };
+	struct agent *agent = arg;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	agent_web_unwatch(agent);
+	if (web_start_serving(agent->web, &err) == WK_OK)
+		return;
+
+	LOG(LL_ERROR, _("%s; the agent runs without its web page"), err.msg);
+	web_stop(agent->web);
+	agent->web = NULL;
+}
+
+/* Watches the listening socket of the server until its first connection. */
+static void
+agent_web_watch(struct agent *agent)
+{
+	int fd = web_listen_fd(agent->web);
+
+	if (fd < 0 || ev_fd_add(agent->loop, fd, EV_READ, agent_web_wake,
+	    agent) != WK_OK) {
+		/* Without the watch, serve at once rather than never. */
+		agent_web_wake(agent->loop, fd, EV_READ, agent);
+		return;
+	}
+	agent_bridge.listen_fd = fd;
+}
+
 int
 agent_web_start(struct agent *agent)
 {
@@ -206,8 +257,11 @@ agent_web_start(struct agent *agent)
 	opts.cfg = cfg;
 	opts.mode = "agent";
 	opts.ping = agent_web_ping;
-	if (web_start(&opts, &agent->web, &err) == WK_OK)
+	opts.on_demand = 1;
+	if (web_start(&opts, &agent->web, &err) == WK_OK) {
+		agent_web_watch(agent);
 		return CLI_EXIT_OK;
+	}
 	/* Without a "web" section, a port taken by another agent is no
 	 * reason to stop supervising. */
 	if (err.rc != WK_ERR_INVALID && !explicit) {
@@ -251,6 +305,7 @@ agent_web_stop(struct agent *agent)
 	if (agent_bridge.agent != agent)
 		return;
 	agent_web_drain();
+	agent_web_unwatch(agent);
 	web_stop(agent->web);
 	agent->web = NULL;
 	ev_fd_del(agent->loop, agent_bridge.fds[0]);

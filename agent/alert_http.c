@@ -1,7 +1,6 @@
 #include "agent/alert_http.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "core/rc.h"
 #include "core/text.h"
 #include "generated/paths.h"
+#include "netlib/netlib_curl.h"
 
 #define HTTP_BODY_KEEP 160        /* bytes of an error answer kept */
 #define HTTP_HEADER_VALUE_MAX 128 /* bytes of a Retry-After value kept */
@@ -25,6 +25,8 @@ struct http_xfer {
 	alert_http_done_fn done;       /* called at the end */
 	void *arg;
 	int64_t start_ns;              /* monotonic start */
+	uint64_t fail_timer;           /* ev timer that reports a request
+					  that could not start, or 0 */
 	char *url;                     /* owned copy, to scrub from errors */
 	char retry_after[HTTP_HEADER_VALUE_MAX]; /* header value, or "" */
 	char answer[HTTP_BODY_KEEP + 1];         /* start of the body */
@@ -35,28 +37,43 @@ struct http_xfer {
 
 struct alert_http {
 	struct ev_loop *loop;          /* not owned */
-	CURLM *multi;                  /* owned */
+	CURLM *multi;                  /* owned; NULL until the first
+					  request loads libcurl */
 	uint64_t timer;                /* ev timer for libcurl, 0: none */
 	struct http_xfer *xfers[ALERT_HTTP_MAX_REQUESTS]; /* owned */
 	size_t n_xfers;
 };
 
-static int http_curl_ready;
-
+/*
+ * Parsed here rather than with curl_url(), because the alert engine names
+ * every receiver's host at its start, and libcurl would then be loaded by
+ * an agent that never sends an alert.
+ */
 void
 alert_http_host(const char *url, char *out, size_t size)
 {
-	CURLU *u = curl_url();
-	char *host = NULL;
+	const char *start = strstr(url, "://"), *end, *at, *close;
+	size_t len;
 
 	snprintf(out, size, "?");
-	if (u == NULL)
+	if (start == NULL)
 		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		snprintf(out, size, "%s", host);
-	curl_free(host);
-	curl_url_cleanup(u);
+
+	/* The authority: [user[:password]@]host[:port], up to the path. */
+	start += 3;
+	end = start + strcspn(start, "/?#");
+	for (at = start; at < end; at++) {
+		if (*at == '@')
+			start = at + 1;
+	}
+	if (*start == '[') {
+		close = memchr(start, ']', (size_t)(end - start));
+		len = close != NULL ? (size_t)(close - start) + 1 : 0;
+	} else {
+		len = strcspn(start, ":/?#");
+	}
+	if (len > 0)
+		snprintf(out, size, "%.*s", (int)len, start);
 }
 
 static int
@@ -154,11 +171,14 @@ http_xfer_free(struct http_xfer *x)
 {
 	if (x == NULL)
 		return;
+	if (x->fail_timer != 0)
+		ev_timer_cancel(x->h->loop, x->fail_timer);
 	if (x->easy != NULL) {
-		curl_multi_remove_handle(x->h->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		netlib_curl.multi_remove_handle(x->h->multi, x->easy);
+		netlib_curl.easy_cleanup(x->easy);
 	}
-	curl_slist_free_all(x->headers);
+	if (x->headers != NULL)
+		netlib_curl.slist_free_all(x->headers);
 	free(x->url);
 	free(x);
 }
@@ -183,14 +203,14 @@ http_finish(struct http_xfer *x, CURLcode code)
 	struct alert_http_result *r = &x->res;
 	char safe[HTTP_BODY_KEEP * 3 + 4];
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	netlib_curl.easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	r->elapsed_ms = (clk_mono_ns() - x->start_ns) / 1000000;
 	r->retry_after_ms = x->retry_after[0] != '\0' ?
 	    alert_http_retry_after(x->retry_after, clk_wall_ms()) : -1;
 	if (code != CURLE_OK) {
 		r->status = 0;
 		snprintf(r->error, sizeof r->error, "%s", x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(code));
+		    x->errbuf : netlib_curl.easy_strerror(code));
 	} else if (r->status < 200 || r->status > 299) {
 		text_sanitize(x->answer, x->answer_len, safe, sizeof safe);
 		snprintf(r->error, sizeof r->error, "HTTP %ld %.*s", r->status,
@@ -222,11 +242,12 @@ http_check_done(struct alert_http *h)
 	void *arg;
 	int left;
 
-	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+	while ((msg = netlib_curl.multi_info_read(h->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		x = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &x);
+		netlib_curl.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    &x);
 		if (x == NULL)
 			continue;
 		http_finish(x, msg->data.result);
@@ -250,7 +271,7 @@ http_fd_ready(struct ev_loop *loop, int fd, unsigned events, void *arg)
 		flags |= CURL_CSELECT_IN;
 	if (events & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(h->multi, fd, flags, &running);
+	netlib_curl.multi_socket_action(h->multi, fd, flags, &running);
 	http_check_done(h);
 }
 
@@ -262,7 +283,8 @@ http_timeout(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	h->timer = 0;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	netlib_curl.multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
 	http_check_done(h);
 }
 
@@ -309,26 +331,73 @@ alert_http_new(struct ev_loop *loop)
 {
 	struct alert_http *h;
 
-	if (!http_curl_ready) {
-		/* NOTE: curl_global_cleanup() is never called; the process ends. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		http_curl_ready = 1;
-	}
 	h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return NULL;
 	h->loop = loop;
-	h->multi = curl_multi_init();
-	if (h->multi == NULL) {
-		free(h);
-		return NULL;
-	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	return h;
+}
+
+/* Loads libcurl and creates the multi handle unless an earlier call did. */
+static int
+http_ready(struct alert_http *h, struct wk_err *err)
+{
+	int rc;
+
+	if (h->multi != NULL)
+		return WK_OK;
+	rc = netlib_curl_load(_("alert delivery"), err);
+	if (rc != WK_OK)
+		return rc;
+
+	h->multi = netlib_curl.multi_init();
+	if (h->multi == NULL)
+		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+	netlib_curl.multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION,
+	    http_socket_cb);
+	netlib_curl.multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	netlib_curl.multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
+	    http_timer_cb);
+	netlib_curl.multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	return WK_OK;
+}
+
+/* Ends a request that could not start; runs from the loop. */
+static void
+http_report_failure(struct ev_loop *loop, void *arg)
+{
+	struct http_xfer *x = arg;
+	struct alert_http_result res;
+	alert_http_done_fn done = x->done;
+	void *done_arg = x->arg;
+
+	(void)loop;
+	x->fail_timer = 0;
+	x->res.elapsed_ms = (clk_mono_ns() - x->start_ns) / 1000000;
+	http_forget(x->h, x);
+	res = x->res;
+	http_xfer_free(x);
+	done(&res, done_arg);
+}
+
+/*
+ * Takes over x, whose request cannot start because of error, and reports
+ * it through done() from the loop, as a request without a response.
+ */
+static int
+http_fail_later(struct alert_http *h, struct http_xfer *x, const char *error)
+{
+	x->res.status = 0;
+	x->res.retry_after_ms = -1;
+	snprintf(x->res.error, sizeof x->res.error, "%s", error);
+	x->fail_timer = ev_timer_at(h->loop, clk_mono_ns(),
+	    http_report_failure, x);
+	if (x->fail_timer == 0) {
+		http_xfer_free(x);
+		return WK_ERR_NOMEM;
+	}
+	h->xfers[h->n_xfers++] = x;
+	return WK_OK;
 }
 
 /* Sets the options of a new transfer; returns 0 or -1. */
@@ -338,36 +407,37 @@ http_setup(struct http_xfer *x, const struct alert_http_req *req)
 	CURL *e = x->easy;
 	int bad = 0;
 
-	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	x->headers = curl_slist_append(x->headers, "Expect:");
+	x->headers = netlib_curl.slist_append(NULL,
+	    "Content-Type: application/json");
+	x->headers = netlib_curl.slist_append(x->headers, "Expect:");
 	if (req->idempotency_key != NULL) {
 		char line[256];
 
 		snprintf(line, sizeof line, "Idempotency-Key: %s",
 		    req->idempotency_key);
-		x->headers = curl_slist_append(x->headers, line);
+		x->headers = netlib_curl.slist_append(x->headers, line);
 	}
-	bad |= curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-	    CURLE_OK;
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "watchkeep/" WK_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	bad |= netlib_curl.easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK;
+	bad |= netlib_curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    "http,https") != CURLE_OK;
+	netlib_curl.easy_setopt(e, CURLOPT_PRIVATE, x);
+	netlib_curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	netlib_curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+	netlib_curl.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	netlib_curl.easy_setopt(e, CURLOPT_USERAGENT, "watchkeep/" WK_VERSION);
+	netlib_curl.easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	netlib_curl.easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	netlib_curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
+	netlib_curl.easy_setopt(e, CURLOPT_HEADERDATA, x);
+	netlib_curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	netlib_curl.easy_setopt(e, CURLOPT_WRITEDATA, x);
 	if (req->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
+		netlib_curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(req->body));
-		bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body) !=
-		    CURLE_OK;
+		bad |= netlib_curl.easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
+		    req->body) != CURLE_OK;
 	} else {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		netlib_curl.easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
 	return bad || x->headers == NULL ? -1 : 0;
 }
@@ -376,6 +446,7 @@ int
 alert_http_send(struct alert_http *h, const struct alert_http_req *req,
 		alert_http_done_fn done, void *arg)
 {
+	struct wk_err err = { 0, "" };
 	struct http_xfer *x;
 
 	if (h->n_xfers == ALERT_HTTP_MAX_REQUESTS)
@@ -388,18 +459,23 @@ alert_http_send(struct alert_http *h, const struct alert_http_req *req,
 	x->arg = arg;
 	x->start_ns = clk_mono_ns();
 	x->url = strdup(req->url);
-	x->easy = curl_easy_init();
 	alert_http_host(req->url, x->res.host, sizeof x->res.host);
-	if (x->url == NULL || x->easy == NULL || http_setup(x, req) != 0)
+	if (x->url == NULL)
 		goto fail;
-	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+	if (http_ready(h, &err) != WK_OK)
+		return http_fail_later(h, x, err.msg);
+
+	x->easy = netlib_curl.easy_init();
+	if (x->easy == NULL || http_setup(x, req) != 0)
+		goto fail;
+	if (netlib_curl.multi_add_handle(h->multi, x->easy) != CURLM_OK)
 		goto fail;
 	h->xfers[h->n_xfers++] = x;
 	return WK_OK;
 
 fail:
 	if (x->easy != NULL) {
-		curl_easy_cleanup(x->easy);
+		netlib_curl.easy_cleanup(x->easy);
 		x->easy = NULL;
 	}
 	http_xfer_free(x);
@@ -419,11 +495,14 @@ alert_http_free(struct alert_http *h)
 
 	if (h == NULL)
 		return;
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, NULL);
+	if (h->multi != NULL)
+		netlib_curl.multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
+		    NULL);
 	for (i = 0; i < h->n_xfers; i++)
 		http_xfer_free(h->xfers[i]);
 	if (h->timer != 0)
 		ev_timer_cancel(h->loop, h->timer);
-	curl_multi_cleanup(h->multi);
+	if (h->multi != NULL)
+		netlib_curl.multi_cleanup(h->multi);
 	free(h);
 }

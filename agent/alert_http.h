@@ -5,6 +5,9 @@
  *
  * URLs of receivers are secrets: nothing here logs one. Errors name the
  * receiver and the host only.
+ *
+ * libcurl is opened at the first request (netlib/netlib_curl.h), so a
+ * client that sends nothing never loads it.
  */
 #ifndef WK_ALERT_HTTP_H
 #define WK_ALERT_HTTP_H
@@ -40,12 +43,18 @@ typedef void (*alert_http_done_fn)(const struct alert_http_result *res,
 
 struct alert_http;
 
-/* Creates a client that runs in loop. Returns NULL without memory. */
+/*
+ * Creates a client that runs in loop, without loading libcurl. Returns
+ * NULL without memory.
+ */
 struct alert_http *alert_http_new(struct ev_loop *loop);
 
 /*
- * Starts a request; done() is called once from the loop, unless the client
- * is freed first. Returns WK_OK, WK_ERR_LIMIT or WK_ERR_NOMEM.
+ * Starts a request, loading libcurl first if needed; done() is called
+ * once from the loop, unless the client is freed first. When libcurl
+ * cannot be loaded, done() gets status 0 and the load error, which names
+ * the Debian package to install. Returns WK_OK, WK_ERR_LIMIT or
+ * WK_ERR_NOMEM.
  */
 int alert_http_send(struct alert_http *h, const struct alert_http_req *req,
 		    alert_http_done_fn done, void *arg);
@@ -56,7 +65,11 @@ size_t alert_http_active(const struct alert_http *h);
 /* Aborts what is in flight (without calling done) and frees the client. */
 void alert_http_free(struct alert_http *h);
 
-/* Writes the host of url (no path, no query, no user) into out. */
+/*
+ * Writes the host of url into out, without user, port, path or query, or
+ * "?" when url has none. An IPv6 address keeps its brackets. Works
+ * without libcurl.
+ */
 void alert_http_host(const char *url, char *out, size_t size);
 
 /*

@@ -20,15 +20,15 @@ curl_check_done(struct probe_curl *c)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+	while ((msg = netlib_curl.multi_info_read(c->multi, &left)) != NULL) {
 		CURL *easy = msg->easy_handle;
 		CURLcode result = msg->data.result;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		req = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
-		curl_multi_remove_handle(c->multi, easy);
+		netlib_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
+		netlib_curl.multi_remove_handle(c->multi, easy);
 		if (req == NULL)
 			continue;
 		req->active = 0;
@@ -47,7 +47,7 @@ curl_on_fd(struct ev_loop *loop, int fd, unsigned events, void *arg)
 		flags |= CURL_CSELECT_IN;
 	if (events & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(c->multi, fd, flags, &running);
+	netlib_curl.multi_socket_action(c->multi, fd, flags, &running);
 	curl_check_done(c);
 }
 
@@ -59,7 +59,8 @@ curl_on_timer(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	c->timer = 0;
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	netlib_curl.multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
 	curl_check_done(c);
 }
 
@@ -113,25 +114,29 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 struct probe_curl *
 probe_curl_new(struct ev_loop *loop)
 {
+	struct wk_err err = { 0, "" };
 	struct probe_curl *c;
+
+	if (netlib_curl_load(_("the http probes"), &err) != WK_OK) {
+		LOG(LL_ERROR, "%s", err.msg);
+		return NULL;
+	}
 
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free(c);
-		return NULL;
-	}
 	c->loop = loop;
-	c->multi = curl_multi_init();
+	c->multi = netlib_curl.multi_init();
 	if (c->multi == NULL) {
 		probe_curl_free(c);
 		return NULL;
 	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	netlib_curl.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
+	    curl_socket_cb);
+	netlib_curl.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	netlib_curl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+	    curl_timer_cb);
+	netlib_curl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	return c;
 }
 
@@ -143,8 +148,7 @@ probe_curl_free(struct probe_curl *c)
 	if (c->timer != 0)
 		ev_timer_cancel(c->loop, c->timer);
 	if (c->multi != NULL)
-		curl_multi_cleanup(c->multi);
-	curl_global_cleanup();
+		netlib_curl.multi_cleanup(c->multi);
 	free(c);
 }
 
@@ -152,8 +156,8 @@ int
 probe_curl_add(struct probe_curl *c, struct probe_curl_req *req, CURL *easy)
 {
 	req->easy = easy;
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
-	if (curl_multi_add_handle(c->multi, easy) != CURLM_OK)
+	netlib_curl.easy_setopt(easy, CURLOPT_PRIVATE, req);
+	if (netlib_curl.multi_add_handle(c->multi, easy) != CURLM_OK)
 		return WK_ERR_LIMIT;
 	req->active = 1;
 	return WK_OK;
@@ -165,5 +169,5 @@ probe_curl_remove(struct probe_curl *c, struct probe_curl_req *req)
 	if (!req->active)
 		return;
 	req->active = 0;
-	curl_multi_remove_handle(c->multi, req->easy);
+	netlib_curl.multi_remove_handle(c->multi, req->easy);
 }

@@ -3,14 +3,14 @@
  * names the sockets it waits on (CURLMOPT_SOCKETFUNCTION) and the timeout
  * it needs (CURLMOPT_TIMERFUNCTION). The loop watches them and calls
  * curl_multi_socket_action() when one is ready, so transfers never block.
+ * libcurl is called through netlib_curl, the table of netlib_curl.h.
  */
 #ifndef WK_PROBE_CURLEV_H
 #define WK_PROBE_CURLEV_H
 
-#include <curl/curl.h>
-
 #include "agent/ev.h"
 #include "core/rc.h"
+#include "netlib/netlib_curl.h"
 
 struct probe_curl;
 
@@ -22,7 +22,11 @@ struct probe_curl_req {
 	int active;  /* in the multi handle */
 };
 
-/* Creates the multi handle for loop. Returns NULL when out of memory. */
+/*
+ * Loads libcurl unless it is loaded (netlib_curl_load()) and creates the
+ * multi handle for loop. Returns NULL, after logging why, when libcurl
+ * cannot be loaded or memory runs out.
+ */
 struct probe_curl *probe_curl_new(struct ev_loop *loop);
 
 /* Frees the multi handle; every request must have ended or been removed. */

@@ -63,29 +63,31 @@ http_setup(struct http_impl *h, const struct cfg_probe *c)
 	int rc = 0;
 
 	for (i = 0; i < hc->n_headers; i++) {
-		struct curl_slist *next = curl_slist_append(h->headers,
+		struct curl_slist *next = netlib_curl.slist_append(h->headers,
 		    hc->headers[i]);
 
 		if (next == NULL)
 			return WK_ERR_NOMEM;
 		h->headers = next;
 	}
-	rc |= curl_easy_setopt(e, CURLOPT_URL, hc->url);
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
-	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "watchkeep-probe/1");
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_URL, hc->url);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+	    "http,https");
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_USERAGENT,
+	    "watchkeep-probe/1");
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_WRITEDATA, h);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
 	/* Each check opens a new connection, as a new client would. */
-	rc |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	/* The engine's timer ends the check; libcurl's is a backstop. */
-	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_TIMEOUT_MS,
 	    (long)(c->timeout_ms + 1000));
-	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	rc |= netlib_curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)(hc->connect_timeout_ms > 0 ? hc->connect_timeout_ms :
 	    c->timeout_ms));
 	return rc == 0 ? WK_OK : WK_ERR_INVALID;
@@ -99,26 +101,29 @@ http_setup_request(struct http_impl *h, const struct cfg_probe_http *hc)
 	int rc = 0;
 
 	if (strcmp(hc->method, "HEAD") == 0)
-		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (strcmp(hc->method, "GET") != 0)
-		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, hc->method);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+		    hc->method);
 	if (hc->body != NULL)
-		rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, hc->body);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
+		    hc->body);
 	if (hc->body != NULL && strcmp(hc->method, "POST") != 0)
-		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, hc->method);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+		    hc->method);
 	if (hc->follow_redirects) {
-		rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		rc |= curl_easy_setopt(e, CURLOPT_MAXREDIRS,
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_MAXREDIRS,
 		    (long)HTTP_MAX_REDIRECTS);
 	}
 	if (hc->ca_file != NULL)
-		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, hc->ca_file);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_CAINFO, hc->ca_file);
 	if (hc->insecure) {
-		rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (hc->tls_warn_days > 0 || hc->insecure)
-		rc |= curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		rc |= netlib_curl.easy_setopt(e, CURLOPT_CERTINFO, 1L);
 	return rc == 0 ? WK_OK : WK_ERR_INVALID;
 }
 
@@ -137,7 +142,7 @@ http_init(struct probe *p, struct wk_err *err)
 	p->impl = h;
 	h->probe = p;
 	buf_init(&h->body, (size_t)hc->max_body);
-	h->easy = curl_easy_init();
+	h->easy = netlib_curl.easy_init();
 	rc = h->easy != NULL ? http_setup(h, p->cfg) : WK_ERR_NOMEM;
 	if (rc == WK_OK)
 		rc = http_setup_request(h, hc);
@@ -165,8 +170,8 @@ http_fini(struct probe *p)
 	if (h->req.active)
 		probe_curl_remove(p->engine->curl, &h->req);
 	if (h->easy != NULL)
-		curl_easy_cleanup(h->easy);
-	curl_slist_free_all(h->headers);
+		netlib_curl.easy_cleanup(h->easy);
+	netlib_curl.slist_free_all(h->headers);
 	if (h->has_regex)
 		regfree(&h->regex);
 	buf_free(&h->body);
@@ -329,7 +334,8 @@ http_cert_expiry(CURL *easy)
 	struct curl_slist *item;
 	int64_t ms;
 
-	if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	if (netlib_curl.easy_getinfo(easy, CURLINFO_CERTINFO,
+	    &ci) != CURLE_OK ||
 	    ci == NULL || ci->num_of_certs < 1)
 		return 0;
 	for (item = ci->certinfo[0]; item != NULL; item = item->next) {
@@ -385,17 +391,17 @@ http_fail_transfer(struct http_impl *h, CURLcode result, double ms)
 	struct probe *p = h->probe;
 	long verify = 0;
 
-	curl_easy_getinfo(h->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+	netlib_curl.easy_getinfo(h->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
 	if (result == CURLE_PEER_FAILED_VERIFICATION &&
 	    verify == HTTP_X509_CERT_HAS_EXPIRED) {
 		probe_report(p, 0, ms,
 		    _("the TLS certificate has expired (verification failed: %s)"),
 		    h->errbuf[0] != '\0' ? h->errbuf :
-		    curl_easy_strerror(result));
+		    netlib_curl.easy_strerror(result));
 		return;
 	}
 	probe_report(p, 0, ms, "%s", h->errbuf[0] != '\0' ? h->errbuf :
-	    curl_easy_strerror(result));
+	    netlib_curl.easy_strerror(result));
 }
 
 static void
@@ -408,13 +414,13 @@ http_done(struct probe_curl_req *req, CURL *easy, CURLcode result)
 	long status = 0;
 	double ms;
 
-	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	netlib_curl.easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
 	ms = (double)total_us / 1000.0;
 	if (result != CURLE_OK) {
 		http_fail_transfer(h, result, ms);
 		return;
 	}
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	netlib_curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (!http_status_ok(&c->http, status)) {
 		http_status_text(&c->http, accepted, sizeof accepted);
 		probe_report(h->probe, 0, ms, _("HTTP %ld, expected %s"),

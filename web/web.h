@@ -1,6 +1,7 @@
 /*
  * The web page for retrospectives, the JSON API under /api/v1/ and the
- * Prometheus endpoint /metrics, served by libmicrohttpd.
+ * Prometheus endpoint /metrics, served by libmicrohttpd, which is opened
+ * at run time when serving starts (netlib/netlib_mhd.h).
  *
  * Threads: libmicrohttpd's polling threads accept connections, check
  * authentication, answer /healthz, the built-in files and cached pages
@@ -52,18 +53,36 @@ struct web_opts {
 				     address, or NULL */
 	web_ping_fn ping;         /* NULL: pings are answered 503 */
 	void *ping_arg;           /* passed to ping */
+	int on_demand;            /* 1: web_start() only listens, and
+				     web_start_serving() serves */
 };
 
 struct web_server;
 
 /*
- * Starts the server on cfg->web's address (127.0.0.1:8470 without a
- * configuration). A non-loopback address without users or tokens is
+ * Listens on cfg->web's address (127.0.0.1:8470 without a configuration)
+ * and, unless opts->on_demand is set, starts serving with
+ * web_start_serving(). A non-loopback address without users or tokens is
  * rejected with WK_ERR_INVALID. Returns WK_OK with *out set, or an error
  * with err filled.
  */
 int web_start(const struct web_opts *opts, struct web_server **out,
 	      struct wk_err *err);
+
+/*
+ * Loads libmicrohttpd (netlib/netlib_mhd.h) and starts the threads that
+ * serve the listening socket, unless an earlier call did. Connections
+ * that arrived before wait in the socket's backlog. Returns WK_OK, or an
+ * error with err filled: WK_ERR_NOTFOUND names the missing library and
+ * the Debian package to install. After an error, call web_stop().
+ */
+int web_start_serving(struct web_server *w, struct wk_err *err);
+
+/*
+ * Returns the listening socket while web_start_serving() has not started
+ * serving, for a caller that waits for the first connection; -1 after.
+ */
+int web_listen_fd(const struct web_server *w);
 
 /*
  * Stops accepting, answers the requests still queued with 503, waits for

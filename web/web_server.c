@@ -3,7 +3,6 @@
  * routes, the response headers and the cache of finished responses. The
  * work queue, the workers and the watcher are in web_work.c.
  */
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,17 +296,20 @@ static void
 add_common_headers(struct MHD_Response *resp, const char *type,
 		   const char *lang, int no_store)
 {
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, "Content-Security-Policy", WEB_CSP);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    type);
+	netlib_mhd.add_response_header(resp, "Content-Security-Policy",
+	    WEB_CSP);
+	netlib_mhd.add_response_header(resp, "X-Content-Type-Options",
+	    "nosniff");
+	netlib_mhd.add_response_header(resp, "X-Frame-Options", "DENY");
+	netlib_mhd.add_response_header(resp, "Referrer-Policy", "no-referrer");
+	netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    no_store ? "no-store" : "private, no-cache");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+	netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_VARY,
 	    "Accept-Language, Authorization, Cookie");
 	if (lang != NULL)
-		MHD_add_response_header(resp, "Content-Language", lang);
+		netlib_mhd.add_response_header(resp, "Content-Language", lang);
 }
 
 struct MHD_Response *
@@ -320,7 +322,8 @@ web_response_from(struct web_req *r)
 
 	if (data == NULL)
 		return NULL;
-	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	resp = netlib_mhd.create_response_from_buffer(len, data,
+	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(data);
 		return NULL;
@@ -330,19 +333,21 @@ web_response_from(struct web_req *r)
 	if (r->filename[0] != '\0') {
 		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"",
 		    r->filename);
-		MHD_add_response_header(resp, "Content-Disposition", disp);
+		netlib_mhd.add_response_header(resp, "Content-Disposition",
+		    disp);
 	}
 	if (r->lang_chosen && strcmp(r->lang, "ja") == 0)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+		netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 		    "wk_lang=ja; Path=/; Max-Age=31536000; SameSite=Lax");
 	else if (r->lang_chosen)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+		netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 		    "wk_lang=en; Path=/; Max-Age=31536000; SameSite=Lax");
 	if (r->status == 401)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		netlib_mhd.add_response_header(resp,
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Basic realm=\"watchkeep\", charset=\"UTF-8\"");
 	if (r->status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 		    "GET, HEAD");
 	return resp;
 }
@@ -359,8 +364,8 @@ web_answer_now(struct MHD_Connection *conn, struct web_req *r)
 	resp = web_response_from(r);
 	if (resp == NULL)
 		return MHD_NO;
-	ok = MHD_queue_response(conn, (unsigned)r->status, resp);
-	MHD_destroy_response(resp);
+	ok = netlib_mhd.queue_response(conn, (unsigned)r->status, resp);
+	netlib_mhd.destroy_response(resp);
 	return ok;
 }
 
@@ -375,17 +380,17 @@ answer_static(struct MHD_Connection *conn, struct web_req *r)
 	data = web_static_get(r->path, &type, &len);
 	if (data == NULL)
 		return -1;
-	resp = MHD_create_response_from_buffer(len, (void *)data,
+	resp = netlib_mhd.create_response_from_buffer(len, (void *)data,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
 	add_common_headers(resp, type, NULL, 0);
-	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	netlib_mhd.del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "private, no-cache");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	netlib_mhd.add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "private, max-age=3600");
-	ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	ok = netlib_mhd.queue_response(conn, MHD_HTTP_OK, resp);
+	netlib_mhd.destroy_response(resp);
 	return ok;
 }
 
@@ -422,7 +427,8 @@ pick_language(struct MHD_Connection *conn, struct web_req *r,
 		r->lang_chosen = 1;
 		return;
 	}
-	arg = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "wk_lang");
+	arg = netlib_mhd.lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    "wk_lang");
 	if (arg != NULL && (strcmp(arg, "en") == 0 || strcmp(arg, "ja") == 0)) {
 		snprintf(r->lang, sizeof r->lang, "%s", arg);
 		return;
@@ -432,7 +438,7 @@ pick_language(struct MHD_Connection *conn, struct web_req *r,
 		    strcmp(webcfg->language, "ja") == 0 ? "ja" : "en");
 		return;
 	}
-	header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	header = netlib_mhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
 	snprintf(accept, sizeof accept, "%s", header != NULL ? header : "");
 	snprintf(r->lang, sizeof r->lang, "%s", web_i18n_pick(accept));
@@ -461,9 +467,10 @@ web_intake(struct web_conn *c, struct MHD_Connection *conn, const char *url,
 		return -1;
 	}
 	snprintf(r->path, sizeof r->path, "%s", url);
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, r);
+	netlib_mhd.get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+	    collect_arg, r);
 	pick_language(conn, r, webcfg);
-	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	auth = netlib_mhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth != NULL && strlen(auth) < sizeof c->authorization)
 		snprintf(c->authorization, sizeof c->authorization, "%s", auth);

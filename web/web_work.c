@@ -6,7 +6,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/config_web.h"
@@ -53,7 +53,14 @@ struct web_cache_entry {
 };
 
 struct web_server {
-	struct MHD_Daemon *daemon;        /* owned */
+	struct MHD_Daemon *daemon;        /* owned; NULL until serving */
+	int listen_fd;                    /* listening socket, owned until
+					     the daemon takes it; -1: none */
+	int ipv6;                         /* listen_fd is an IPv6 socket */
+	unsigned max_connections;         /* from the start configuration */
+	size_t connection_bytes;          /* memory of one connection, from
+					     the start configuration */
+	int n_workers_wanted;             /* workers started with serving */
 	pthread_mutex_t lock;             /* everything below */
 	pthread_cond_t work;              /* queue not empty, or stopping */
 	pthread_cond_t stop;              /* stopping: wakes the watcher */
@@ -149,7 +156,7 @@ web_set_config(struct web_server *w, struct cfg *cfg)
 static void
 cache_drop(struct web_server *w, struct web_cache_entry *e)
 {
-	MHD_destroy_response(e->response);
+	netlib_mhd.destroy_response(e->response);
 	w->cache_bytes -= e->bytes;
 	memset(e, 0, sizeof *e);
 }
@@ -180,7 +187,7 @@ cache_answer(struct web_server *w, const char *key,
 			break;
 		}
 		e->used = ++w->cache_clock;
-		ok = MHD_queue_response(conn, e->status, e->response);
+		ok = netlib_mhd.queue_response(conn, e->status, e->response);
 		*queued = 1;
 		w->stats.cache_hits++;
 		w->stats.requests++;
@@ -224,7 +231,7 @@ cache_put(struct web_server *w, const char *key, struct MHD_Response *resp,
 	if (victim == NULL || bytes > WEB_CACHE_BYTES ||
 	    generation != w->generation) {
 		pthread_mutex_unlock(&w->lock);
-		MHD_destroy_response(resp);
+		netlib_mhd.destroy_response(resp);
 		return;
 	}
 	snprintf(victim->key, sizeof victim->key, "%s", key);
@@ -283,7 +290,7 @@ queue_push(struct web_server *w, struct web_conn *c)
 	w->queued++;
 	c->generation = w->generation;
 	c->state = WEB_CONN_QUEUED;
-	MHD_suspend_connection(c->conn);
+	netlib_mhd.suspend_connection(c->conn);
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	return 1;
@@ -456,7 +463,7 @@ worker_main(void *arg)
 	while ((c = queue_pop(w, &stopping)) != NULL) {
 		work_one(w, c, &st, stopping);
 		c->state = WEB_CONN_DONE;
-		MHD_resume_connection(c->conn);
+		netlib_mhd.resume_connection(c->conn);
 	}
 	store_close(st);
 	return NULL;
@@ -511,6 +518,28 @@ watcher_main(void *arg)
 	}
 	store_close(st);
 	return NULL;
+}
+
+/*
+ * Reads the store once before serving starts, as the watcher does later,
+ * so that a /healthz request that started the server finds a fresh check.
+ * NOTE: in the agent this read-only open runs on the event loop.
+ */
+static void
+watch_first_check(struct web_server *w)
+{
+	struct wk_err err = { 0, "" };
+	struct store *st = NULL;
+	int64_t v;
+
+	if (store_open(w->store_path, STORE_READ_ONLY, &st, &err) != WK_OK)
+		return;
+	if (store_report_data_version(st, &v) == WK_OK) {
+		pthread_mutex_lock(&w->lock);
+		w->stats.store_checked_at = clk_wall_ms();
+		pthread_mutex_unlock(&w->lock);
+	}
+	store_close(st);
 }
 
 /* ---- the access handler ---- */
@@ -632,11 +661,11 @@ finish(struct web_server *w, struct web_conn *c)
 	resp = web_response_from(r);
 	if (resp == NULL)
 		return MHD_NO;
-	ok = MHD_queue_response(c->conn, status, resp);
+	ok = netlib_mhd.queue_response(c->conn, status, resp);
 	if (status == 200 && r->cacheable && c->cache_key[0] != '\0')
 		cache_put(w, c->cache_key, resp, status, c->generation, bytes);
 	else
-		MHD_destroy_response(resp);
+		netlib_mhd.destroy_response(resp);
 	return ok;
 }
 
@@ -660,7 +689,8 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 		/* A client that sent a whole request gets the configured idle
 		 * time for keep-alive. Until then the shorter daemon timeout
 		 * applies. */
-		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		netlib_mhd.set_connection_option(conn,
+		    MHD_CONNECTION_OPTION_TIMEOUT,
 		    w->idle_timeout_s);
 		{
 			struct web_cfg_ref *ref = cfg_acquire(w);
@@ -730,13 +760,65 @@ web_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ---- */
 
+/* Fills a4 or a6 with the address of c; returns its length. */
+static socklen_t
+listen_address(const struct cfg_web *c, struct sockaddr_in *a4,
+	       struct sockaddr_in6 *a6)
+{
+	memset(a4, 0, sizeof *a4);
+	memset(a6, 0, sizeof *a6);
+	if (c->ipv6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)c->port);
+		inet_pton(AF_INET6, c->host, &a6->sin6_addr);
+		return (socklen_t)sizeof *a6;
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)c->port);
+	inet_pton(AF_INET, c->host, &a4->sin_addr);
+	return (socklen_t)sizeof *a4;
+}
+
+/* Opens the non-blocking listening socket on c's address. */
 static int
-start_daemon(struct web_server *w, const struct cfg_web *c,
-	     struct wk_err *err)
+open_listen(struct web_server *w, const struct cfg_web *c, struct wk_err *err)
 {
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
-	struct sockaddr *addr;
+	socklen_t len = listen_address(c, &a4, &a6);
+	struct sockaddr *addr = c->ipv6 ? (struct sockaddr *)&a6 :
+	    (struct sockaddr *)&a4;
+	int fd, on = 1;
+
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd >= 0) {
+		/* As libmicrohttpd sets them on the sockets it opens. */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		if (c->ipv6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof on);
+	}
+	if (fd < 0 || bind(fd, addr, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, addr, &len) != 0) {
+		wk_err_set(err, WK_ERR_IO,
+		    _("web: cannot listen on %s%s%s:%d (%s): the port may be in use or the address not on this machine; set \"web\".\"listen\" to a free address"),
+		    c->ipv6 ? "[" : "", c->host, c->ipv6 ? "]" : "", c->port,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return WK_ERR_IO;
+	}
+	w->listen_fd = fd;
+	w->ipv6 = c->ipv6;
+	w->port = ntohs(c->ipv6 ? a6.sin6_port : a4.sin_port);
+	return WK_OK;
+}
+
+/* Starts libmicrohttpd on the listening socket, which it takes over. */
+static int
+start_daemon(struct web_server *w, struct wk_err *err)
+{
 	/* NOTE: poll(), not epoll. With MHD_USE_EPOLL, libmicrohttpd 0.9.75
 	 * left some connections that clients had closed in CLOSE-WAIT until
 	 * their timeout, and accepted nothing while they held every slot.
@@ -745,38 +827,28 @@ start_daemon(struct web_server *w, const struct cfg_web *c,
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	unsigned first_s = w->idle_timeout_s < WEB_FIRST_REQUEST_TIMEOUT_S ?
 	    w->idle_timeout_s : WEB_FIRST_REQUEST_TIMEOUT_S;
-	const union MHD_DaemonInfo *info;
 
-	memset(&a4, 0, sizeof a4);
-	memset(&a6, 0, sizeof a6);
-	if (c->ipv6) {
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons((uint16_t)c->port);
-		inet_pton(AF_INET6, c->host, &a6.sin6_addr);
-		addr = (struct sockaddr *)&a6;
+	if (w->ipv6)
 		flags |= MHD_USE_IPv6;
-	} else {
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons((uint16_t)c->port);
-		inet_pton(AF_INET, c->host, &a4.sin_addr);
-		addr = (struct sockaddr *)&a4;
-	}
-	w->daemon = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL,
-	    web_access, w,
+	w->daemon = netlib_mhd.start_daemon(flags, (uint16_t)w->port, NULL,
+	    NULL, web_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, web_mhd_log, w,
-	    MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_LISTEN_SOCKET, w->listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)WEB_POLL_THREADS,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+	    MHD_OPTION_CONNECTION_LIMIT, w->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, first_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->request_bytes,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, w->connection_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, web_completed, w,
 	    MHD_OPTION_END);
+	/* From here on MHD_stop_daemon() closes the socket (libmicrohttpd
+	 * 0.9.75 does). NOTE: after a failed start the socket stays open,
+	 * because some failure paths of the library may have closed it and a
+	 * second close() could hit a descriptor that another thread reused. */
+	w->listen_fd = -1;
 	if (w->daemon == NULL)
 		return wk_err_set(err, WK_ERR_IO,
-		    _("web: cannot listen on %s%s%s:%d: the port may be in use or the address not on this machine; set \"web\".\"listen\" to a free address"),
-		    c->ipv6 ? "[" : "", c->host, c->ipv6 ? "]" : "", c->port);
-	info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	w->port = info != NULL ? (int)info->port : c->port;
+		    _("web: libmicrohttpd could not serve port %d; its warning is logged before this line"),
+		    w->port);
 	return WK_OK;
 }
 
@@ -819,6 +891,7 @@ server_new(const struct web_opts *opts)
 	}
 	w->current->cfg = opts->cfg;
 	w->current->refs = 1;
+	w->listen_fd = -1;
 	cfg_web_defaults(&w->defaults);
 	snprintf(w->mode, sizeof w->mode, "%s", opts->mode != NULL ?
 	    opts->mode : "standalone");
@@ -867,18 +940,45 @@ web_start(const struct web_opts *opts, struct web_server **out,
 	w->idle_timeout_s = (unsigned)((c->timeout_ms + 999) / 1000);
 	w->request_bytes = c->request_bytes;
 	w->max_queue = (size_t)c->max_connections;
-	rc = start_threads(w, c->workers, err);
-	if (rc == WK_OK)
-		rc = start_daemon(w, c, err);
+	w->max_connections = (unsigned)c->max_connections;
+	w->connection_bytes = (size_t)c->request_bytes;
+	w->n_workers_wanted = c->workers;
+	rc = open_listen(w, c, err);
+	if (rc == WK_OK && !opts->on_demand)
+		rc = web_start_serving(w, err);
 	if (rc != WK_OK) {
 		web_stop(w);
 		return rc;
 	}
 	LOG(LL_INFO, _("web: serving %s on http://%s%s%s:%d/ (%d workers)"),
 	    w->store_path, c->ipv6 ? "[" : "", c->host, c->ipv6 ? "]" : "",
-	    w->port, w->n_workers);
+	    w->port, w->n_workers_wanted);
 	*out = w;
 	return WK_OK;
+}
+
+int
+web_start_serving(struct web_server *w, struct wk_err *err)
+{
+	int rc;
+
+	if (w->daemon != NULL)
+		return WK_OK;
+	rc = netlib_mhd_load(_("the web server"), err);
+	if (rc != WK_OK)
+		return rc;
+
+	watch_first_check(w);
+	rc = start_threads(w, w->n_workers_wanted, err);
+	if (rc == WK_OK)
+		rc = start_daemon(w, err);
+	return rc;
+}
+
+int
+web_listen_fd(const struct web_server *w)
+{
+	return w->daemon != NULL ? -1 : w->listen_fd;
 }
 
 void
@@ -901,7 +1001,9 @@ web_stop(struct web_server *w)
 	if (w->watcher_started)
 		pthread_join(w->watcher, NULL);
 	if (w->daemon != NULL)
-		MHD_stop_daemon(w->daemon);
+		netlib_mhd.stop_daemon(w->daemon);
+	if (w->listen_fd >= 0)
+		close(w->listen_fd);
 	cache_clear(w);
 	cfg_release(w, w->current);
 	pthread_cond_destroy(&w->work);

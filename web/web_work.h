@@ -5,8 +5,7 @@
 #ifndef WK_WEB_WORK_H
 #define WK_WEB_WORK_H
 
-#include <microhttpd.h>
-
+#include "netlib/netlib_mhd.h"
 #include "web/web_int.h"
 
 #define WEB_AUTHORIZATION_MAX 1024  /* bytes of an Authorization header */

@@ -15,7 +15,7 @@ done
 # strings are extracted with exactly its xgettext options.
 copy="$TEST_DIR/src"
 mkdir -p "$copy/po"
-for dir in core agent probes tui web pipeline; do
+for dir in core netlib agent probes tui web pipeline; do
 	cp -R "$WK_TEST_SRCDIR/$dir" "$copy/$dir"
 done
 cp "$WK_TEST_SRCDIR/po/update.sh" "$WK_TEST_SRCDIR/po/ja.po" "$copy/po/"
