@@ -15,7 +15,6 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
-#include "core/paths.h"
 
 enum runner_stage_state {
 	RS_WAITING,    /* dependencies not finished yet */
@@ -232,7 +231,7 @@ runner_prepare_outputs(const struct stagectx *ctx, struct wk_err *err)
 		if (slash == NULL || slash == dir)
 			continue;
 		*slash = '\0';
-		if (paths_mkdir_p(dir) < 0)
+		if (sup_mkdir(dir) < 0)
 			return wk_err_set(err, WK_ERR_IO, _("cannot create the "
 			    "directory %s of declared output %s: %s"), dir,
 			    ctx->outputs[i], strerror(errno));
@@ -489,7 +488,7 @@ runner_fill_spec(struct runner *runner, struct runner_stage *rs,
 
 /* Starts one attempt; a stage that cannot start fails at once. */
 static void
-runner_start_stage(struct runner *runner, struct runner_stage *rs)
+runner_launch_stage(struct runner *runner, struct runner_stage *rs)
 {
 	struct stagectx_run run = { runner->run_id, runner->logical_date,
 		runner->state_dir, runner->run_dir, rs->attempt };
@@ -542,6 +541,18 @@ fail:
 	stagectx_free(&at->ctx);
 	free(at);
 	runner_fail_stage(runner, rs, STORE_STAGE_FAILED, NULL, err.msg);
+}
+
+/*
+ * Starts one attempt, with its rows (plan, metrics, start, or the end of a
+ * stage that cannot start) stored in one transaction.
+ */
+static void
+runner_start_stage(struct runner *runner, struct runner_stage *rs)
+{
+	store_group_begin(runner->store);
+	runner_launch_stage(runner, rs);
+	store_group_end(runner->store);
 }
 
 static void
@@ -692,7 +703,7 @@ runner_make_run_dir(struct runner *runner, struct wk_err *err)
 	n = snprintf(runner->run_dir, sizeof runner->run_dir, "%s/runs/%lld",
 	    runner->state_dir, (long long)runner->run_id);
 	if (n < 0 || (size_t)n >= sizeof runner->run_dir ||
-	    paths_mkdir_p(runner->run_dir) < 0)
+	    sup_mkdir(runner->run_dir) < 0)
 		return wk_err_set(err, WK_ERR_IO, _("cannot create the run "
 		    "directory %s: %s"), runner->run_dir, strerror(errno));
 	return WK_OK;
@@ -700,7 +711,7 @@ runner_make_run_dir(struct runner *runner, struct wk_err *err)
 
 /* Inserts the run and one pending stage run per stage. */
 static int
-runner_create_rows(struct runner *runner, const struct runner_opts *opts,
+runner_insert_rows(struct runner *runner, const struct runner_opts *opts,
 		   struct wk_err *err)
 {
 	const struct cfg_pipeline *p = runner->pipeline;
@@ -724,6 +735,25 @@ runner_create_rows(struct runner *runner, const struct runner_opts *opts,
 			    (long long)runner->run_id);
 	}
 	return WK_OK;
+}
+
+/* Inserts the rows of the run in one transaction. */
+static int
+runner_create_rows(struct runner *runner, const struct runner_opts *opts,
+		   struct wk_err *err)
+{
+	int rc;
+
+	store_group_begin(runner->store);
+	rc = runner_insert_rows(runner, opts, err);
+	if (store_group_end(runner->store) != WK_OK && rc == WK_OK) {
+		/* The commit was rolled back, and the run's id with it. */
+		runner->run_id = 0;
+		rc = wk_err_set(err, WK_ERR_STORE, _("cannot store the new "
+		    "run of %s in %s"), runner->pipeline->name,
+		    store_path(runner->store));
+	}
+	return rc;
 }
 
 int

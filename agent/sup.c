@@ -1,3 +1,6 @@
+/* struct ucred (SCM_CREDENTIALS) is a GNU interface. */
+#define _GNU_SOURCE
+
 #include "sup.h"
 
 #include <dirent.h>
@@ -11,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +69,7 @@ struct sup_proc {
 	int exited;                  /* the child has exited */
 	int stopping;                /* SIGTERM was sent */
 	int64_t notify_invalid;      /* rejected notify assignments */
+	int64_t notify_foreign;      /* datagrams dropped for their sender */
 	struct sup_result result;    /* filled as the run ends */
 	sup_done_fn done;            /* called once at the end */
 	void *done_arg;
@@ -101,6 +106,16 @@ sup_process_start(pid_t pid)
 	if (p == NULL || sscanf(p + 1, "%lld", &start) != 1)
 		return -1;
 	return (int64_t)start;
+}
+
+int
+sup_mkdir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	return paths_mkdir_p(dir);
 }
 
 static void sup_pipe_readable(struct ev_loop *loop, int fd, unsigned events,
@@ -149,40 +164,82 @@ sup_find_executable(const char *name, char *const *envp, char *out,
 	return -1;
 }
 
-/* Creates the stage's notify socket; on failure the stage runs without. */
-static void
-sup_open_notify(struct sup_proc *proc, const char *stage_dir, char *env,
-		size_t env_size)
+/*
+ * Binds the notify socket to the abstract name "watchkeep/PID/STAGE_RUN_ID"
+ * (Linux; no file to create or remove) and fills env with NOTIFY_SOCKET.
+ */
+static int
+sup_bind_abstract(struct sup_proc *proc, int fd, char *env, size_t env_size)
 {
 	struct sockaddr_un addr;
 	socklen_t len;
-	int fd, n;
+	int n;
 
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	n = snprintf(addr.sun_path + 1, sizeof addr.sun_path - 1,
+	    "watchkeep/%d/%lld", (int)getpid(), (long long)proc->stage_run_id);
+	if (n <= 0 || (size_t)n >= sizeof addr.sun_path - 1)
+		return -1;
+
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)n);
+	if (bind(fd, (struct sockaddr *)&addr, len) < 0)
+		return -1;
+	snprintf(env, env_size, "NOTIFY_SOCKET=@%s", addr.sun_path + 1);
+	return 0;
+}
+
+/*
+ * Binds the notify socket to the file STAGE_DIR/notify.sock, for when the
+ * abstract name is taken; fills proc->notify_path and env.
+ */
+static int
+sup_bind_file(struct sup_proc *proc, int fd, const char *stage_dir,
+	      char *env, size_t env_size)
+{
+	struct sockaddr_un addr;
+	int n;
+
 	memset(&addr, 0, sizeof addr);
 	addr.sun_family = AF_UNIX;
 	n = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/notify.sock",
 	    stage_dir);
-	if (n > 0 && (size_t)n < sizeof addr.sun_path) {
-		snprintf(proc->notify_path, sizeof proc->notify_path, "%s",
-		    addr.sun_path);
-		unlink(addr.sun_path);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    (size_t)n + 1);
-		snprintf(env, env_size, "NOTIFY_SOCKET=%s", addr.sun_path);
-	} else {
-		/* The path does not fit in sun_path: use the abstract name. */
-		n = snprintf(addr.sun_path + 1, sizeof addr.sun_path - 1,
-		    "watchkeep/%d/%lld", (int)getpid(),
-		    (long long)proc->stage_run_id);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    (size_t)n + 1);
-		snprintf(env, env_size, "NOTIFY_SOCKET=@%s", addr.sun_path + 1);
+	if (n <= 0 || (size_t)n >= sizeof addr.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, len) < 0 ||
-	    ev_fd_add(proc->loop, fd, EV_READ, sup_notify_readable, proc) !=
+
+	unlink(addr.sun_path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		return -1;
+	snprintf(proc->notify_path, sizeof proc->notify_path, "%s",
+	    addr.sun_path);
+	snprintf(env, env_size, "NOTIFY_SOCKET=%s", addr.sun_path);
+	return 0;
+}
+
+/*
+ * Creates the stage's notify socket; on failure the stage runs without.
+ * Any local process can send to an abstract name, so the socket passes
+ * the sender's credentials and sup_read_notify() drops datagrams of other
+ * users.
+ */
+static void
+sup_open_notify(struct sup_proc *proc, const char *stage_dir, char *env,
+		size_t env_size)
+{
+	int fd, on = 1;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+		goto fail;
+	if (sup_bind_abstract(proc, fd, env, env_size) < 0 &&
+	    sup_bind_file(proc, fd, stage_dir, env, env_size) < 0)
+		goto fail;
+	if (ev_fd_add(proc->loop, fd, EV_READ, sup_notify_readable, proc) !=
 	    WK_OK)
 		goto fail;
 	proc->notify_fd = fd;
@@ -194,6 +251,8 @@ fail:
 	      "progress and metrics"), strerror(errno));
 	if (fd >= 0)
 		close(fd);
+	if (proc->notify_path[0] != '\0')
+		unlink(proc->notify_path);
 	proc->notify_path[0] = '\0';
 	env[0] = '\0';
 }
@@ -213,8 +272,14 @@ struct sup_child_setup {
 	int cgroup_procs_fd;   /* cgroup.procs to join, -1: none */
 };
 
-/* Runs in the child between fork and exec: async-signal-safe calls only. */
-static void
+/*
+ * Runs in the child between vfork and exec. The child shares the agent's
+ * memory and its parent's signal handlers must never run in it, so it
+ * starts with every signal blocked, makes every disposition SIG_DFL and only
+ * then unblocks. It calls async-signal-safe functions only, writes nothing
+ * but its own stack and never returns.
+ */
+static _Noreturn void
 sup_exec_child(const char *exe, char *const *argv, char *const *envp,
 	       const char *working_dir, const int out[2], int err_pipe,
 	       const struct sup_child_setup *setup)
@@ -276,11 +341,7 @@ fail:
 static int
 sup_pipe(int fds[2])
 {
-	if (pipe(fds) < 0)
-		return -1;
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	return 0;
+	return pipe2(fds, O_CLOEXEC);
 }
 
 /* Reads the child's start report: 0 when execve succeeded. */
@@ -389,7 +450,38 @@ sup_close_fds(int fds[2])
 	}
 }
 
-/* Forks and executes the child; returns WK_OK once execve succeeded. */
+/*
+ * Starts the child with vfork(2), so the agent's memory is not copied, and
+ * returns once the child has called execve or _exit. Signals stay blocked
+ * in the agent meanwhile, so that none is handled in the child, and the
+ * mask is restored before the return. Returns the pid, or -1 with errno.
+ */
+static pid_t
+sup_vfork_exec(const char *exe, char *const *argv, char *const *envp,
+	       const char *working_dir, const int out[2], const int err_pipe[2],
+	       const struct sup_child_setup *setup)
+{
+	sigset_t all, saved;
+	pid_t pid;
+	int saved_errno;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	pid = vfork();
+	if (pid == 0)
+		sup_exec_child(exe, argv, envp, working_dir, out,
+		    err_pipe[1], setup);
+	saved_errno = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = saved_errno;
+	return pid;
+}
+
+/*
+ * Starts the child and reads its start report. Returns WK_OK once a child
+ * ran, whether or not its execve succeeded: result.spawned tells, and
+ * result.reason says why it failed.
+ */
 static int
 sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 	  char *const *argv, char *const *env, int child_out[2],
@@ -418,12 +510,8 @@ sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 	}
 	proc->start_ns = clk_mono_ns();
 	proc->result.started_at = clk_wall_ms();
-	pid = fork();
-	if (pid == 0) {
-		close(err_pipe[0]);
-		sup_exec_child(exe, argv, env, spec->working_dir, child_out,
-		    err_pipe[1], &setup);
-	}
+	pid = sup_vfork_exec(exe, argv, env, spec->working_dir, child_out,
+	    err_pipe, &setup);
 	close(err_pipe[1]);
 	if (setup.cgroup_procs_fd >= 0)
 		close(setup.cgroup_procs_fd);
@@ -533,7 +621,7 @@ sup_start(struct ev_loop *loop, struct store *store,
 	proc->done = done;
 	proc->done_arg = arg;
 
-	if (paths_mkdir_p(spec->stage_dir) < 0) {
+	if (sup_mkdir(spec->stage_dir) < 0) {
 		rc = wk_err_set(err, WK_ERR_IO, _("cannot create the stage "
 		    "directory %s: %s"), spec->stage_dir, strerror(errno));
 		goto fail;
@@ -692,19 +780,68 @@ sup_apply_notify(struct sup_proc *proc, const struct sdnotify_msg *msg)
 		      "are counted only"), msg->first_invalid);
 }
 
-/* Reads up to max_reads datagrams waiting on the notify socket. */
+/*
+ * Receives one datagram and the sender's uid, which is -1 when the
+ * credentials are missing. Returns the datagram's length as recv(2) does.
+ */
+static ssize_t
+sup_recv_notify(int fd, char *data, size_t size, long *uid)
+{
+	union {
+		struct cmsghdr align;  /* aligns the buffer for cmsghdr */
+		char buf[CMSG_SPACE(sizeof(struct ucred))]; /* credentials */
+	} control;
+	struct iovec iov = { data, size };
+	struct msghdr hdr;
+	struct cmsghdr *c;
+	struct ucred cred;
+	ssize_t n;
+
+	memset(&hdr, 0, sizeof hdr);
+	hdr.msg_iov = &iov;
+	hdr.msg_iovlen = 1;
+	hdr.msg_control = control.buf;
+	hdr.msg_controllen = sizeof control.buf;
+
+	*uid = -1;
+	n = recvmsg(fd, &hdr, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&hdr); c != NULL; c = CMSG_NXTHDR(&hdr, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof cred)) {
+			memcpy(&cred, CMSG_DATA(c), sizeof cred);
+			*uid = (long)cred.uid;
+		}
+	}
+	return n;
+}
+
+/*
+ * Reads up to max_reads datagrams waiting on the notify socket. Only the
+ * agent's own user and root may send; other datagrams are dropped.
+ */
 static void
 sup_read_notify(struct sup_proc *proc, int max_reads)
 {
 	char data[SDNOTIFY_DATAGRAM_MAX];
 	struct sdnotify_msg msg;
 	ssize_t n;
+	long uid;
 
 	while (proc->notify_fd >= 0 && max_reads-- > 0) {
-		n = recv(proc->notify_fd, data, sizeof data,
-		    MSG_DONTWAIT | MSG_TRUNC);
+		n = sup_recv_notify(proc->notify_fd, data, sizeof data, &uid);
 		if (n < 0)
 			return;
+		if (uid != (long)geteuid() && uid != 0) {
+			if (proc->notify_foreign++ == 0)
+				LOG_RUN(LL_WARN, proc->run_id, proc->label,
+				    _("dropped a notify datagram from uid %ld, "
+				      "which is not the agent's user; later "
+				      "ones are counted only"), uid);
+			continue;
+		}
 		sdnotify_parse(data, (size_t)n < sizeof data ? (size_t)n :
 		    sizeof data, &msg);
 		sup_apply_notify(proc, &msg);
@@ -993,13 +1130,19 @@ sup_timeval_ms(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
 }
 
-/* Closes the streams, reads the last datagrams and reports the end. */
+/*
+ * Closes the streams, reads the last datagrams and reports the end. The
+ * last log lines, metrics and what done() stores (the stage's end, the
+ * start of the stages it unblocked) are committed in one transaction.
+ */
 static void
 sup_finish(struct sup_proc *proc)
 {
 	struct sup_result *r = &proc->result;
+	struct store *store = proc->store;
 	int i;
 
+	store_group_begin(store);
 	for (i = 0; i < 2; i++) {
 		/* Output of leftovers killed a moment ago, then close. */
 		sup_drain(proc, i, SUP_READS_PER_WAKEUP);
@@ -1023,8 +1166,8 @@ sup_finish(struct sup_proc *proc)
 	snprintf(r->last_error, sizeof r->last_error, "%s",
 	    proc->cap[1].last_error[0] != '\0' ? proc->cap[1].last_error :
 	    proc->cap[0].last_error);
-	store_flush(proc->store);
 	proc->done(proc, r, proc->done_arg);
+	store_group_end(store);
 }
 
 /*

@@ -1,10 +1,10 @@
 /*
  * Supervision of one stage run: one child process in its own process group.
  *
- * sup_start() forks a child that starts a new session (so its process group
- * id is its pid), resets the signal mask and dispositions, takes stdin from
- * /dev/null and stdout and stderr from pipes, closes every other descriptor
- * and executes the command. The loop then drains both pipes into log
+ * sup_start() starts a child with vfork(2). The child starts a new session
+ * (so its process group id is its pid), resets the signal mask and
+ * dispositions, takes stdin from /dev/null and stdout and stderr from pipes,
+ * closes every other descriptor and executes the command. The loop then drains both pipes into log
  * capture, reads the stage's notify socket, enforces the timeout (SIGTERM to
  * the group, the grace period, SIGKILL to the group) and, once the child has
  * exited, kills what is left of its group, reaps it and calls done().
@@ -26,7 +26,7 @@ struct sup_spec {
 	const char *shell;        /* command for /bin/sh -c when argv is NULL */
 	char *const *envp;        /* complete environment, without NOTIFY_SOCKET */
 	const char *working_dir;  /* directory the child starts in */
-	const char *stage_dir;    /* directory for the log files and socket */
+	const char *stage_dir;    /* log files, fallback notify socket */
 	const char *label;        /* "pipeline/stage", for logs */
 	int64_t run_id;           /* runs.id */
 	int64_t stage_run_id;     /* stage_runs.id */
@@ -94,6 +94,13 @@ int64_t sup_process_start(pid_t pid);
 
 /* Counts the processes of group pgid that are not zombies, from /proc. */
 int sup_group_alive(pid_t pgid);
+
+/*
+ * Creates dir (mode 0700) and its missing parents, as paths_mkdir_p does,
+ * with a single mkdir(2) call when the parent exists. Returns 0 when dir
+ * exists afterwards, else -1 with errno.
+ */
+int sup_mkdir(const char *dir);
 
 /* Frees a finished stage run. */
 void sup_free(struct sup_proc *proc);

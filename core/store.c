@@ -47,6 +47,8 @@ enum store_stmt_id {
 	SQL_STATE_SET,
 	SQL_METRIC_LAST_GOOD,
 	SQL_STAGE_UNCHANGED,
+	SQL_BEGIN,
+	SQL_COMMIT,
 	SQL_COUNT
 };
 
@@ -55,6 +57,9 @@ enum store_stmt_id {
 	"coalesce(ended_at, 0), coalesce(duration_ms, -1), coalesce(reason, '')"
 
 static const char *const store_sql[SQL_COUNT] = {
+	/* Prepared once, as the agent opens a transaction for every start. */
+	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_COMMIT] = "COMMIT",
 	[SQL_RUN_INSERT] =
 	    "INSERT INTO runs (pipeline, logical_date, trigger, state, "
 	    "started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
@@ -188,6 +193,7 @@ struct store {
 	sqlite3 *db;                      /* the connection */
 	enum store_mode mode;             /* read-write or read-only */
 	int in_batch;                     /* a log-line transaction is open */
+	int group_depth;                  /* open store_group_begin() calls */
 	char *path;                       /* owned copy of the path */
 	sqlite3_stmt *stmts[SQL_COUNT];   /* prepared on first use */
 };
@@ -455,34 +461,76 @@ store_close(struct store *st)
 	free(st);
 }
 
+/*
+ * Runs a statement without parameters or rows (BEGIN, COMMIT); logs a
+ * failure as store_fail() does and returns its code.
+ */
+static int
+store_step_plain(struct store *st, enum store_stmt_id id, const char *what)
+{
+	sqlite3_stmt *stmt = store_stmt(st, id);
+	int rc = WK_OK;
+
+	if (stmt == NULL)
+		return WK_ERR_STORE;
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_fail(st, what);
+	sqlite3_reset(stmt);
+	return rc;
+}
+
 int
 store_flush(struct store *st)
 {
+	int rc;
+
 	if (!st->in_batch)
 		return WK_OK;
 	st->in_batch = 0;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		int rc = store_fail(st, "COMMIT");
-
+	rc = store_step_plain(st, SQL_COMMIT, "COMMIT");
+	if (rc != WK_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	return WK_OK;
+	return rc;
 }
 
 int
 store_batch_begin(struct store *st)
 {
+	int rc;
+
+	/* SQLite rolls back the whole transaction on some errors (full disk,
+	   I/O error); the connection is then in autocommit mode again. */
+	if (st->in_batch && sqlite3_get_autocommit(st->db))
+		st->in_batch = 0;
 	if (st->in_batch)
 		return WK_OK;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return store_fail(st, "BEGIN");
-	st->in_batch = 1;
-	return WK_OK;
+	rc = store_step_plain(st, SQL_BEGIN, "BEGIN");
+	if (rc == WK_OK)
+		st->in_batch = 1;
+	return rc;
 }
 
-/* Runs a write statement to completion after committing the batch. */
+void
+store_group_begin(struct store *st)
+{
+	st->group_depth++;
+}
+
+int
+store_group_end(struct store *st)
+{
+	if (st->group_depth == 0)
+		return WK_OK;
+	st->group_depth--;
+	if (st->group_depth > 0)
+		return WK_OK;
+	return store_flush(st);
+}
+
+/*
+ * Runs a write statement to completion: inside a group it joins the open
+ * transaction, else it commits the batch first and runs on its own.
+ */
 static int
 store_step_write(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
@@ -490,7 +538,10 @@ store_step_write(struct store *st, sqlite3_stmt *stmt, const char *what)
 
 	if (stmt == NULL)
 		return WK_ERR_STORE;
-	rc = store_flush(st);
+	if (st->group_depth > 0)
+		rc = store_batch_begin(st);
+	else
+		rc = store_flush(st);
 	if (rc != WK_OK)
 		return rc;
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -669,12 +720,9 @@ store_log_append(struct store *st, int64_t stage_run_id,
 
 	if (stmt == NULL)
 		return WK_ERR_STORE;
-	if (!st->in_batch) {
-		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
-		    NULL) != SQLITE_OK)
-			return store_fail(st, "BEGIN");
-		st->in_batch = 1;
-	}
+	rc = store_batch_begin(st);
+	if (rc != WK_OK)
+		return rc;
 	if (len > STORE_LOG_LINE_MAX)
 		len = STORE_LOG_LINE_MAX;
 	sqlite3_bind_int64(stmt, 1, stage_run_id);

@@ -13,7 +13,9 @@
  *
  * Log lines are buffered in one open write transaction, which
  * store_flush() commits; every other write first commits that transaction
- * and then runs on its own, so state changes are durable at once.
+ * and then runs on its own, so state changes are durable at once. Between
+ * store_group_begin() and store_group_end() writes join one transaction
+ * instead, which the outermost store_group_end() commits.
  * Times are milliseconds since the Unix epoch, UTC.
  */
 #ifndef WK_STORE_H
@@ -132,6 +134,21 @@ int store_flush(struct store *st);
  * commits them together.
  */
 int store_batch_begin(struct store *st);
+
+/*
+ * Opens a group of writes, which nests: until the matching
+ * store_group_end(), every write joins one write transaction (with the
+ * buffered log lines), opened by the first of them, instead of committing
+ * on its own. A store_flush() inside the group commits what came before,
+ * and the next write opens a new transaction.
+ */
+void store_group_begin(struct store *st);
+
+/*
+ * Closes a group; the outermost one commits. A failed commit is rolled
+ * back, logged and returned, and then none of the group's writes is kept.
+ */
+int store_group_end(struct store *st);
 
 /* Inserts a run in state "running"; sets *id. */
 int store_run_insert(struct store *st, const char *pipeline,

@@ -1,0 +1,305 @@
+/*
+ * Unit tests of stage supervision against a real store and real processes:
+ * the start of a command, the reported reasons of failed starts, the
+ * abstract notify socket and the directory creation of sup_mkdir().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/ev.h"
+#include "agent/sdnotify.h"
+#include "agent/sup.h"
+#include "core/clock.h"
+#include "core/store.h"
+
+#define WAIT_NS INT64_C(20000000000) /* upper bound of one stage's run */
+
+static char dir[] = "/tmp/wk-sup-test-XXXXXX";
+static char stage_dir[300];
+
+/* One supervised run and what the test saw of it. */
+struct sup_case {
+	struct ev_loop *loop;      /* the loop that runs it */
+	struct store *store;       /* store of the stage run */
+	int64_t stage_run_id;      /* stage_runs.id */
+	struct sup_proc *proc;     /* running stage, NULL once done */
+	int done;                  /* done() was called */
+	struct sup_result result;  /* copy of done()'s result */
+};
+
+static void
+case_done(struct sup_proc *proc, const struct sup_result *result, void *arg)
+{
+	struct sup_case *c = arg;
+
+	c->result = *result;
+	c->done = 1;
+	sup_free(proc);
+	c->proc = NULL;
+}
+
+static void
+case_open(struct sup_case *c, const char *name)
+{
+	char db_path[400];
+	struct wk_err err;
+	int64_t run_id = 0;
+
+	memset(c, 0, sizeof *c);
+	snprintf(db_path, sizeof db_path, "%s/%s.db", dir, name);
+	snprintf(stage_dir, sizeof stage_dir, "%s/runs/%s/s", dir, name);
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &c->store,
+	    &err), WK_OK);
+	assert_int_equal(store_run_insert(c->store, "p", "2026-12-05", "once",
+	    1, &run_id), WK_OK);
+	assert_int_equal(store_stage_insert(c->store, run_id, "s", 1,
+	    STORE_STAGE_RUNNING, NULL, &c->stage_run_id), WK_OK);
+	c->loop = ev_loop_new();
+	assert_non_null(c->loop);
+}
+
+static void
+case_close(struct sup_case *c)
+{
+	if (c->proc != NULL)
+		sup_free(c->proc);
+	ev_loop_free(c->loop);
+	store_close(c->store);
+}
+
+/* Starts the shell command and returns the code of sup_start(). */
+static int
+case_start(struct sup_case *c, const char *shell, const char *working_dir)
+{
+	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct sup_spec spec;
+	struct wk_err err;
+
+	memset(&spec, 0, sizeof spec);
+	spec.shell = shell;
+	spec.envp = envp;
+	spec.working_dir = working_dir != NULL ? working_dir : stage_dir;
+	spec.stage_dir = stage_dir;
+	spec.label = "p/s";
+	spec.run_id = 1;
+	spec.stage_run_id = c->stage_run_id;
+	spec.attempt = 1;
+	spec.grace_ms = 1000;
+	return sup_start(c->loop, c->store, &spec, case_done, c, &c->proc,
+	    &err);
+}
+
+static void
+case_wait(struct sup_case *c)
+{
+	int64_t limit = clk_mono_ns() + WAIT_NS;
+
+	while (!c->done && clk_mono_ns() < limit)
+		assert_int_equal(ev_run_once(c->loop, 100), WK_OK);
+	assert_true(c->done);
+}
+
+/* Reads the first line of the stage's stdout.log into out. */
+static void
+read_stdout(char *out, size_t size)
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/stdout.log", stage_dir);
+	out[0] = '\0';
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fgets(out, (int)size, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_start_runs_command(void **state)
+{
+	struct sup_case c;
+	char line[256];
+
+	(void)state;
+	case_open(&c, "runs");
+	assert_int_equal(case_start(&c, "echo started; exit 3", NULL), WK_OK);
+	assert_true(sup_pid(c.proc) > 0);
+	case_wait(&c);
+
+	assert_int_equal(c.result.spawned, 1);
+	assert_int_equal(c.result.exit_code, 3);
+	assert_int_equal(c.result.signal, 0);
+	read_stdout(line, sizeof line);
+	assert_string_equal(line, "started");
+	case_close(&c);
+}
+
+static void
+test_start_own_process_group(void **state)
+{
+	struct sup_case c;
+	char line[256], expected[32];
+
+	(void)state;
+	case_open(&c, "group");
+	assert_int_equal(case_start(&c, "cut -d ' ' -f 5 /proc/$$/stat", NULL),
+	    WK_OK);
+	snprintf(expected, sizeof expected, "%d", (int)sup_pid(c.proc));
+	case_wait(&c);
+
+	read_stdout(line, sizeof line);
+	assert_string_equal(line, expected);
+	case_close(&c);
+}
+
+static void
+test_start_missing_working_dir(void **state)
+{
+	struct sup_case c;
+
+	(void)state;
+	case_open(&c, "chdir");
+	assert_int_equal(case_start(&c, "true", "/nonexistent/wk-sup-test"),
+	    WK_OK);
+	case_wait(&c);
+
+	assert_int_equal(c.result.spawned, 0);
+	assert_non_null(strstr(c.result.reason, "working directory"));
+	assert_non_null(strstr(c.result.reason, "/nonexistent/wk-sup-test"));
+	case_close(&c);
+}
+
+static void
+test_notify_socket_is_abstract(void **state)
+{
+	struct sup_case c;
+	char line[256], path[400];
+	struct stat sb;
+
+	(void)state;
+	case_open(&c, "abstract");
+	assert_int_equal(case_start(&c, "echo \"$NOTIFY_SOCKET\"", NULL),
+	    WK_OK);
+	case_wait(&c);
+
+	read_stdout(line, sizeof line);
+	assert_int_equal(strncmp(line, "@watchkeep/", 11), 0);
+	snprintf(path, sizeof path, "%s/notify.sock", stage_dir);
+	assert_int_not_equal(stat(path, &sb), 0);
+	case_close(&c);
+}
+
+/* The test process, of the agent's user, sends a metric to the stage's
+   socket while the stage waits. */
+static void
+test_notify_metric_from_own_user(void **state)
+{
+	struct store_metric metrics[4];
+	struct sup_case c;
+	char line[256];
+	int64_t limit;
+	size_t n = 0;
+
+	(void)state;
+	case_open(&c, "metric");
+	assert_int_equal(case_start(&c, "echo \"$NOTIFY_SOCKET\"; sleep 1",
+	    NULL), WK_OK);
+	limit = clk_mono_ns() + WAIT_NS;
+	do {
+		assert_int_equal(ev_run_once(c.loop, 20), WK_OK);
+		read_stdout(line, sizeof line);
+	} while (line[0] == '\0' && clk_mono_ns() < limit);
+	assert_int_equal(strncmp(line, "@watchkeep/", 11), 0);
+
+	assert_int_equal(setenv("NOTIFY_SOCKET", line, 1), 0);
+	assert_int_equal(sdnotify_send("X_WATCHKEEP_METRIC=rows=42"), 0);
+	unsetenv("NOTIFY_SOCKET");
+	case_wait(&c);
+
+	assert_int_equal(c.result.exit_code, 0);
+	assert_int_equal(store_metrics_get(c.store, c.stage_run_id, metrics, 4,
+	    &n), WK_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(metrics[0].name, "rows");
+	assert_true(metrics[0].value == 42.0);
+	case_close(&c);
+}
+
+static void
+test_mkdir_creates_parents(void **state)
+{
+	char path[400];
+	struct stat sb;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/mk/a/b", dir);
+	assert_int_equal(sup_mkdir(path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0700);
+
+	assert_int_equal(sup_mkdir(path), 0);
+	snprintf(path, sizeof path, "%s/mk/a/c", dir);
+	assert_int_equal(sup_mkdir(path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+}
+
+static void
+test_mkdir_reports_failure(void **state)
+{
+	char file[400], path[500];
+	FILE *f;
+
+	(void)state;
+	snprintf(file, sizeof file, "%s/plain-file", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/below", file);
+	assert_int_equal(sup_mkdir(path), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_runs_command),
+		cmocka_unit_test(test_start_own_process_group),
+		cmocka_unit_test(test_start_missing_working_dir),
+		cmocka_unit_test(test_notify_socket_is_abstract),
+		cmocka_unit_test(test_notify_metric_from_own_user),
+		cmocka_unit_test(test_mkdir_creates_parents),
+		cmocka_unit_test(test_mkdir_reports_failure),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
