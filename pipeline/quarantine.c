@@ -9,7 +9,6 @@
 #include "core/i18n.h"
 #include "pipeline/csv.h"
 
-#define QUAR_SCAN_CHUNK (1024 * 1024)  /* bytes read at once by quar_lines */
 
 int
 quar_open(struct quarantine *q, const char *path, int input_fd,
@@ -97,61 +96,3 @@ quar_close(struct quarantine *q)
 	q->buf = NULL;
 }
 
-/* Counts the newlines in the len bytes at p, eight bytes at a time. */
-static uint64_t
-quar_count_newlines(const char *p, size_t len)
-{
-	const uint64_t ones7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
-	const uint64_t newlines = UINT64_C(0x0A0A0A0A0A0A0A0A);
-	uint64_t count = 0, w, x;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		x = w ^ newlines;
-		/*
-		 * The high bit of each byte that is zero in x, and only
-		 * those; the multiply adds the eight bits up in the top byte.
-		 */
-		x = ~(((x & ones7) + ones7) | x | ones7);
-		count += ((x >> 7) * UINT64_C(0x0101010101010101)) >> 56;
-	}
-	for (; i < len; i++)
-		count += p[i] == '\n';
-	return count;
-}
-
-int
-quar_lines(int fd, const uint64_t *offsets, size_t n, uint64_t *lines)
-{
-	char *chunk = malloc(QUAR_SCAN_CHUNK);
-	uint64_t pos = 0, newlines = 0;
-	size_t i = 0;
-	int rc = WK_OK;
-
-	if (chunk == NULL)
-		return WK_ERR_NOMEM;
-	while (i < n) {
-		ssize_t got = pread(fd, chunk, QUAR_SCAN_CHUNK, (off_t)pos);
-		uint64_t done = 0;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			rc = WK_ERR_IO;
-			break;
-		}
-		/* Counts up to each offset that lies in this chunk. */
-		for (; i < n && offsets[i] < pos + (uint64_t)got; i++) {
-			newlines += quar_count_newlines(chunk + done,
-			    (size_t)(offsets[i] - pos - done));
-			done = offsets[i] - pos;
-			lines[i] = newlines + 1;
-		}
-		newlines += quar_count_newlines(chunk + done,
-		    (size_t)((uint64_t)got - done));
-		pos += (uint64_t)got;
-	}
-	free(chunk);
-	return rc;
-}

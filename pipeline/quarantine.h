@@ -55,11 +55,4 @@ int quar_commit(struct quarantine *q, struct wk_err *err);
 /* Removes the temporary file if it is still open, and frees q's memory. */
 void quar_close(struct quarantine *q);
 
-/*
- * Converts n file offsets of fd, sorted ascending, into 1-based line
- * numbers: one plus the newlines before each offset, counted in one pass
- * over the file. Returns WK_OK or WK_ERR_IO.
- */
-int quar_lines(int fd, const uint64_t *offsets, size_t n, uint64_t *lines);
-
 #endif
