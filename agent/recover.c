@@ -349,8 +349,9 @@ recover_runs(struct agent *agent)
 		return WK_ERR_NOMEM;
 	if (store_runs_in_state(agent->store, STORE_RUN_RUNNING, runs,
 	    RECOVER_MAX_RUNS, &n) == WK_OK && n > 0)
-		LOG(LL_WARN, _("%zu runs were left running by a previous agent; "
-		    "reconciling them"), n);
+		LOG(LL_WARN, P_("%zu run was left running by a previous "
+		    "agent; reconciling it", "%zu runs were left running by a "
+		    "previous agent; reconciling them", n), n);
 	for (i = 0; i < n; i++)
 		recover_run(agent, &runs[i]);
 	free(runs);

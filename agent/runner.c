@@ -909,6 +909,14 @@ runner_prepare_rerun(struct runner *runner, const int *selected,
 			continue;
 		}
 		rs->state = RS_WAITING;
+		if (found[i] && rows[i].started_at == 0 &&
+		    strcmp(rows[i].state, STORE_STAGE_PENDING) == 0) {
+			/* An agent that stopped before starting it: the
+			 * attempt never ran, so it is not used up. */
+			rs->attempt = rows[i].attempt;
+			rs->stage_run_id = rows[i].id;
+			continue;
+		}
 		rs->attempt = found[i] ? rows[i].attempt + 1 : 1;
 		if (store_stage_insert(runner->store, runner->run_id,
 		    rs->cfg->name, rs->attempt, STORE_STAGE_PENDING, NULL,

@@ -22,13 +22,13 @@ static const struct {
 	    "events)") },
 	[BADROW_VALUE] = { N_("with a value that is not a decimal number"),
 	    N_("write values like 12.5 or leave them empty") },
-	[BADROW_UTF8] = { N_("that are not valid UTF-8 text"),
+	[BADROW_UTF8] = { N_("with text that is not valid UTF-8"),
 	    N_("convert the file to UTF-8") },
 	[BADROW_TOO_LONG] = { N_("longer than 1 MiB"),
 	    N_("split or shorten those lines") },
 	[BADROW_QUOTES] = { N_("with malformed quotes"),
 	    N_("quote fields as RFC 4180 says: \"a \"\"b\"\" c\"") },
-	[BADROW_JSON] = { N_("that are not one JSON object"),
+	[BADROW_JSON] = { N_("with text that is not one JSON object"),
 	    N_("write one JSON object a line") },
 	[BADROW_FIELD] = { N_("with a missing field or a field of the "
 	    "wrong type"), N_("check --user-column, --time-column and "

@@ -68,7 +68,7 @@ expect_in allowed.out "ingest: 10 rows, 5 bad, 1 duplicate dropped, 1 out of ord
 expect_in allowed.err "1 row with a time that does not parse, line 3 (first value: '1997x101')"
 expect_in allowed.err "1 row with an empty user id, line 4;"
 expect_in allowed.err "1 row with a field count other than the header's, line 5;"
-expect_in allowed.err "1 row that are not valid UTF-8 text, line 9;"
+expect_in allowed.err "1 row with text that is not valid UTF-8, line 9;"
 expect_in allowed.err "1 row with a time after the end of --max-date, line 12 (first value: '19990101')"
 expect_in allowed.err "1 row equal to an earlier row in user, time, event and value, line 10;"
 expect_in allowed.err "1 row earlier than an earlier row of the same user, line 11;"
@@ -108,7 +108,7 @@ printf '{"u":"a","t":"2018-11-01"}\n[1]\n{"u":"b"}\n{"u":"a","t":"2018-11-02"}\n
 expect_status 0 jsonl "$CHURN" ingest --input "$dir/bad.jsonl" --format jsonl \
 	--user-column u --time-column t --time-format iso8601 \
 	--max-bad-fraction 1 --output "$dir/j.wkev"
-expect_in jsonl.err "1 row that are not one JSON object, line 2 (first value: '[1]')"
+expect_in jsonl.err "1 row with text that is not one JSON object, line 2 (first value: '[1]')"
 expect_in jsonl.err "1 row with a missing field or a field of the wrong type, line 3 (first field: 't')"
 [ "$(cut -d, -f1,2 "$dir/j.wkev.quarantine.csv" | tr '\n' ' ')" = "line,reason 2,json 3,field " ] ||
 	fail "JSON quarantine: $(cat "$dir/j.wkev.quarantine.csv")"
