@@ -911,8 +911,8 @@ runner_prepare_rerun(struct runner *runner, const int *selected,
 		rs->state = RS_WAITING;
 		if (found[i] && rows[i].started_at == 0 &&
 		    strcmp(rows[i].state, STORE_STAGE_PENDING) == 0) {
-			/* An agent that stopped before starting it: the
-			 * attempt never ran, so it is not used up. */
+			/* The previous agent stopped before this attempt
+			 * started, so the attempt is reused, not counted. */
 			rs->attempt = rows[i].attempt;
 			rs->stage_run_id = rows[i].id;
 			continue;
