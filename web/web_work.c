@@ -29,6 +29,7 @@
 #define WEB_CACHE_BYTES (64 << 20)  /* bytes of responses kept */
 #define WEB_CACHE_MAX_AGE_MS 30000  /* a response is built again after this */
 #define WEB_WATCH_MS 250            /* data_version poll interval */
+#define WEB_WATCH_MAX_SKIP 128      /* polls skipped at most after a failed open */
 #define WEB_PING_TIMEOUT_MS 5000    /* wait for the agent's loop */
 #define WEB_PING_BODY_MAX 4096      /* bytes of a ping's request body */
 #define WEB_AUTH_LOG_EVERY 100      /* log one failed sign-in in this many */
@@ -60,7 +61,7 @@ struct web_server {
 	unsigned max_connections;         /* from the start configuration */
 	size_t connection_bytes;          /* memory of one connection, from
 					     the start configuration */
-	int n_workers_wanted;             /* workers started with serving */
+	int n_workers_requested;             /* workers started with serving */
 	pthread_mutex_t lock;             /* everything below */
 	pthread_cond_t work;              /* queue not empty, or stopping */
 	pthread_cond_t stop;              /* stopping: wakes the watcher */
@@ -489,20 +490,40 @@ watch_sleep(struct web_server *w, int64_t ms)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/*
+ * Opens the watcher's store when it has none and *skip polls have passed.
+ * After each failed open the wait doubles, up to WEB_WATCH_MAX_SKIP polls,
+ * because every failed open logs its error.
+ */
+static void
+watch_open(struct web_server *w, struct store **st, int *skip, int *wait)
+{
+	struct wk_err err = { 0, "" };
+
+	if (*st != NULL || (*skip)-- > 0)
+		return;
+
+	if (store_open(w->store_path, STORE_READ_ONLY, st, &err) == WK_OK) {
+		*wait = 1;
+		return;
+	}
+	*st = NULL;
+	*skip = *wait;
+	if (*wait < WEB_WATCH_MAX_SKIP)
+		*wait *= 2;
+}
+
 /* Bumps the generation when the store's data_version changes. */
 static void *
 watcher_main(void *arg)
 {
 	struct web_server *w = arg;
-	struct wk_err err = { 0, "" };
 	struct store *st = NULL;
 	int64_t version = -1, v;
-	int stopping = 0;
+	int stopping = 0, skip = 0, wait = 1;
 
 	while (!stopping) {
-		if (st == NULL && store_open(w->store_path, STORE_READ_ONLY,
-		    &st, &err) != WK_OK)
-			st = NULL;
+		watch_open(w, &st, &skip, &wait);
 		if (st != NULL && store_report_data_version(st, &v) == WK_OK) {
 			pthread_mutex_lock(&w->lock);
 			if (v != version)
@@ -942,7 +963,7 @@ web_start(const struct web_opts *opts, struct web_server **out,
 	w->max_queue = (size_t)c->max_connections;
 	w->max_connections = (unsigned)c->max_connections;
 	w->connection_bytes = (size_t)c->request_bytes;
-	w->n_workers_wanted = c->workers;
+	w->n_workers_requested = c->workers;
 	rc = open_listen(w, c, err);
 	if (rc == WK_OK && !opts->on_demand)
 		rc = web_start_serving(w, err);
@@ -952,7 +973,7 @@ web_start(const struct web_opts *opts, struct web_server **out,
 	}
 	LOG(LL_INFO, _("web: serving %s on http://%s%s%s:%d/ (%d workers)"),
 	    w->store_path, c->ipv6 ? "[" : "", c->host, c->ipv6 ? "]" : "",
-	    w->port, w->n_workers_wanted);
+	    w->port, w->n_workers_requested);
 	*out = w;
 	return WK_OK;
 }
@@ -969,7 +990,7 @@ web_start_serving(struct web_server *w, struct wk_err *err)
 		return rc;
 
 	watch_first_check(w);
-	rc = start_threads(w, w->n_workers_wanted, err);
+	rc = start_threads(w, w->n_workers_requested, err);
 	if (rc == WK_OK)
 		rc = start_daemon(w, err);
 	return rc;
