@@ -821,6 +821,8 @@ sup_recv_notify(int fd, char *data, size_t size, long *uid)
 /*
  * Reads up to max_reads datagrams waiting on the notify socket. Only the
  * agent's own user and root may send; other datagrams are dropped.
+ * NOTE: the sender's process group is not checked, so a process of the
+ * agent's user, such as another stage, can send to this stage's socket.
  */
 static void
 sup_read_notify(struct sup_proc *proc, int max_reads)
