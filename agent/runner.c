@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/paths.h"
 
 enum runner_stage_state {
 	RS_WAITING,    /* dependencies not finished yet */
@@ -231,7 +232,7 @@ runner_prepare_outputs(const struct stagectx *ctx, struct wk_err *err)
 		if (slash == NULL || slash == dir)
 			continue;
 		*slash = '\0';
-		if (sup_mkdir(dir) < 0)
+		if (paths_mkdir_p(dir) < 0)
 			return wk_err_set(err, WK_ERR_IO, _("cannot create the "
 			    "directory %s of declared output %s: %s"), dir,
 			    ctx->outputs[i], strerror(errno));
@@ -703,7 +704,7 @@ runner_make_run_dir(struct runner *runner, struct wk_err *err)
 	n = snprintf(runner->run_dir, sizeof runner->run_dir, "%s/runs/%lld",
 	    runner->state_dir, (long long)runner->run_id);
 	if (n < 0 || (size_t)n >= sizeof runner->run_dir ||
-	    sup_mkdir(runner->run_dir) < 0)
+	    paths_mkdir_p(runner->run_dir) < 0)
 		return wk_err_set(err, WK_ERR_IO, _("cannot create the run "
 		    "directory %s: %s"), runner->run_dir, strerror(errno));
 	return WK_OK;

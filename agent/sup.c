@@ -108,16 +108,6 @@ sup_process_start(pid_t pid)
 	return (int64_t)start;
 }
 
-int
-sup_mkdir(const char *dir)
-{
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	return paths_mkdir_p(dir);
-}
-
 static void sup_pipe_readable(struct ev_loop *loop, int fd, unsigned events,
 			      void *arg);
 static void sup_notify_readable(struct ev_loop *loop, int fd,
@@ -479,8 +469,8 @@ sup_vfork_exec(const char *exe, char *const *argv, char *const *envp,
 
 /*
  * Starts the child and reads its start report. Returns WK_OK once a child
- * ran, whether or not its execve succeeded: result.spawned tells, and
- * result.reason says why it failed.
+ * ran, whether or not its execve succeeded. result.spawned is set when it
+ * did, and result.reason contains why it failed.
  */
 static int
 sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
@@ -621,7 +611,7 @@ sup_start(struct ev_loop *loop, struct store *store,
 	proc->done = done;
 	proc->done_arg = arg;
 
-	if (sup_mkdir(spec->stage_dir) < 0) {
+	if (paths_mkdir_p(spec->stage_dir) < 0) {
 		rc = wk_err_set(err, WK_ERR_IO, _("cannot create the stage "
 		    "directory %s: %s"), spec->stage_dir, strerror(errno));
 		goto fail;

@@ -95,12 +95,6 @@ int64_t sup_process_start(pid_t pid);
 /* Counts the processes of group pgid that are not zombies, from /proc. */
 int sup_group_alive(pid_t pgid);
 
-/*
- * Creates dir (mode 0700) and its missing parents, as paths_mkdir_p does,
- * with a single mkdir(2) call when the parent exists. Returns 0 when dir
- * exists afterwards, else -1 with errno.
- */
-int sup_mkdir(const char *dir);
 
 /* Frees a finished stage run. */
 void sup_free(struct sup_proc *proc);

@@ -104,6 +104,13 @@ paths_mkdir_p(const char *dir)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+
+	/* Most calls create a directory whose parent exists: one mkdir(2). */
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+
 	memcpy(path, dir, len + 1);
 
 	for (p = path + 1; *p != '\0'; p++) {

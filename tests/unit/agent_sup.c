@@ -1,7 +1,7 @@
 /*
  * Unit tests of stage supervision against a real store and real processes:
  * the start of a command, the reported reasons of failed starts, the
- * abstract notify socket and the directory creation of sup_mkdir().
+ * abstract notify socket and the directory creation of paths_mkdir_p().
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "agent/sdnotify.h"
 #include "agent/sup.h"
 #include "core/clock.h"
+#include "core/paths.h"
 #include "core/store.h"
 
 #define WAIT_NS INT64_C(20000000000) /* upper bound of one stage's run */
@@ -262,14 +263,14 @@ test_mkdir_creates_parents(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/mk/a/b", dir);
-	assert_int_equal(sup_mkdir(path), 0);
+	assert_int_equal(paths_mkdir_p(path), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 0777, 0700);
 
-	assert_int_equal(sup_mkdir(path), 0);
+	assert_int_equal(paths_mkdir_p(path), 0);
 	snprintf(path, sizeof path, "%s/mk/a/c", dir);
-	assert_int_equal(sup_mkdir(path), 0);
+	assert_int_equal(paths_mkdir_p(path), 0);
 	assert_int_equal(stat(path, &sb), 0);
 }
 
@@ -285,7 +286,7 @@ test_mkdir_reports_failure(void **state)
 	assert_non_null(f);
 	fclose(f);
 	snprintf(path, sizeof path, "%s/below", file);
-	assert_int_equal(sup_mkdir(path), -1);
+	assert_int_equal(paths_mkdir_p(path), -1);
 }
 
 int
