@@ -513,25 +513,40 @@ watch_open(struct web_server *w, struct store **st, int *skip, int *wait)
 		*wait *= 2;
 }
 
+/*
+ * Reads the store's data_version and records the time of the check. With
+ * version, bumps the generation when the data_version differs from it.
+ */
+static void
+watch_check(struct web_server *w, struct store *st, int64_t *version)
+{
+	int64_t v;
+
+	if (store_report_data_version(st, &v) != WK_OK)
+		return;
+
+	pthread_mutex_lock(&w->lock);
+	if (version != NULL && v != *version)
+		w->generation++;
+	w->stats.store_checked_at = clk_wall_ms();
+	pthread_mutex_unlock(&w->lock);
+	if (version != NULL)
+		*version = v;
+}
+
 /* Bumps the generation when the store's data_version changes. */
 static void *
 watcher_main(void *arg)
 {
 	struct web_server *w = arg;
 	struct store *st = NULL;
-	int64_t version = -1, v;
+	int64_t version = -1;
 	int stopping = 0, skip = 0, wait = 1;
 
 	while (!stopping) {
 		watch_open(w, &st, &skip, &wait);
-		if (st != NULL && store_report_data_version(st, &v) == WK_OK) {
-			pthread_mutex_lock(&w->lock);
-			if (v != version)
-				w->generation++;
-			w->stats.store_checked_at = clk_wall_ms();
-			pthread_mutex_unlock(&w->lock);
-			version = v;
-		}
+		if (st != NULL)
+			watch_check(w, st, &version);
 		watch_sleep(w, WEB_WATCH_MS);
 		pthread_mutex_lock(&w->lock);
 		stopping = w->stopping;
@@ -551,15 +566,10 @@ watch_first_check(struct web_server *w)
 {
 	struct wk_err err = { 0, "" };
 	struct store *st = NULL;
-	int64_t v;
 
 	if (store_open(w->store_path, STORE_READ_ONLY, &st, &err) != WK_OK)
 		return;
-	if (store_report_data_version(st, &v) == WK_OK) {
-		pthread_mutex_lock(&w->lock);
-		w->stats.store_checked_at = clk_wall_ms();
-		pthread_mutex_unlock(&w->lock);
-	}
+	watch_check(w, st, NULL);
 	store_close(st);
 }
 
