@@ -462,8 +462,8 @@ store_close(struct store *st)
 }
 
 /*
- * Runs a statement without parameters or rows (BEGIN, COMMIT); logs a
- * failure as store_fail() does and returns its code.
+ * Runs a statement without parameters or rows, such as BEGIN or COMMIT.
+ * Logs a failure as store_fail() does and returns its code.
  */
 static int
 store_step_plain(struct store *st, enum store_stmt_id id, const char *what)
@@ -499,7 +499,7 @@ store_batch_begin(struct store *st)
 	int rc;
 
 	/* SQLite rolls back the whole transaction on some errors (full disk,
-	   I/O error); the connection is then in autocommit mode again. */
+	   I/O error), and the connection is then in autocommit mode again. */
 	if (st->in_batch && sqlite3_get_autocommit(st->db))
 		st->in_batch = 0;
 	if (st->in_batch)

@@ -6,7 +6,7 @@
 
 #include "core/i18n.h"
 
-/* dlsym() returns functions as void *; POSIX requires both to match. */
+/* dlsym() returns functions as void *, so POSIX requires equal sizes. */
 _Static_assert(sizeof(void *) == sizeof(void (*)(void)),
 	       "function pointers must have the size of void *");
 
@@ -39,7 +39,7 @@ netlib_resolve(struct netlib_lib *lib, void *handle, const char *user,
 	return WK_OK;
 }
 
-/* Opens the library; the caller holds netlib_lock. */
+/* Opens the library. The caller holds netlib_lock. */
 static int
 netlib_open(struct netlib_lib *lib, const char *user, struct wk_err *err)
 {
