@@ -37,9 +37,30 @@ logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 	if (path == NULL)
 		return WK_OK;
 
-	cap->file_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600);
-	return cap->file_fd < 0 ? WK_ERR_IO : WK_OK;
+	cap->file_path = strdup(path);
+	return cap->file_path == NULL ? WK_ERR_NOMEM : WK_OK;
+}
+
+/*
+ * Creates the log file at the stream's first byte. Returns its descriptor,
+ * or -1 when there is no file.
+ */
+static int
+logcap_open_file(struct logcap *cap)
+{
+	if (cap->file_fd >= 0 || cap->file_path == NULL)
+		return cap->file_fd;
+
+	cap->file_fd = open(cap->file_path, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600);
+	if (cap->file_fd < 0)
+		LOG(LL_WARN, _("stage run %lld: cannot create the log file %s: "
+		    "%s; the lines go to the store only"),
+		    (long long)cap->stage_run_id, cap->file_path,
+		    strerror(errno));
+	free(cap->file_path);
+	cap->file_path = NULL;
+	return cap->file_fd;
 }
 
 void
@@ -281,7 +302,7 @@ logcap_file(struct logcap *cap, const char *data, size_t n)
 	uint64_t limit = (uint64_t)cap->limits.file_head_bytes;
 	size_t take = 0;
 
-	if (cap->file_fd < 0)
+	if (n == 0 || logcap_open_file(cap) < 0)
 		return;
 	if (cap->file_head < limit)
 		take = limit - cap->file_head < n ?
@@ -488,6 +509,8 @@ logcap_finish(struct logcap *cap)
 		close(cap->file_fd);
 		cap->file_fd = -1;
 	}
+	free(cap->file_path);
+	cap->file_path = NULL;
 	ring_bytes_free(&cap->file_tail);
 	ring_lines_free(&cap->tail);
 	free(cap->sigs);

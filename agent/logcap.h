@@ -54,6 +54,9 @@ struct logcap {
 	enum store_stream stream;     /* stdout or stderr */
 	struct cfg_logs limits;       /* caps (logcap_set_limits()) */
 	int file_fd;                  /* raw log file, -1 when none; owned */
+	char *file_path;              /* log file to create at the first byte;
+					 NULL once created or when none;
+					 owned */
 	uint64_t file_head;           /* bytes written to the file's head */
 	uint64_t file_head_newlines;  /* newlines among them */
 	struct ring_bytes file_tail;  /* bytes after the head, the last ones */
@@ -83,9 +86,12 @@ struct logcap {
 };
 
 /*
- * Prepares capture into store and the file at path (created or truncated,
- * mode 0600; NULL for no file) with the default caps (cfg_logs_defaults()).
- * Returns WK_OK or WK_ERR_IO.
+ * Prepares capture into store and the file at path (NULL for no file) with
+ * the default caps (cfg_logs_defaults()). The file is created, or
+ * truncated, with mode 0600 when the first byte comes, so a stream that
+ * stays silent leaves no file; when it cannot be created, a warning is
+ * logged and the lines go to the store only. Returns WK_OK or
+ * WK_ERR_NOMEM.
  */
 int logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 		enum store_stream stream, const char *path);

@@ -1,8 +1,11 @@
 /*
  * Unit tests of log capture against a real store and log file: the caps of
  * both, the truncation markers, carriage-return progress lines, cut long
- * lines, signature counts and the tail stored while a stage runs.
+ * lines, signature counts, the tail stored while a stage runs, and the
+ * file created only at a stream's first byte.
  */
+#include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -447,6 +451,54 @@ finish_twice_and_unused_are_safe(void **state)
 	assert_int_equal(cap.line_no, 1);
 }
 
+static void
+silent_stream_leaves_no_file(void **state)
+{
+	struct logcap cap;
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	start(&cap, NULL);
+	logcap_feed(&cap, "", 0);
+	assert_int_equal(stat(file_path, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+	logcap_finish(&cap);
+	assert_int_equal(stat(file_path, &sb), -1);
+
+	/* The first byte creates the file, or truncates an old one. */
+	f = fopen(file_path, "w");
+	assert_non_null(f);
+	fputs("an older attempt's lines\n", f);
+	fclose(f);
+	start(&cap, NULL);
+	feed_str(&cap, "a\n");
+	logcap_finish(&cap);
+	assert_int_equal(stat(file_path, &sb), 0);
+	assert_int_equal(sb.st_size, 2);
+}
+
+static void
+uncreatable_file_keeps_lines_in_store(void **state)
+{
+	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
+	char missing[PATH_MAX];
+	struct logcap cap;
+	struct stat sb;
+
+	(void)state;
+	snprintf(missing, sizeof missing, "%s/no-such-dir/stderr.log", dir);
+	assert_int_equal(logcap_init(&cap, st, stage_run_id, STORE_STDERR,
+	    missing), WK_OK);
+	feed_str(&cap, "one\ntwo\n");
+	logcap_finish(&cap);
+	assert_int_equal(stat(missing, &sb), -1);
+	assert_int_equal(read_rows(rows), 2);
+	assert_string_equal(rows[0].text, "one");
+	assert_string_equal(rows[1].text, "two");
+	free(rows);
+}
+
 int
 main(void)
 {
@@ -469,6 +521,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(tail_is_stored_while_running,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(silent_stream_leaves_no_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    uncreatable_file_keeps_lines_in_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_twice_and_unused_are_safe,
 		    setup, teardown),
 	};
