@@ -249,6 +249,7 @@ fail:
 
 /* Steps of the child's start that can fail, reported to the parent. */
 enum sup_child_step {
+	SUP_STEP_NONE = 0,    /* no step failed */
 	SUP_STEP_SETUP = 1,   /* descriptors */
 	SUP_STEP_CHDIR = 2,   /* working directory */
 	SUP_STEP_EXEC = 3,    /* execve */
@@ -266,17 +267,19 @@ struct sup_child_setup {
  * Runs in the child between vfork and exec. The child shares the agent's
  * memory and its parent's signal handlers must never run in it, so it
  * starts with every signal blocked, makes every disposition SIG_DFL and only
- * then unblocks. It calls async-signal-safe functions only, writes nothing
- * but its own stack and never returns.
+ * then unblocks. It calls async-signal-safe functions only and never
+ * returns. It writes nothing but its own stack and, when a step fails,
+ * report: the failed step and errno. The parent, suspended until the
+ * execve or the _exit, reads report afterwards (Linux vfork semantics).
  */
 static _Noreturn void
 sup_exec_child(const char *exe, char *const *argv, char *const *envp,
-	       const char *working_dir, const int out[2], int err_pipe,
-	       const struct sup_child_setup *setup)
+	       const char *working_dir, const int out[2],
+	       const struct sup_child_setup *setup, volatile int *report)
 {
 	struct sigaction sa;
 	sigset_t none;
-	int fd, signo, report[2] = { SUP_STEP_SETUP, 0 };
+	int fd, signo, step = SUP_STEP_SETUP;
 
 	setsid();
 	memset(&sa, 0, sizeof sa);
@@ -290,17 +293,12 @@ sup_exec_child(const char *exe, char *const *argv, char *const *envp,
 	if (fd < 0 || dup2(fd, 0) < 0 || dup2(out[0], 1) < 0 ||
 	    dup2(out[1], 2) < 0)
 		goto fail;
-	/* Keep the error pipe at 3 (close-on-exec) and close the rest. */
-	if (err_pipe != 3 && dup2(err_pipe, 3) < 0)
-		goto fail;
-	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
-		goto fail;
-	err_pipe = 3;
-	closefrom(4);
-	report[0] = SUP_STEP_LIMITS;
+	step = SUP_STEP_LIMITS;
+	/* Joins the cgroup before closefrom() closes cgroup.procs. */
 	if (setup->cgroup_procs_fd >= 0 &&
 	    write(setup->cgroup_procs_fd, "0", 1) != 1)
 		goto fail;
+	closefrom(3);
 	if (setup->nice > 0) {
 		errno = 0;
 		if (nice(setup->nice) == -1 && errno != 0)
@@ -313,17 +311,15 @@ sup_exec_child(const char *exe, char *const *argv, char *const *envp,
 		if (setrlimit(RLIMIT_AS, &limit) < 0)
 			goto fail;
 	}
-	report[0] = SUP_STEP_CHDIR;
+	step = SUP_STEP_CHDIR;
 	if (working_dir != NULL && chdir(working_dir) < 0)
 		goto fail;
-	report[0] = SUP_STEP_EXEC;
+	step = SUP_STEP_EXEC;
 	execve(exe, argv, envp);
 
 fail:
 	report[1] = errno;
-	if (write(err_pipe, report, sizeof report) < 0) {
-		/* The parent sees a short read and reports exit 127. */
-	}
+	report[0] = step;
 	_exit(127);
 }
 
@@ -332,18 +328,6 @@ static int
 sup_pipe(int fds[2])
 {
 	return pipe2(fds, O_CLOEXEC);
-}
-
-/* Reads the child's start report: 0 when execve succeeded. */
-static int
-sup_read_start_report(int fd, int report[2])
-{
-	ssize_t n;
-
-	do
-		n = read(fd, report, 2 * sizeof report[0]);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)(2 * sizeof report[0]) ? -1 : 0;
 }
 
 static void
@@ -396,7 +380,7 @@ sup_build_env(char *const *envp, const char *notify_env,
 	return env;
 }
 
-/* Opens the pipes and the log files of both streams. */
+/* Opens the pipes of both streams and names their log files. */
 static int
 sup_open_streams(struct sup_proc *proc, const struct sup_spec *spec,
 		 int child_out[2], struct wk_err *err)
@@ -414,8 +398,7 @@ sup_open_streams(struct sup_proc *proc, const struct sup_spec *spec,
 			    spec->stage_dir, names[i]);
 		if (logcap_init(&proc->cap[i], proc->store, proc->stage_run_id,
 		    i == 0 ? STORE_STDOUT : STORE_STDERR, path) != WK_OK)
-			return wk_err_set(err, WK_ERR_IO, _("cannot create the "
-			    "log file %s: %s"), path, strerror(errno));
+			return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 		if (spec->logs != NULL)
 			logcap_set_limits(&proc->cap[i], spec->logs);
 		if (sup_pipe(fds) < 0)
@@ -448,8 +431,8 @@ sup_close_fds(int fds[2])
  */
 static pid_t
 sup_vfork_exec(const char *exe, char *const *argv, char *const *envp,
-	       const char *working_dir, const int out[2], const int err_pipe[2],
-	       const struct sup_child_setup *setup)
+	       const char *working_dir, const int out[2],
+	       const struct sup_child_setup *setup, volatile int *report)
 {
 	sigset_t all, saved;
 	pid_t pid;
@@ -459,8 +442,8 @@ sup_vfork_exec(const char *exe, char *const *argv, char *const *envp,
 	sigprocmask(SIG_SETMASK, &all, &saved);
 	pid = vfork();
 	if (pid == 0)
-		sup_exec_child(exe, argv, envp, working_dir, out,
-		    err_pipe[1], setup);
+		sup_exec_child(exe, argv, envp, working_dir, out, setup,
+		    report);
 	saved_errno = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	errno = saved_errno;
@@ -479,8 +462,9 @@ sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 {
 	struct sup_child_setup setup = { spec->nice,
 		spec->memory_rlimit ? spec->memory_limit : 0, -1 };
-	int err_pipe[2], report[2];
+	volatile int report[2] = { SUP_STEP_NONE, 0 };
 	char path[PATH_MAX + 16];
+	int failed[2];
 	pid_t pid;
 
 	if (spec->cgroup_dir != NULL) {
@@ -492,31 +476,23 @@ sup_spawn(struct sup_proc *proc, const struct sup_spec *spec, const char *exe,
 		snprintf(proc->cgroup_dir, sizeof proc->cgroup_dir, "%s",
 		    spec->cgroup_dir);
 	}
-	if (sup_pipe(err_pipe) < 0) {
-		if (setup.cgroup_procs_fd >= 0)
-			close(setup.cgroup_procs_fd);
-		return wk_err_set(err, WK_ERR_IO, _("cannot create a pipe: %s"),
-		    strerror(errno));
-	}
 	proc->start_ns = clk_mono_ns();
 	proc->result.started_at = clk_wall_ms();
 	pid = sup_vfork_exec(exe, argv, env, spec->working_dir, child_out,
-	    err_pipe, &setup);
-	close(err_pipe[1]);
+	    &setup, report);
 	if (setup.cgroup_procs_fd >= 0)
 		close(setup.cgroup_procs_fd);
-	if (pid < 0) {
-		close(err_pipe[0]);
+	if (pid < 0)
 		return wk_err_set(err, WK_ERR_IO, _("cannot fork: %s"),
 		    strerror(errno));
-	}
 	proc->pid = pid;
-	if (sup_read_start_report(err_pipe[0], report) < 0)
+	failed[0] = report[0];
+	failed[1] = report[1];
+	if (failed[0] != SUP_STEP_NONE)
 		sup_describe_start_failure(proc, exe, spec->working_dir,
-		    report);
+		    failed);
 	else
 		proc->result.spawned = 1;
-	close(err_pipe[0]);
 	return WK_OK;
 }
 
