@@ -174,9 +174,16 @@ static json_t *
 agent_cmd_reload(struct agent *agent, json_t *request,
 		 const struct control_peer *peer)
 {
+	int rc;
+
 	(void)peer;
 	(void)request;
-	if (agent_reload(agent) != WK_OK)
+	rc = agent_reload(agent);
+	if (rc == WK_ERR_STATE)
+		return control_error(_("the configuration was reloaded, but "
+		    "the probes or the SLO engine did not start (see the "
+		    "agent's log)"));
+	if (rc != WK_OK)
 		return control_error(_("the new configuration is invalid; the "
 		    "agent keeps the old one (see its log)"));
 	return agent_ok();
@@ -287,6 +294,8 @@ agent_control(void *arg, json_t *request, const struct control_peer *peer)
 	json_t *answer = NULL;
 	size_t i;
 
+	/* The rows a request writes and its audit row share one commit. */
+	store_group_begin(agent->store);
 	for (i = 0; i < sizeof agent_commands / sizeof agent_commands[0];
 	    i++) {
 		if (strcmp(command, agent_commands[i].name) == 0) {
@@ -297,5 +306,6 @@ agent_control(void *arg, json_t *request, const struct control_peer *peer)
 	if (answer == NULL)
 		answer = control_error(_("unknown command \"%s\""), command);
 	agent_audit(agent, command, request, peer, answer);
+	store_group_end(agent->store);
 	return answer;
 }
