@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -9,6 +10,8 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/store_logs.h"
+#include "core/text.h"
 
 /* Takes the value of an option given as "--name VALUE" or "--name=VALUE". */
 static const char *
@@ -173,4 +176,67 @@ fail:
 	fprintf(stderr, "watchkeep: %s\n", err.msg);
 	cfg_free(cfg);
 	return NULL;
+}
+
+#define CLI_PIPELINES_MAX 64   /* pipeline names listed in an error */
+
+/* Prints the names of cfg's pipelines and of those with runs as "a, b". */
+static void
+cli_print_pipelines(const struct cfg *cfg, char (*names)[STORE_NAME_MAX],
+		    size_t n)
+{
+	char shown[STORE_NAME_MAX * 2];
+	size_t i, printed = 0;
+
+	for (i = 0; cfg != NULL && i < cfg->n_pipelines; i++)
+		fprintf(stderr, "%s%s", printed++ > 0 ? ", " : "",
+		    cfg->pipelines[i].name);
+	for (i = 0; i < n; i++) {
+		if (cfg != NULL && cfg_find_pipeline(cfg, names[i]) != NULL)
+			continue;
+		text_sanitize(names[i], strlen(names[i]), shown, sizeof shown);
+		fprintf(stderr, "%s%s", printed++ > 0 ? ", " : "", shown);
+	}
+	if (printed == 0)
+		fprintf(stderr, "%s", _("none yet"));
+	fputc('\n', stderr);
+}
+
+int
+cli_check_pipeline(const char *command, struct store *store,
+		   const struct cfg *cfg, const char *pipeline)
+{
+	char (*names)[STORE_NAME_MAX] = NULL;
+	char shown[STORE_NAME_MAX * 2];
+	size_t n = 0, i;
+	int code = CLI_EXIT_FAILED;
+
+	if (pipeline == NULL)
+		return CLI_EXIT_OK;
+	if (cfg != NULL && cfg_find_pipeline(cfg, pipeline) != NULL)
+		return CLI_EXIT_OK;
+
+	names = calloc(CLI_PIPELINES_MAX, sizeof *names);
+	if (names == NULL || store_logs_pipelines(store, names,
+	    CLI_PIPELINES_MAX, &n) != WK_OK) {
+		fprintf(stderr, _("watchkeep %s: reading the store failed\n"),
+		    command);
+		code = CLI_EXIT_STATE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], pipeline) == 0) {
+			code = CLI_EXIT_OK;
+			goto out;
+		}
+	}
+	text_sanitize(pipeline, strlen(pipeline), shown, sizeof shown);
+	fprintf(stderr, _("watchkeep %s: no pipeline named \"%s\" in the "
+	    "configuration or in the store's runs; known pipelines: "),
+	    command, shown);
+	cli_print_pipelines(cfg, names, n);
+
+out:
+	free(names);
+	return code;
 }

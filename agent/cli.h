@@ -59,6 +59,15 @@ struct store;
 struct store *cli_open_store(const struct cli_common *common,
 			     struct cfg **cfg);
 
+/*
+ * Checks that pipeline names a pipeline of cfg (NULL: no configuration) or
+ * one with runs in the store; NULL names every pipeline. When it names
+ * neither, prints the pipelines known to both and returns CLI_EXIT_FAILED;
+ * else returns CLI_EXIT_OK.
+ */
+int cli_check_pipeline(const char *command, struct store *store,
+		       const struct cfg *cfg, const char *pipeline);
+
 int cmd_run(int argc, char **argv);
 int cmd_run_now(int argc, char **argv);
 int cmd_rerun(int argc, char **argv);

@@ -194,6 +194,13 @@ cmd_status(int argc, char **argv)
 		return code;
 	}
 
+	code = cli_check_pipeline("status", store, cfg, opts.pipeline);
+	if (code != CLI_EXIT_OK) {
+		store_close(store);
+		cfg_free(cfg);
+		return code;
+	}
+
 	rc = opts.common.json ? status_json(store, cfg, &opts) :
 	    status_text(store, cfg, &opts);
 	store_close(store);

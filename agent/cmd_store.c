@@ -77,10 +77,11 @@ cmd_runs(int argc, char **argv)
 {
 	struct cli_common common;
 	const char *pipeline = NULL, *value;
+	struct cfg *cfg = NULL;
 	struct store *store;
 	long limit = RUNS_DEFAULT;
 	char *end;
-	int i, r, rc;
+	int i, r, rc, code;
 
 	memset(&common, 0, sizeof common);
 	for (i = 1; i < argc; i++) {
@@ -108,9 +109,16 @@ cmd_runs(int argc, char **argv)
 			    "%s"), argv[i]);
 		}
 	}
-	store = store_cmd_open(&common);
+	store = cli_open_store(&common, &cfg);
 	if (store == NULL)
 		return CLI_EXIT_STATE;
+	code = cli_check_pipeline("runs", store, cfg, pipeline);
+	cfg_free(cfg);
+	if (code != CLI_EXIT_OK) {
+		store_close(store);
+		return code;
+	}
+
 	rc = common.json ? runs_json(store, pipeline, limit) :
 	    report_runs_brief(stdout, store, pipeline, (size_t)limit);
 	store_close(store);
