@@ -596,6 +596,33 @@ runner_busy(const struct runner *runner)
 	return 0;
 }
 
+/*
+ * Names why a run failed when none of its stages failed in this pass: it
+ * was cancelled, or a re-run left out a stage that had failed or not run.
+ */
+static void
+runner_carried_failure(struct runner *runner)
+{
+	const struct runner_stage *rs;
+	size_t i;
+
+	if (runner->cancelled) {
+		snprintf(runner->first_failure, sizeof runner->first_failure,
+		    "%s", _("cancelled"));
+		return;
+	}
+	for (i = 0; i < runner->pipeline->n_stages; i++) {
+		rs = &runner->stages[runner->pipeline->order[i]];
+		if (rs->state == RS_SUCCEEDED)
+			continue;
+		snprintf(runner->first_failure, sizeof runner->first_failure,
+		    rs->state == RS_FAILED ? _("stage %s failed in an earlier "
+		    "pass and was not re-run") : _("stage %s did not run"),
+		    rs->cfg->name);
+		return;
+	}
+}
+
 static void
 runner_finish(struct runner *runner)
 {
@@ -616,10 +643,10 @@ runner_finish(struct runner *runner)
 			runner->succeeded = 0;
 	}
 	if (!runner->succeeded && runner->first_failure[0] == '\0')
-		snprintf(runner->first_failure, sizeof runner->first_failure,
-		    "%s", _("cancelled"));
+		runner_carried_failure(runner);
 	store_run_finish(runner->store, runner->run_id, runner->succeeded ?
-	    STORE_RUN_SUCCEEDED : STORE_RUN_FAILED, ended_ms, duration_ms, runner->succeeded ? NULL : runner->first_failure);
+	    STORE_RUN_SUCCEEDED : STORE_RUN_FAILED, ended_ms, duration_ms,
+	    runner->succeeded ? NULL : runner->first_failure);
 	clk_format_duration(took, sizeof took, duration_ms);
 	if (runner->succeeded)
 		LOG_RUN(LL_INFO, runner->run_id, NULL,

@@ -1,6 +1,7 @@
 # Re-runs: from the middle stage, twice in a row, never re-run the first
 # stage and reuse its output; a stage with unchanged declared inputs is
-# skipped and the run says so; --dry-run changes nothing.
+# skipped and the run says so; --dry-run changes nothing; a run whose other
+# branch failed names that stage as the reason.
 . "$(dirname "$0")/../lib.sh"
 
 cat > "$TEST_DIR/config.json" <<JSON
@@ -49,4 +50,25 @@ W rerun --from last > /dev/null 2>&1 || fail "rerun after input change failed"
 expect_eq "$(count last)" 2 "last stage runs after its input changed"
 W rerun --from last --force > /dev/null 2>&1 || fail "forced rerun failed"
 expect_eq "$(count last)" 3 "last stage runs with --force"
+
+# A re-run of one branch while the other branch's failure stays: the run
+# fails and names that stage, not a cancel.
+cat > "$TEST_DIR/branches.json" <<JSON
+{
+  "pipelines": [
+    { "name": "b", "stages": [
+      { "name": "root", "command": "true" },
+      { "name": "good", "depends_on": ["root"], "command": "true" },
+      { "name": "bad", "depends_on": ["root"], "command": "exit 3" }
+    ] }
+  ]
+}
+JSON
+B() { "$WATCHKEEP" "$@" -c "$TEST_DIR/branches.json" --state-dir "$TEST_DIR/b"; }
+B run --once > /dev/null 2>&1 && fail "the run with a failing branch succeeded"
+B rerun --from b/good > "$TEST_DIR/branch.txt" 2>&1 &&
+	fail "the re-run of the good branch succeeded"
+reason=$(sql "$TEST_DIR/b/store.db" "select reason from runs where id = 1")
+expect_eq "$reason" "stage bad failed in an earlier pass and was not re-run" \
+	"reason of the re-run run"
 echo "$TEST_NAME: ok"
