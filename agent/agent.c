@@ -68,6 +68,7 @@ agent_reload(struct agent *agent)
 	struct agent_cfg *acfg;
 	struct sched *sched = NULL;
 	struct cfg *cfg;
+	int rc = WK_OK;
 
 	cfg = agent_load_config(agent->config_path, &err);
 	if (cfg == NULL) {
@@ -102,10 +103,16 @@ agent_reload(struct agent *agent)
 	}
 	agent->acfg = acfg;
 	if (!agent->local && !agent->stopping)
-		agent_engines_restart(agent);
+		rc = agent_engines_restart(agent);
 	if (!agent->local)
 		agent_alerts_reload(agent);
 	agent_web_reload(agent);
+	if (rc != WK_OK) {
+		LOG(LL_ERROR, _("configuration reloaded from %s, but the probes "
+		    "or the SLO engine did not start (errors above)"),
+		    cfg->path);
+		return WK_ERR_STATE;
+	}
 	LOG(LL_INFO, _("configuration reloaded from %s"), cfg->path);
 	return WK_OK;
 }

@@ -114,6 +114,8 @@ int agent_run_local(const struct agent_opts *opts,
  * Loads the configuration file again; on success the new one applies to
  * runs started from now on and the schedules restart from it. An invalid
  * file leaves the old configuration in force and returns its error.
+ * WK_ERR_STATE means the new configuration applies but the probe or SLO
+ * engine did not start on it.
  */
 int agent_reload(struct agent *agent);
 
@@ -188,8 +190,11 @@ void agent_alert_slot(struct agent *agent, const struct cfg_pipeline *p,
 /* Starts the probe and SLO engines on the current configuration. */
 int agent_engines_start(struct agent *agent);
 
-/* Restarts both engines on the current configuration, after a reload. */
-void agent_engines_restart(struct agent *agent);
+/*
+ * Restarts both engines on the current configuration, after a reload.
+ * Returns WK_ERR_STATE when either did not start (its error is logged).
+ */
+int agent_engines_restart(struct agent *agent);
 
 /* Stops and frees both engines. */
 void agent_engines_stop(struct agent *agent);

@@ -160,11 +160,11 @@ agent_engines_start(struct agent *agent)
 	return rc;
 }
 
-void
+int
 agent_engines_restart(struct agent *agent)
 {
 	agent_engines_free(agent);
-	agent_engines_start(agent);
+	return agent_engines_start(agent);
 }
 
 void

@@ -112,23 +112,24 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 }
 
 struct probe_curl *
-probe_curl_new(struct ev_loop *loop)
+probe_curl_new(struct ev_loop *loop, struct wk_err *err)
 {
-	struct wk_err err = { 0, "" };
 	struct probe_curl *c;
 
-	if (netlib_curl_load(_("the http probes"), &err) != WK_OK) {
-		LOG(LL_ERROR, "%s", err.msg);
+	if (netlib_curl_load(_("the http probes"), err) != WK_OK)
 		return NULL;
-	}
 
 	c = calloc(1, sizeof *c);
-	if (c == NULL)
+	if (c == NULL) {
+		wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 		return NULL;
+	}
 	c->loop = loop;
 	c->multi = netlib_curl.multi_init();
 	if (c->multi == NULL) {
 		probe_curl_free(c);
+		wk_err_set(err, WK_ERR_NOMEM, _("libcurl could not create its "
+		    "multi handle"));
 		return NULL;
 	}
 	netlib_curl.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,

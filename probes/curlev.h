@@ -27,7 +27,7 @@ struct probe_curl_req {
  * multi handle for loop. Returns NULL, after logging why, when libcurl
  * cannot be loaded or memory runs out.
  */
-struct probe_curl *probe_curl_new(struct ev_loop *loop);
+struct probe_curl *probe_curl_new(struct ev_loop *loop, struct wk_err *err);
 
 /* Frees the multi handle; every request must have ended or been removed. */
 void probe_curl_free(struct probe_curl *c);

@@ -40,6 +40,17 @@ static const struct probe_type_ops *const probe_types[CFG_PROBE_TYPES] = {
 	[CFG_PROBE_PUSH] = &probe_push_ops,
 };
 
+/* Ends each check of an http probe at once when libcurl is unavailable. */
+static void
+probe_unavailable_start(struct probe *p)
+{
+	probe_report(p, 0, -1, "%s", p->engine->curl_error);
+}
+
+static const struct probe_type_ops probe_unavailable_ops = {
+	NULL, probe_unavailable_start, NULL, NULL
+};
+
 static void probe_due(struct ev_loop *loop, void *arg);
 static void probe_prune_tick(struct ev_loop *loop, void *arg);
 
@@ -94,11 +105,30 @@ probe_restore(struct probe_engine *e, struct probe *p)
 	snprintf(p->detail, sizeof p->detail, "%s", saved.detail);
 }
 
+/* Sets up libcurl at the first http probe; keeps why it failed. */
+static int
+probe_need_curl(struct probe_engine *e)
+{
+	struct wk_err err = { 0, "" };
+
+	if (e->curl != NULL)
+		return WK_OK;
+	if (e->curl_error[0] != '\0')
+		return WK_ERR_STATE;
+
+	e->curl = probe_curl_new(e->loop, &err);
+	if (e->curl != NULL)
+		return WK_OK;
+	snprintf(e->curl_error, sizeof e->curl_error, "%s", err.msg);
+	return err.rc != WK_OK ? err.rc : WK_ERR_STATE;
+}
+
 /* Sets up probe i of the configuration. */
 static int
 probe_init_one(struct probe_engine *e, size_t i, struct wk_err *err)
 {
 	struct probe *p = &e->probes[i];
+	struct log_ids ids = { .probe = e->cfg->probes->items[i].name };
 
 	p->engine = e;
 	p->cfg = &e->cfg->probes->items[i];
@@ -107,11 +137,12 @@ probe_init_one(struct probe_engine *e, size_t i, struct wk_err *err)
 	p->last_ok = -1;
 	p->last_latency_ms = -1;
 	probe_restore(e, p);
-	if (p->cfg->type == CFG_PROBE_HTTP && e->curl == NULL) {
-		e->curl = probe_curl_new(e->loop);
-		if (e->curl == NULL)
-			return wk_err_set(err, WK_ERR_NOMEM,
-			    _("cannot set up libcurl for the http probes"));
+	if (p->cfg->type == CFG_PROBE_HTTP && probe_need_curl(e) != WK_OK) {
+		/* The other probes run; this one reports why it cannot. */
+		LOG_IDS(LL_ERROR, &ids, _("the probe reports down at every "
+		    "check: %s"), e->curl_error);
+		p->ops = &probe_unavailable_ops;
+		return WK_OK;
 	}
 	return p->ops->init(p, err);
 }

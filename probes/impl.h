@@ -81,6 +81,8 @@ struct probe_engine {
 	struct probe *probes;            /* owned, in configuration order */
 	size_t n_probes;                 /* entries in probes */
 	struct probe_curl *curl;         /* owned; NULL without http probes */
+	char curl_error[WK_ERR_MSG_MAX]; /* why libcurl could not be set up;
+					    "" before a failure */
 	probe_listener_fn listeners[PROBE_MAX_LISTENERS];
 	void *listener_args[PROBE_MAX_LISTENERS];
 	size_t n_listeners;              /* entries in listeners */

@@ -1,6 +1,8 @@
-# Without libcurl and libmicrohttpd the agent keeps running its stages.
-# The http probes, alert delivery and the web page each log an error that
-# names the library and the Debian package to install. `watchkeep web` and
+# Without libcurl and libmicrohttpd the agent keeps running its stages and
+# its other probes, and a reload keeps them running. The http probes, alert
+# delivery and the web page each log an error that names the library and
+# the Debian package to install, and the http probes report down with it
+# at every check. `watchkeep web` and
 # `watchkeep test-alert` fail with the same message. The libraries are
 # hidden by mounting /dev/null over them in a private mount namespace,
 # which needs root and unshare(1); without them the test is skipped.
@@ -37,7 +39,9 @@ cat > "$TEST_DIR/config.json" <<JSON
     { "name": "good", "schedule": "0 0 1 1 *", "stages": [{ "name": "s", "command": ["true"] }] },
     { "name": "bad", "schedule": "0 0 1 1 *", "stages": [{ "name": "s", "command": ["sh", "-c", "exit 1"] }] } ],
   "probes": [{ "name": "page", "type": "http", "url": "http://127.0.0.1:9/",
-               "interval": "1s", "timeout": "500ms" }],
+               "interval": "1s", "timeout": "500ms" },
+             { "name": "local", "type": "exec", "command": ["true"],
+               "interval": "1s", "timeout": "900ms" }],
   "alerting": { "group_wait": "0s",
     "receivers": [{ "name": "hook", "type": "json", "url": "http://127.0.0.1:9/hook" }],
     "routes": [{ "receivers": ["hook"] }] },
@@ -61,6 +65,24 @@ run_agent
 wait_log "cannot load libcurl.so.4" || fail "no error about libcurl for the probes"
 grep -q "needed by the http probes; install the Debian package libcurl4" "$TEST_DIR/agent.err" ||
 	fail "the probe error does not name the probes and the package"
+
+# The exec probe still runs; the http probe reports down with the cause.
+wait_rows() {
+	i=0
+	until [ "$(sql "$s/store.db" "$1")" -ge 1 ] 2>/dev/null || [ $i -ge 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(sql "$s/store.db" "$1")" -ge 1 ]
+}
+wait_rows "select count(*) from probe_results where probe = 'local' and ok = 1" ||
+	fail "the exec probe did not run without libcurl"
+wait_rows "select count(*) from probe_results where probe = 'page' and ok = 0 and detail like '%libcurl4%'" ||
+	fail "the http probe does not report why it cannot run"
+
+# A reload keeps the probes running and logs its success.
+kill -HUP $agent
+wait_log "configuration reloaded from" || fail "the reload was not logged"
+grep -q "did not start" "$TEST_DIR/agent.err" && fail "an engine did not start after the reload"
 
 # Stages run, and a failed one raises an alert whose delivery fails.
 "$WATCHKEEP" run-now good --state-dir "$s" > /dev/null 2>&1 || fail "run-now good failed"
@@ -94,3 +116,4 @@ status=0
 expect_eq "$status" 1 "exit status of test-alert"
 grep -q "libcurl.so.4.*install the Debian package libcurl4" "$TEST_DIR/alert.err" ||
 	fail "watchkeep test-alert: $(cat "$TEST_DIR/alert.err")"
+echo "$TEST_NAME: ok"
