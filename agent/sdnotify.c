@@ -28,6 +28,34 @@ sdnotify_number(const char *text, double *value)
 	return end != text && *end == '\0' && errno == 0 && isfinite(*value);
 }
 
+/*
+ * Parses a count of microseconds: decimal digits that fit in an unsigned
+ * 64-bit number, as systemd reads it. Larger values than SDNOTIFY_USEC_MAX
+ * are clamped to it.
+ */
+static int
+sdnotify_usec(const char *text, int64_t *value)
+{
+	unsigned long long n;
+	char *end;
+	size_t i;
+
+	for (i = 0; text[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)text[i]))
+			return 0;
+	}
+	if (i == 0)
+		return 0;
+
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	*value = n > (unsigned long long)SDNOTIFY_USEC_MAX ?
+	    SDNOTIFY_USEC_MAX : (int64_t)n;
+	return 1;
+}
+
 static int
 sdnotify_metric(const char *text, struct sdnotify_msg *msg)
 {
@@ -80,10 +108,8 @@ sdnotify_assign(const char *line, size_t len, struct sdnotify_msg *msg)
 		msg->has_status = 1;
 		text_sanitize(value, value_len, msg->status, sizeof msg->status);
 	} else if (sdnotify_key_is(line, key_len, "EXTEND_TIMEOUT_USEC")) {
-		if (!sdnotify_number(value, &number) || number < 0 ||
-		    number > 9e15)
+		if (!sdnotify_usec(value, &msg->extend_timeout_us))
 			return 0;
-		msg->extend_timeout_us = (int64_t)number;
 	} else if (sdnotify_key_is(line, key_len, "X_WATCHKEEP_PROGRESS")) {
 		if (!sdnotify_number(value, &number) || number < 0 ||
 		    number > 1)

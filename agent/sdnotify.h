@@ -16,6 +16,8 @@
 #define SDNOTIFY_DATAGRAM_MAX 4096  /* bytes read of one datagram */
 #define SDNOTIFY_METRICS_MAX 32     /* metrics taken from one datagram */
 #define SDNOTIFY_STATUS_MAX 256     /* bytes kept of STATUS= */
+/* Largest EXTEND_TIMEOUT_USEC kept, in us (about 285 years). */
+#define SDNOTIFY_USEC_MAX INT64_C(9000000000000000)
 
 struct sdnotify_metric {
 	char name[64];  /* [A-Za-z0-9_.], 1..63 bytes */

@@ -63,6 +63,33 @@ parse_rejects_invalid_values(void **state)
 }
 
 static void
+parse_extend_timeout_as_systemd(void **state)
+{
+	static const struct {
+		const char *line;     /* the datagram */
+		int64_t expected;     /* extend_timeout_us, -1: rejected */
+	} cases[] = {
+		{ "EXTEND_TIMEOUT_USEC=0", 0 },
+		{ "EXTEND_TIMEOUT_USEC=18446744073709551615", SDNOTIFY_USEC_MAX },
+		{ "EXTEND_TIMEOUT_USEC=9223372036854775808", SDNOTIFY_USEC_MAX },
+		{ "EXTEND_TIMEOUT_USEC=18446744073709551616", -1 },
+		{ "EXTEND_TIMEOUT_USEC=1.5", -1 },
+		{ "EXTEND_TIMEOUT_USEC=1e6", -1 },
+		{ "EXTEND_TIMEOUT_USEC= 5", -1 },
+		{ "EXTEND_TIMEOUT_USEC=", -1 },
+	};
+	struct sdnotify_msg msg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sdnotify_parse(cases[i].line, strlen(cases[i].line), &msg);
+		assert_int_equal(msg.extend_timeout_us, cases[i].expected);
+		assert_int_equal(msg.invalid, cases[i].expected < 0);
+	}
+}
+
+static void
 parse_sanitizes_status(void **state)
 {
 	const char *d = "STATUS=\x1b[2Jcleared";
@@ -95,6 +122,7 @@ main(void)
 		cmocka_unit_test(parse_standard_keys),
 		cmocka_unit_test(parse_progress_and_metrics),
 		cmocka_unit_test(parse_rejects_invalid_values),
+		cmocka_unit_test(parse_extend_timeout_as_systemd),
 		cmocka_unit_test(parse_sanitizes_status),
 		cmocka_unit_test(error_lines_are_flagged),
 	};
