@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,6 +158,10 @@ struct recover_group {
 struct recover_adopted {
 	struct recover_group *group;      /* shared; freed by the last one */
 	struct store_stage_run row;       /* its attempt */
+	char label[2 * CFG_NAME_MAX];     /* "pipeline/stage", for the log */
+	int pidfd;                        /* readable when the process ends;
+					     -1: polled every
+					     RECOVER_ADOPT_POLL_MS */
 };
 
 static void recover_resume(struct agent *agent, const struct store_run *run);
@@ -228,7 +233,7 @@ recover_adopted_ended(struct recover_adopted *a)
 	a->row.exit_code = -1;
 	a->row.user_cpu_ms = a->row.sys_cpu_ms = a->row.max_rss_kb = -1;
 	store_stage_finish(g->agent->store, &a->row);
-	LOG_RUN(LL_INFO, g->run.id, a->row.stage, ok ? _("adopted process %d "
+	LOG_RUN(LL_INFO, g->run.id, a->label, ok ? _("adopted process %d "
 	    "ended; its declared outputs exist, so the stage succeeded") :
 	    _("adopted process %d ended; its declared outputs are missing, so "
 	    "the stage failed"), a->row.pid);
@@ -250,6 +255,40 @@ recover_adopted_poll(struct ev_loop *loop, void *arg)
 	}
 	recover_adopted_ended(a);
 	free(a);
+}
+
+static void
+recover_adopted_exit(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct recover_adopted *a = arg;
+
+	(void)events;
+	ev_fd_del(loop, fd);
+	close(fd);
+	recover_adopted_ended(a);
+	free(a);
+}
+
+/*
+ * Watches the adopted process through a pidfd, which becomes readable the
+ * moment the process ends. Polls instead when pidfd_open(2) is missing, or
+ * when the process is gone or replaced by the time the pidfd is open.
+ */
+static void
+recover_adopted_watch(struct ev_loop *loop, struct recover_adopted *a)
+{
+	int fd = -1;
+
+#ifdef SYS_pidfd_open
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)a->row.pid, 0);
+#endif
+	if (fd >= 0 && recover_alive(&a->row) &&
+	    ev_fd_add(loop, fd, EV_READ, recover_adopted_exit, a) == WK_OK)
+		return;
+
+	if (fd >= 0)
+		close(fd);
+	ev_timer_at(loop, clk_mono_ns(), recover_adopted_poll, a);
 }
 
 /* Resumes a run for its stages that did not succeed, or fails it. */
@@ -290,10 +329,11 @@ recover_adopt(struct recover_group *g, const struct cfg_pipeline *p,
 			continue;
 		a->group = g;
 		a->row = rows[i];
-		LOG_RUN(LL_INFO, g->run.id, rows[i].stage, _("adopting process "
+		snprintf(a->label, sizeof a->label, "%s/%s", p->name,
+		    rows[i].stage);
+		LOG_RUN(LL_INFO, g->run.id, a->label, _("adopting process "
 		    "group %d of the previous agent"), rows[i].pid);
-		ev_timer_at(g->agent->loop, clk_mono_ns(), recover_adopted_poll,
-		    a);
+		recover_adopted_watch(g->agent->loop, a);
 		adopted[i] = 1;
 		count++;
 	}

@@ -1,7 +1,8 @@
 # Crash recovery: after kill -9 of the agent during a stage, the next start
 # kills the stage's leftover process group, marks the attempt failed with
 # "agent restarted", retries it by its policy, and leaves no run "running";
-# a stage without retries fails the run. A stage set to adopt is kept.
+# a stage without retries fails the run. A stage set to adopt is kept, and
+# its end is noticed when its process exits.
 . "$(dirname "$0")/../lib.sh"
 
 cat > "$TEST_DIR/config.json" <<'JSON'
@@ -64,6 +65,16 @@ wait $agent 2>/dev/null || true
 run_agent
 grep -q "adopting process group" "$TEST_DIR/agent.err" || fail "no adoption in the log"
 wait_store "select state from runs where pipeline = 'adopted'" succeeded "adopted run"
+# The end is noticed when the process exits, not at a later poll: the
+# stage wrote out.txt just before it exited.
+ended=$(sql "$db" "select s.ended_at from stage_runs s join runs r on r.id = s.run_id where r.pipeline = 'adopted'")
+run=$(sql "$db" "select id from runs where pipeline = 'adopted'")
+written=$(/usr/bin/python3 -c 'import os, sys; print(os.stat(sys.argv[1]).st_mtime_ns // 1000000)' \
+	"$s/runs/$run/long/out.txt")
+late=$((ended - written))
+[ "$late" -lt 300 ] || fail "the adopted stage's end was noticed $late ms after it wrote its output"
+grep -q "stage=adopted/long: adopted process" "$TEST_DIR/agent.err" ||
+	fail "the adopted stage's log lines do not name pipeline/stage"
 
 kill -TERM $agent
 wait $agent || fail "the agent did not exit 0"
