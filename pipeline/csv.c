@@ -16,13 +16,18 @@ enum csv_state {
 	CSV_ST_UNQUOTED,     /* inside a field that does not start with '"' */
 	CSV_ST_QUOTED,       /* inside a quoted field */
 	CSV_ST_QUOTE,        /* just after a '"' inside a quoted field */
-	CSV_ST_SKIP          /* discarding a bad record up to the line end */
+	CSV_ST_SKIP,         /* discarding a bad record up to the line end */
+	CSV_ST_SKIP_OUT,     /* discarding a record too long, outside quotes:
+				it ends at a line end */
+	CSV_ST_SKIP_IN       /* discarding a record too long, inside quotes:
+				a line end belongs to the field */
 };
 
 /* The record being parsed, kept apart from the reader's buffers. */
 struct csv_parse {
 	enum csv_state state;  /* position in the record's grammar */
 	size_t raw;            /* bytes of the file consumed by the record */
+	size_t skipped;        /* bytes discarded since it became too long */
 	bool cr;               /* a CR waits: it ends the line if LF follows */
 	bool quoted;           /* some field of the record was quoted */
 	bool begun;            /* a byte of the record was consumed */
@@ -484,21 +489,66 @@ csv_plain_byte(struct csv_reader *r, struct csv_parse *p, char c, bool *done)
 	return csv_append(r, c);
 }
 
+static bool
+csv_skipping(const struct csv_parse *p)
+{
+	return p->state == CSV_ST_SKIP || p->state == CSV_ST_SKIP_OUT ||
+	    p->state == CSV_ST_SKIP_IN;
+}
+
+/*
+ * Marks the record too long. In RFC 4180 mode the rest of it is skipped
+ * following its quotes, so that a line end inside a quoted field does not
+ * start the next record.
+ */
+static void
+csv_too_long(struct csv_reader *r, struct csv_parse *p)
+{
+	p->bad = CSV_BAD_TOO_LONG;
+	if (r->mode != CSV_MODE_RFC4180)
+		p->state = CSV_ST_SKIP;
+	else if (p->state == CSV_ST_QUOTED)
+		p->state = CSV_ST_SKIP_IN;
+	else
+		p->state = CSV_ST_SKIP_OUT;
+}
+
+/*
+ * Skips a byte of a record too long, following its quotes for at most
+ * max_record bytes: past that, a quote left open ends at the next line
+ * end, so it cannot take the rest of the file with it.
+ */
+static void
+csv_skip_quoted(struct csv_reader *r, struct csv_parse *p, char c,
+		bool *done)
+{
+	if (++p->skipped > r->max_record) {
+		p->state = CSV_ST_SKIP;
+		*done = c == '\n';
+		return;
+	}
+	if (c == '"')
+		p->state = p->state == CSV_ST_SKIP_IN ? CSV_ST_SKIP_OUT :
+		    CSV_ST_SKIP_IN;
+	*done = c == '\n' && p->state == CSV_ST_SKIP_OUT;
+}
+
 /* Handles one byte of the record. Sets *done at the end of the record. */
 static int
 csv_byte(struct csv_reader *r, struct csv_parse *p, char c, bool *done)
 {
-	if (p->state != CSV_ST_SKIP && ++p->raw > r->max_record) {
-		p->bad = CSV_BAD_TOO_LONG;
-		p->state = CSV_ST_SKIP;
-	}
-	if (p->cr && p->state != CSV_ST_SKIP &&
-	    csv_pending_cr(r, p, c) != WK_OK)
+	if (!csv_skipping(p) && ++p->raw > r->max_record)
+		csv_too_long(r, p);
+	if (p->cr && !csv_skipping(p) && csv_pending_cr(r, p, c) != WK_OK)
 		return WK_ERR_NOMEM;
 
 	switch (p->state) {
 	case CSV_ST_SKIP:
 		*done = c == '\n';
+		return WK_OK;
+	case CSV_ST_SKIP_OUT:
+	case CSV_ST_SKIP_IN:
+		csv_skip_quoted(r, p, c, done);
 		return WK_OK;
 	case CSV_ST_QUOTED:
 		if (c == '"') {
@@ -537,13 +587,13 @@ csv_is_blank(const struct csv_reader *r, const struct csv_parse *p)
 static int
 csv_at_eof(struct csv_reader *r, struct csv_parse *p)
 {
-	if (p->raw == 0 && p->state != CSV_ST_SKIP)
+	if (p->raw == 0 && !csv_skipping(p))
 		return CSV_EOF;
 	if (p->state == CSV_ST_QUOTED) {
 		p->bad = CSV_BAD_QUOTES;
 		return WK_OK;
 	}
-	if (p->state == CSV_ST_SKIP)
+	if (csv_skipping(p))
 		return WK_OK;
 	if (csv_end_field(r, p) != WK_OK)
 		return WK_ERR_NOMEM;

@@ -9,9 +9,11 @@
  * field ends overwritten by NULs. Any other line goes through a state
  * machine byte by byte. Both paths give the same records.
  *
- * Memory is bounded: a record longer than max_record bytes is skipped up
- * to the next line end and returned as bad, so one broken quote cannot
- * make the reader buffer the whole file.
+ * Memory is bounded: a record longer than max_record bytes is skipped to
+ * its end and returned as bad, so one broken quote cannot make the reader
+ * buffer the whole file. In RFC 4180 mode the skip follows the record's
+ * quotes for at most max_record more bytes, so a line end inside a quoted
+ * field does not start a record; past that, it stops at the next line end.
  */
 #ifndef WK_PIPELINE_CSV_H
 #define WK_PIPELINE_CSV_H

@@ -213,6 +213,27 @@ test_csv_too_long_is_skipped(void **state)
 }
 
 static void
+test_csv_too_long_quoted_skips_whole(void **state)
+{
+	char text[256];
+	struct csv_reader r;
+	int n;
+
+	(void)state;
+	/* The long record's quoted field contains line ends and a "" escape;
+	   the record after it must come out whole. */
+	n = snprintf(text, sizeof text, "a,b\n1,\"%s\n%s\"\"\n,x\"\n"
+	    "c,d\n", "0123456789012345678901234567890123456789",
+	    "more text");
+	open_text(&r, text, (size_t)n, CSV_MODE_RFC4180, 32);
+	expect_fields(&r, 1, 2, "a", "b");
+	expect_bad(&r, 2, CSV_BAD_TOO_LONG);
+	expect_fields(&r, 5, 2, "c", "d");
+	expect_eof(&r);
+	close_text(&r);
+}
+
+static void
 test_csv_long_open_quote_is_bounded(void **state)
 {
 	size_t len = 200000, i;
@@ -433,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_csv_field_counts_vary),
 		cmocka_unit_test(test_csv_malformed_quotes),
 		cmocka_unit_test(test_csv_too_long_is_skipped),
+		cmocka_unit_test(test_csv_too_long_quoted_skips_whole),
 		cmocka_unit_test(test_csv_long_open_quote_is_bounded),
 		cmocka_unit_test(test_csv_lines_mode),
 		cmocka_unit_test(test_csv_empty_file),
