@@ -9,6 +9,10 @@ same commands:
 - supervising: JOBS one-stage pipelines, each started once a second with
   run-now on the control socket, against JOBS program checks that Monit
   runs every cycle at `set daemon 1`;
+- watching: JOBS one-stage pipelines whose stage runs through the whole
+  window (started once with run-now, with a timeout), against JOBS process
+  checks of the same long-lived command at `set daemon 1` and `set daemon
+  30`;
 - start latency: the agent's own fork-to-execve time (its debug log), and
   the time from the end of a stage to the first instruction of the stage
   that depends on it, against the time from the end of a process that
@@ -31,6 +35,7 @@ import benchlib as bl  # noqa: E402
 
 YEARLY = "0 0 1 1 *"
 MONIT_PROCESS_LIFE_MS = 500
+WATCH_TIMEOUT = "2h"
 METRICS = ("cpu", "rss", "hwm", "anon", "starts", "cpu_per_1000")
 EXEC_LINE = re.compile(r"execve succeeded (\d+) us after the stage start began, "
                        r"(\d+) us after fork")
@@ -115,12 +120,20 @@ class Bench:
 
     # watchkeep
 
+    def watch_life_ms(self):
+        """Return how long a watched command lives: past the window's end."""
+        return int((self.args.warmup + self.args.seconds + 3.0) * 1000)
+
     def wk_config(self, d, kind):
-        """Write the agent's configuration; kind is idle, supervise or latency."""
+        """Write the agent's configuration; kind is idle, supervise, watch or latency."""
         stamps = os.path.join(d, "stamps.txt")
         pipelines = []
         for i in range(1, self.args.jobs + 1):
-            if kind == "latency":
+            if kind == "watch":
+                stages = [{"name": "s", "timeout": WATCH_TIMEOUT,
+                           "command": [self.args.stamp, stamps, "p%02d" % i,
+                                       "-s", str(self.watch_life_ms())]}]
+            elif kind == "latency":
                 stages = [
                     {"name": "a", "command": [self.args.stamp, stamps, "a:${WATCHKEEP_RUN_ID}"]},
                     {"name": "b", "depends_on": ["a"],
@@ -163,10 +176,11 @@ class Bench:
                  "set logfile %s/monit.log" % d]
         for i in range(1, self.args.jobs + 1):
             name = "p%02d" % i
-            if kind == "latency":
+            if kind in ("latency", "watch"):
+                life = MONIT_PROCESS_LIFE_MS if kind == "latency" else self.watch_life_ms()
                 lines += ['check process %s with pidfile %s/%s.pid' % (name, d, name),
                           '  start program = "%s %s %s -p %s/%s.pid -s %d"'
-                          % (self.args.stamp, stamps, name, d, name, MONIT_PROCESS_LIFE_MS)]
+                          % (self.args.stamp, stamps, name, d, name, life)]
                 continue
             lines.append('check program %s with path "%s %s %s"'
                          % (name, self.args.stamp, stamps, name))
@@ -239,11 +253,20 @@ class Bench:
             return 1.0 / len(names)
         return tick
 
+    def start_all(self, state):
+        """Start one run of every pipeline now, for the watch phase."""
+        for i in range(1, self.args.jobs + 1):
+            answer = bl.control(state, {"command": "run-now", "pipeline": "p%02d" % i})
+            if not answer.get("ok"):
+                raise RuntimeError("run-now p%02d: %s" % (i, answer))
+
     def wk_phase(self, kind):
         d = self.new_dir("watchkeep-" + kind)
         config, stamps = self.wk_config(d, kind)
         pid, state = self.wk_start(d, config)
         stats = {}
+        if kind == "watch":
+            self.start_all(state)
         tick = self.run_now_driver(state, stats) if kind == "supervise" else None
         try:
             result = self.window(pid, stamps, tick)
@@ -390,7 +413,10 @@ ROWS = (("idle", "watchkeep `run`", "wk_idle"),
         ("idle", "monit, `set daemon 1`", "monit_idle_1"),
         ("idle", "monit, `set daemon 30`", "monit_idle_30"),
         ("supervising", "watchkeep `run`, run-now once a second per pipeline", "wk_sup"),
-        ("supervising", "monit, `set daemon 1`", "monit_sup"))
+        ("supervising", "monit, `set daemon 1`", "monit_sup"),
+        ("watching", "watchkeep `run`, one running stage per pipeline", "wk_watch"),
+        ("watching", "monit, `set daemon 1`", "monit_watch_1"),
+        ("watching", "monit, `set daemon 30`", "monit_watch_30"))
 
 
 def render_usage(args, results):
@@ -404,14 +430,19 @@ def render_usage(args, results):
         "gets one run-now a second for each pipeline on its control socket, "
         "and Monit runs each `check program` every cycle. The run-now requests "
         "are part of the agent's work: it parses, audits in the store and "
-        "answers each. CPU is user plus system time of the supervisor alone, "
+        "answers each. Watching: each pipeline's stage runs through the whole "
+        "window (the same program, told to live %g s, with a `timeout` of %s), "
+        "started once by run-now before the warm-up, and Monit watches the same "
+        "program with a `check process` and a pid file, which it started in its "
+        "first cycle. CPU is user plus system time of the supervisor alone, "
         "not of the commands it starts, over %g s after %g s of warm-up, in "
         "percent of one core. Memory is read from /proc/PID/status at the end "
         "of the window: RSS (VmRSS), peak (VmHWM) and private (RssAnon; the "
         "rest is pages of shared libraries and the executable). Medians of %d "
         "runs, and in each run the systems ran one after the other. The agent "
         "logs at level info. watchkeep: %s."
-        % (args.jobs, args.jobs, args.stamp_linking, YEARLY, YEARLY, args.seconds,
+        % (args.jobs, args.jobs, args.stamp_linking, YEARLY, YEARLY,
+           args.warmup + args.seconds + 3.0, WATCH_TIMEOUT, args.seconds,
            args.warmup, args.runs, args.build),
         "",
         "| state | system | CPU (% of a core) | RSS (MiB) | peak RSS (MiB) "
@@ -432,7 +463,8 @@ def render_usage(args, results):
         "",
         "watchkeep / monit at `set daemon 1`, medians of the per-run ratios: idle "
         "CPU %s (against `set daemon 30`: %s), idle RSS %s, idle private RSS %s; "
-        "supervising CPU %s, CPU per start %s, RSS %s, private RSS %s. The goal "
+        "supervising CPU %s, CPU per start %s, RSS %s, private RSS %s; watching "
+        "CPU %s (against `set daemon 30`: %s), RSS %s, private RSS %s. The goal "
         "is less CPU and RSS than Monit, that is ratios below 1. The agent "
         "rejected %d of the run-now requests because the pipeline's previous "
         "run was still in progress."
@@ -443,7 +475,11 @@ def render_usage(args, results):
            ratio_of("wk_sup", "monit_sup", "cpu"),
            ratio_of("wk_sup", "monit_sup", "cpu_per_1000"),
            ratio_of("wk_sup", "monit_sup", "rss"),
-           ratio_of("wk_sup", "monit_sup", "anon"), rejected),
+           ratio_of("wk_sup", "monit_sup", "anon"),
+           ratio_of("wk_watch", "monit_watch_1", "cpu"),
+           ratio_of("wk_watch", "monit_watch_30", "cpu"),
+           ratio_of("wk_watch", "monit_watch_1", "rss"),
+           ratio_of("wk_watch", "monit_watch_1", "anon"), rejected),
     ]
     return out
 
@@ -474,6 +510,11 @@ def main():
         ("monit_idle_30", "monit idle, cycle 30 s", lambda: bench.monit_phase("idle", 30)),
         ("wk_sup", "watchkeep supervising", lambda: bench.wk_phase("supervise")),
         ("monit_sup", "monit supervising", lambda: bench.monit_phase("supervise", 1)),
+        ("wk_watch", "watchkeep watching", lambda: bench.wk_phase("watch")),
+        ("monit_watch_1", "monit watching, cycle 1 s",
+         lambda: bench.monit_phase("watch", 1)),
+        ("monit_watch_30", "monit watching, cycle 30 s",
+         lambda: bench.monit_phase("watch", 30)),
         ("wk_latency", "watchkeep start latency", bench.wk_latency),
         ("monit_latency", "monit restart latency", bench.monit_latency))
     results = {key: [] for key, _, _ in phases}
