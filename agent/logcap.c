@@ -426,7 +426,7 @@ logcap_tick(struct logcap *cap)
 	}
 	if (now - cap->committed_ns >= LOGCAP_COMMIT_MS * INT64_C(1000000)) {
 		logcap_store_signatures(cap);
-		store_flush(cap->store);
+		store_flush_unless_grouped(cap->store);
 		cap->committed_ns = now;
 	}
 }
@@ -501,7 +501,7 @@ logcap_finish(struct logcap *cap)
 		if (cap->tail.count > 0 || cap->tail.dropped_lines > 0)
 			logcap_store_tail(cap);
 		logcap_store_signatures(cap);
-		store_flush(cap->store);
+		store_flush_unless_grouped(cap->store);
 		logcap_log_dropped(cap);
 	}
 	if (cap->file_fd >= 0) {

@@ -11,6 +11,7 @@
 
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/store_ckpt.h"
 #include "core/store_schema.h"
 
 enum store_stmt_id {
@@ -194,6 +195,8 @@ struct store {
 	enum store_mode mode;             /* read-write or read-only */
 	int in_batch;                     /* a log-line transaction is open */
 	int group_depth;                  /* open store_group_begin() calls */
+	struct store_ckpt *ckpt;          /* background checkpoints, owned;
+					     NULL: SQLite's own in commits */
 	char *path;                       /* owned copy of the path */
 	sqlite3_stmt *stmts[SQL_COUNT];   /* prepared on first use */
 };
@@ -454,6 +457,7 @@ store_close(struct store *st)
 		return;
 	if (st->in_batch)
 		store_flush(st);
+	store_ckpt_stop(st->ckpt);
 	for (i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
@@ -491,6 +495,29 @@ store_flush(struct store *st)
 	if (rc != WK_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+int
+store_checkpoint_in_background(struct store *st, int pages,
+			       struct wk_err *err)
+{
+	if (st->mode != STORE_READ_WRITE || st->ckpt != NULL)
+		return WK_OK;
+
+	st->ckpt = store_ckpt_start(st->path, st->db, pages, err);
+	return st->ckpt != NULL ? WK_OK : err->rc;
+}
+
+long
+store_checkpoints(const struct store *st)
+{
+	return st->ckpt != NULL ? store_ckpt_count(st->ckpt) : -1;
+}
+
+int
+store_flush_unless_grouped(struct store *st)
+{
+	return st->group_depth > 0 ? WK_OK : store_flush(st);
 }
 
 int

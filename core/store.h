@@ -129,6 +129,24 @@ int store_migrate(struct store *st, int target, struct wk_err *err);
 int store_flush(struct store *st);
 
 /*
+ * Moves the WAL checkpoints of a read-write store to a thread of its own
+ * (core/store_ckpt.h), started once the log contains pages pages (0: the
+ * default), so that no commit waits for one. Without it, or when it fails
+ * (err set), SQLite checkpoints in the commits as before.
+ */
+int store_checkpoint_in_background(struct store *st, int pages,
+				   struct wk_err *err);
+
+/* Background checkpoints done so far, or -1 without them; for tests. */
+long store_checkpoints(const struct store *st);
+
+/*
+ * Commits buffered log lines unless a group is open: then the group's end
+ * commits them with its writes, so a commit does not come between them.
+ */
+int store_flush_unless_grouped(struct store *st);
+
+/*
  * Opens the write transaction that buffers log lines, unless it is open,
  * so that the writes of another store_AREA.c file join it. store_flush()
  * commits them together.

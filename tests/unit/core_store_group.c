@@ -147,6 +147,26 @@ test_flush_inside_group_commits(void **state)
 }
 
 static void
+test_soft_flush_waits_for_group(void **state)
+{
+	struct store *st;
+	struct wk_err err;
+	int64_t id = 0;
+
+	(void)state;
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
+	store_group_begin(st);
+	assert_int_equal(store_run_insert(st, "soft", "2026-12-05", "once", 1,
+	    &id), WK_OK);
+	assert_int_equal(store_flush_unless_grouped(st), WK_OK);
+	assert_int_equal(visible_runs("soft"), 0);
+	assert_int_equal(store_group_end(st), WK_OK);
+	assert_int_equal(visible_runs("soft"), 1);
+	store_close(st);
+}
+
+static void
 test_unmatched_end_is_harmless(void **state)
 {
 	struct store *st;
@@ -171,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_group_commits_at_outer_end),
 		cmocka_unit_test(test_group_sees_own_writes),
 		cmocka_unit_test(test_flush_inside_group_commits),
+		cmocka_unit_test(test_soft_flush_waits_for_group),
 		cmocka_unit_test(test_unmatched_end_is_harmless),
 	};
 
