@@ -251,6 +251,10 @@ agent_init(struct agent *agent, const struct agent_opts *opts)
 		fprintf(stderr, "watchkeep: %s\n", err.msg);
 		return CLI_EXIT_STATE;
 	}
+	/* The event loop leaves the checkpoints' disk flushes to a thread. */
+	if (store_checkpoint_in_background(agent->store, 0, &err) != WK_OK)
+		LOG(LL_WARN, _("%s; commits checkpoint the store themselves"),
+		    err.msg);
 	agent->loop = ev_loop_new();
 	if (agent->loop == NULL) {
 		fprintf(stderr, _("watchkeep: cannot create the event loop\n"));

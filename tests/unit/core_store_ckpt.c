@@ -1,0 +1,168 @@
+/*
+ * Unit tests of background checkpoints: the thread copies the log back
+ * into the database so the log stays short while the writer commits, no
+ * commit is lost, and closing stops the thread.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/log.h"
+#include "core/store.h"
+
+#define CKPT_PAGES 16      /* small, so that a few commits start one */
+#define CKPT_COMMITS 1000  /* runs inserted, one commit each */
+#define CKPT_WAL_MAX (256 * 4096)  /* bytes of log allowed; 1000 commits
+				      without checkpoints write megabytes */
+
+static char store_dir[] = "/tmp/wk-store-ckpt-XXXXXX";
+static char db_path[300];
+static char wal_path[310];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	log_min_level = LL_WARN;
+	if (mkdtemp(store_dir) == NULL)
+		return -1;
+	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
+	snprintf(wal_path, sizeof wal_path, "%s-wal", db_path);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Waits up to 10 s for the store's first background checkpoint. */
+static long
+wait_checkpoints(struct store *st)
+{
+	struct timespec pause = { 0, 10 * 1000000L };
+	int i;
+
+	for (i = 0; i < 1000 && store_checkpoints(st) < 1; i++)
+		nanosleep(&pause, NULL);
+	return store_checkpoints(st);
+}
+
+static void
+test_log_stays_short(void **state)
+{
+	struct timespec pause = { 0, 1000000L };
+	struct store_run runs[1];
+	struct store *st;
+	struct wk_err err;
+	int64_t id = 0;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoints(st), -1);
+	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoints(st), 0);
+
+	/* Commits a millisecond apart leave the thread time to catch up. */
+	for (i = 0; i < CKPT_COMMITS; i++) {
+		assert_int_equal(store_run_insert(st, "p", "2026-12-05", "once",
+		    i, &id), WK_OK);
+		nanosleep(&pause, NULL);
+	}
+	assert_true(wait_checkpoints(st) >= 1);
+	/* Without checkpoints each commit adds pages: megabytes of log. */
+	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
+	assert_int_equal(store_runs_recent(st, "p", runs, 1, &n), WK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].id, id);
+	store_close(st);
+}
+
+static void
+test_fast_writer_bounds_log(void **state)
+{
+	struct store *st;
+	struct wk_err err;
+	int64_t id = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
+	    WK_OK);
+	/* Back to back, faster than the thread's disk flushes. */
+	for (i = 0; i < CKPT_COMMITS; i++)
+		assert_int_equal(store_run_insert(st, "f", "2026-12-05", "once",
+		    i, &id), WK_OK);
+	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
+	store_close(st);
+}
+
+static void
+test_reads_after_close_see_every_commit(void **state)
+{
+	struct store_run runs[4];
+	struct store *st;
+	struct wk_err err;
+	int64_t id = 0;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
+	    WK_OK);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_run_insert(st, "q", "2026-12-05", "once",
+		    i, &id), WK_OK);
+	store_close(st);
+
+	assert_int_equal(store_open(db_path, STORE_READ_ONLY, &st, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoints(st), -1);
+	assert_int_equal(store_runs_recent(st, "q", runs, 4, &n), WK_OK);
+	assert_int_equal(n, 3);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_stays_short),
+		cmocka_unit_test(test_fast_writer_bounds_log),
+		cmocka_unit_test(test_reads_after_close_see_every_commit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
