@@ -217,8 +217,8 @@ cli_check_pipeline(const char *command, struct store *store,
 		return CLI_EXIT_OK;
 
 	names = calloc(CLI_PIPELINES_MAX, sizeof *names);
-	if (names == NULL || store_logs_pipelines(store, names,
-	    CLI_PIPELINES_MAX, &n) != WK_OK) {
+	if (names == NULL || (store != NULL && store_logs_pipelines(store,
+	    names, CLI_PIPELINES_MAX, &n) != WK_OK)) {
 		fprintf(stderr, _("watchkeep %s: reading the store failed\n"),
 		    command);
 		code = CLI_EXIT_STATE;

@@ -61,7 +61,8 @@ struct store *cli_open_store(const struct cli_common *common,
 
 /*
  * Checks that pipeline names a pipeline of cfg (NULL: no configuration) or
- * one with runs in the store; NULL names every pipeline. When it names
+ * one with runs in the store (NULL: no store yet); NULL names every
+ * pipeline. When it names
  * neither, prints the pipelines known to both and returns CLI_EXIT_FAILED;
  * else returns CLI_EXIT_OK.
  */

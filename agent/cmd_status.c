@@ -82,10 +82,13 @@ status_parse(int argc, char **argv, struct status_opts *opts)
 
 /*
  * Opens the store read-only and loads the configuration (-c, or the
- * embedded default) for the forecasts; prints why not.
+ * embedded default) for the forecasts; prints why not. Without a store
+ * yet, returns NULL with *code CLI_EXIT_OK, or CLI_EXIT_FAILED when the
+ * pipeline asked for is not configured; on other failures *code is left.
  */
 static struct store *
-status_open(const struct status_opts *opts, struct cfg **cfg_out)
+status_open(const struct status_opts *opts, struct cfg **cfg_out,
+	    int *code)
 {
 	struct wk_err err = { 0, "" };
 	struct store *store = NULL;
@@ -99,10 +102,13 @@ status_open(const struct status_opts *opts, struct cfg **cfg_out)
 	if (statedir_resolve(&sd, opts->common.state_dir, cfg, &err) != WK_OK)
 		goto fail;
 	if (stat(sd.store_path, &st) != 0) {
-		/* Nothing ran yet: that is a state, not an error. */
-		printf(_("No runs yet: %s does not exist; start one with "
-		    "`watchkeep run --once`.\n"), sd.store_path);
-		*cfg_out = cfg;
+		/* Nothing ran yet: that is a state, not an error, unless the
+		   pipeline asked for is not configured either. */
+		*code = cli_check_pipeline("status", NULL, cfg, opts->pipeline);
+		if (*code == CLI_EXIT_OK)
+			printf(_("No runs yet: %s does not exist; start one "
+			    "with `watchkeep run --once`.\n"), sd.store_path);
+		cfg_free(cfg);
 		return NULL;
 	}
 	if (store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK)
@@ -187,12 +193,10 @@ cmd_status(int argc, char **argv)
 	code = status_parse(argc, argv, &opts);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
-	store = status_open(&opts, &cfg);
-	if (store == NULL) {
-		code = cfg != NULL ? CLI_EXIT_OK : CLI_EXIT_STATE;
-		cfg_free(cfg);
+	code = CLI_EXIT_STATE;
+	store = status_open(&opts, &cfg, &code);
+	if (store == NULL)
 		return code;
-	}
 
 	code = cli_check_pipeline("status", store, cfg, opts.pipeline);
 	if (code != CLI_EXIT_OK) {
