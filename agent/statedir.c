@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,23 @@
 #include "core/i18n.h"
 #include "core/paths.h"
 
+/*
+ * Sets the state directory's path, made absolute: stages get it in their
+ * environment and run in their own directory, where a relative path
+ * would point elsewhere.
+ */
 static int
 statedir_set(struct statedir *sd, const char *dir, struct wk_err *err)
 {
 	const char *home = getenv("HOME");
+	char cwd[PATH_MAX];
 	int n;
 
 	if (strncmp(dir, "~/", 2) == 0 && home != NULL)
 		n = snprintf(sd->path, sizeof sd->path, "%s/%s", home, dir + 2);
+	else if (dir[0] != '/' && dir[0] != '\0' &&
+	    getcwd(cwd, sizeof cwd) != NULL)
+		n = snprintf(sd->path, sizeof sd->path, "%s/%s", cwd, dir);
 	else
 		n = snprintf(sd->path, sizeof sd->path, "%s", dir);
 	if (n <= 0 || (size_t)n >= sizeof sd->path - 16)
