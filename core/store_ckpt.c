@@ -131,6 +131,18 @@ store_ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* Frees what store_ckpt_start() set up, once the thread has ended. */
+static void
+store_ckpt_free(struct store_ckpt *c)
+{
+	sqlite3_close(c->db);
+	pthread_cond_destroy(&c->idle);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c->path);
+	free(c);
+}
+
 /* Opens the thread's connection; SQLite error code on failure. */
 static int
 store_ckpt_open(struct store_ckpt *c)
@@ -197,12 +209,7 @@ store_ckpt_start(const char *path, sqlite3 *writer, int pages,
 	return c;
 
 fail:
-	sqlite3_close(c->db);
-	pthread_cond_destroy(&c->idle);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	free(c->path);
-	free(c);
+	store_ckpt_free(c);
 	return NULL;
 }
 
@@ -230,10 +237,5 @@ store_ckpt_stop(struct store_ckpt *c)
 	pthread_join(c->thread, NULL);
 
 	sqlite3_wal_autocheckpoint(c->writer, STORE_CKPT_PAGES);
-	sqlite3_close(c->db);
-	pthread_cond_destroy(&c->idle);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	free(c->path);
-	free(c);
+	store_ckpt_free(c);
 }

@@ -70,16 +70,46 @@ wait_checkpoints(struct store *st)
 	return store_checkpoints(st);
 }
 
+/* Opens the store read-write with background checkpoints. */
+static struct store *
+open_checkpointed(void)
+{
+	struct store *st;
+	struct wk_err err;
+
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
+	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
+	    WK_OK);
+	return st;
+}
+
+/* Inserts count runs of pipeline, one commit each, pause_ns apart. */
+static int64_t
+insert_runs(struct store *st, const char *pipeline, int count,
+	    long pause_ns)
+{
+	struct timespec pause = { 0, pause_ns };
+	int64_t id = 0;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		assert_int_equal(store_run_insert(st, pipeline, "2026-12-05",
+		    "once", i, &id), WK_OK);
+		if (pause_ns > 0)
+			nanosleep(&pause, NULL);
+	}
+	return id;
+}
+
 static void
 test_log_stays_short(void **state)
 {
-	struct timespec pause = { 0, 1000000L };
 	struct store_run runs[1];
 	struct store *st;
 	struct wk_err err;
-	int64_t id = 0;
+	int64_t id;
 	size_t n = 0;
-	int i;
 
 	(void)state;
 	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
@@ -90,11 +120,7 @@ test_log_stays_short(void **state)
 	assert_int_equal(store_checkpoints(st), 0);
 
 	/* Commits a millisecond apart leave the thread time to catch up. */
-	for (i = 0; i < CKPT_COMMITS; i++) {
-		assert_int_equal(store_run_insert(st, "p", "2026-12-05", "once",
-		    i, &id), WK_OK);
-		nanosleep(&pause, NULL);
-	}
+	id = insert_runs(st, "p", CKPT_COMMITS, 1000000L);
 	assert_true(wait_checkpoints(st) >= 1);
 	/* Without checkpoints each commit adds pages: megabytes of log. */
 	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
@@ -107,20 +133,11 @@ test_log_stays_short(void **state)
 static void
 test_fast_writer_bounds_log(void **state)
 {
-	struct store *st;
-	struct wk_err err;
-	int64_t id = 0;
-	int i;
+	struct store *st = open_checkpointed();
 
 	(void)state;
-	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
-	    WK_OK);
-	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
-	    WK_OK);
 	/* Back to back, faster than the thread's disk flushes. */
-	for (i = 0; i < CKPT_COMMITS; i++)
-		assert_int_equal(store_run_insert(st, "f", "2026-12-05", "once",
-		    i, &id), WK_OK);
+	insert_runs(st, "f", CKPT_COMMITS, 0);
 	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
 	store_close(st);
 }
@@ -129,20 +146,12 @@ static void
 test_reads_after_close_see_every_commit(void **state)
 {
 	struct store_run runs[4];
-	struct store *st;
+	struct store *st = open_checkpointed();
 	struct wk_err err;
-	int64_t id = 0;
 	size_t n = 0;
-	int i;
 
 	(void)state;
-	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
-	    WK_OK);
-	assert_int_equal(store_checkpoint_in_background(st, CKPT_PAGES, &err),
-	    WK_OK);
-	for (i = 0; i < 3; i++)
-		assert_int_equal(store_run_insert(st, "q", "2026-12-05", "once",
-		    i, &id), WK_OK);
+	insert_runs(st, "q", 3, 0);
 	store_close(st);
 
 	assert_int_equal(store_open(db_path, STORE_READ_ONLY, &st, &err),
