@@ -159,9 +159,6 @@ struct recover_adopted {
 	struct recover_group *group;      /* shared; freed by the last one */
 	struct store_stage_run row;       /* its attempt */
 	char label[2 * CFG_NAME_MAX];     /* "pipeline/stage", for the log */
-	int pidfd;                        /* readable when the process ends;
-					     -1: polled every
-					     RECOVER_ADOPT_POLL_MS */
 };
 
 static void recover_resume(struct agent *agent, const struct store_run *run);
