@@ -89,7 +89,7 @@ struct logcap {
  * Prepares capture into store and the file at path (NULL for no file) with
  * the default caps (cfg_logs_defaults()). The file is created, or
  * truncated, with mode 0600 when the first byte comes, so a stream that
- * stays silent leaves no file; when it cannot be created, a warning is
+ * stays silent leaves no file. When it cannot be created, a warning is
  * logged and the lines go to the store only. Returns WK_OK or
  * WK_ERR_NOMEM.
  */

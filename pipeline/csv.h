@@ -13,7 +13,7 @@
  * its end and returned as bad, so one broken quote cannot make the reader
  * buffer the whole file. In RFC 4180 mode the skip follows the record's
  * quotes for at most max_record more bytes, so a line end inside a quoted
- * field does not start a record; past that, it stops at the next line end.
+ * field does not start a record. Past that, it stops at the next line end.
  */
 #ifndef WK_PIPELINE_CSV_H
 #define WK_PIPELINE_CSV_H
