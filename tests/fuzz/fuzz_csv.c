@@ -17,15 +17,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_path[64];
 
+/* Removes the scratch file when libFuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	unlink(fuzz_path);
+}
+
 /* Writes the input to this process's scratch file. */
 static void
 fuzz_write(const uint8_t *data, size_t size)
 {
 	FILE *fp;
 
-	if (fuzz_path[0] == '\0')
+	if (fuzz_path[0] == '\0') {
 		snprintf(fuzz_path, sizeof fuzz_path, "/tmp/fuzz_csv.%ld",
 		    (long)getpid());
+		atexit(fuzz_cleanup);
+	}
 	fp = fopen(fuzz_path, "wb");
 	if (fp == NULL || fwrite(data, 1, size, fp) != size)
 		abort();

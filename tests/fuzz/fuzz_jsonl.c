@@ -18,6 +18,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char input[96], output[96], quarantine[128];
 
+/* Removes the scratch files when libFuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	unlink(input);
+	unlink(output);
+	unlink(quarantine);
+}
+
 static void
 fuzz_setup(void)
 {
@@ -27,6 +36,7 @@ fuzz_setup(void)
 	snprintf(input, sizeof input, "%s/fuzz_jsonl.%ld.in", base, pid);
 	snprintf(output, sizeof output, "%s/fuzz_jsonl.%ld.wkev", base, pid);
 	snprintf(quarantine, sizeof quarantine, "%s.quarantine.csv", output);
+	atexit(fuzz_cleanup);
 }
 
 int
