@@ -5,33 +5,11 @@
 
 #include "agent/cli.h"
 #include "agent/report.h"
-#include "agent/statedir.h"
 #include "core/i18n.h"
 #include "core/store.h"
 
 #define RUNS_DEFAULT 20
 #define RUNS_MAX 10000
-
-/* Opens the store of the state directory read-only; prints why not. */
-static struct store *
-store_cmd_open(const struct cli_common *common)
-{
-	struct wk_err err = { 0, "" };
-	struct store *store = NULL;
-	struct cfg *cfg = NULL;
-	struct statedir sd;
-
-	if (common->config_path != NULL) {
-		cfg = cli_load_config(common);
-		if (cfg == NULL)
-			return NULL;
-	}
-	if (statedir_resolve(&sd, common->state_dir, cfg, &err) != WK_OK ||
-	    store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK)
-		fprintf(stderr, "watchkeep: %s\n", err.msg);
-	cfg_free(cfg);
-	return store;
-}
 
 static void
 runs_help(void)
@@ -163,7 +141,7 @@ cmd_backup(int argc, char **argv)
 	}
 	if (dest == NULL)
 		return cli_usage_error("backup", _("name the FILE to write"));
-	store = store_cmd_open(&common);
+	store = cli_open_store(&common, NULL);
 	if (store == NULL)
 		return CLI_EXIT_STATE;
 	rc = store_backup(store, dest, &err);

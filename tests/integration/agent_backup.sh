@@ -27,6 +27,14 @@ ln "$s/store.db" "$TEST_DIR/link.db"
 "$WATCHKEEP" backup "$TEST_DIR/link.db" --state-dir "$s" 2> /dev/null &&
 	fail "a backup onto a hard link of the store was accepted"
 
+# A state directory without a store has nothing to copy.
+status=0
+"$WATCHKEEP" backup "$TEST_DIR/none.db" --state-dir "$TEST_DIR/empty" 2> "$TEST_DIR/none.err" ||
+	status=$?
+expect_eq "$status" 4 "exit status of a backup without a store"
+grep -q "does not exist" "$TEST_DIR/none.err" || fail "no reason given for a missing store"
+[ ! -e "$TEST_DIR/none.db" ] || fail "a backup without a store wrote a file"
+
 # The agent still writes to the store it opened.
 "$WATCHKEEP" run-now p --state-dir "$s" > /dev/null 2>&1 || fail "the second run failed"
 kill -TERM $agent
