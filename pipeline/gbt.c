@@ -374,6 +374,33 @@ gbt_train(const struct split_set *fit, const struct gbt_params *p,
 	return rc;
 }
 
+int
+gbt_no_refit_warning(const struct gbt_params *p,
+		     const struct gbt_fit_info *info, char *buf, size_t size)
+{
+	if (!p->no_refit)
+		return 0;
+
+	if (info->refit) {
+		snprintf(buf, size, _("--xgb-no-refit has no effect: early "
+		    "stopping needs users both in fold 0 and in the other "
+		    "folds, so the booster was trained for %llu rounds on "
+		    "every fit user"), (unsigned long long)info->best_rounds);
+		return 1;
+	}
+	if (info->stop_users >= GBT_STOP_USERS_MIN)
+		return 0;
+	snprintf(buf, size, P_("--xgb-no-refit keeps a booster stopped "
+	    "early on %llu user of fold 0, so its %llu rounds may be far "
+	    "from the best; leave out --xgb-no-refit or train on more users",
+	    "--xgb-no-refit keeps a booster stopped early on %llu users of "
+	    "fold 0, so its %llu rounds may be far from the best; leave out "
+	    "--xgb-no-refit or train on more users", info->stop_users),
+	    (unsigned long long)info->stop_users,
+	    (unsigned long long)info->best_rounds);
+	return 1;
+}
+
 /* Scores one batch of rows into probs. */
 static int
 gbt_predict_batch(const struct gbt_booster *b, const struct ftable *t,

@@ -66,6 +66,21 @@ int gbt_train(const struct split_set *fit, const struct gbt_params *p,
 	      struct churn_phase *progress, struct gbt_booster *out,
 	      struct gbt_fit_info *info, struct wk_err *err);
 
+/* Fold 0 users below which a kept early-stopped booster gets a warning.
+ * NOTE: 30 is a judgement, not a measured bound. */
+#define GBT_STOP_USERS_MIN 30
+
+/*
+ * Writes to buf (size bytes) a warning for a training with p->no_refit
+ * whose result differs from what the flag promises: the refit ran anyway
+ * because nothing could stop early, or fold 0 had fewer than
+ * GBT_STOP_USERS_MIN users, so the kept rounds rest on a few users.
+ * Returns 1 when it wrote a warning, else 0.
+ */
+int gbt_no_refit_warning(const struct gbt_params *p,
+			 const struct gbt_fit_info *info, char *buf,
+			 size_t size);
+
 /*
  * Scores n rows of t (rows NULL: rows 0..n-1) into probs, in batches of
  * GBT_BATCH_ROWS. Returns WK_OK or WK_ERR_INVALID / WK_ERR_NOMEM.

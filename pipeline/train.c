@@ -289,6 +289,7 @@ train_xgboost(struct train_stage *st, struct wk_err *err)
 	struct churn_model *m = &st->cand[TRAIN_KIND_XGBOOST].m;
 	struct churn_phase phase = { st->nt, TRAIN_XGBOOST_START,
 	    TRAIN_XGBOOST_SHARE };
+	char warning[512];
 	int64_t start;
 	int rc;
 
@@ -302,6 +303,9 @@ train_xgboost(struct train_stage *st, struct wk_err *err)
 	    &st->gbt_info, err);
 	st->cand[TRAIN_KIND_XGBOOST].fit_seconds =
 	    (double)(clk_mono_ns() - start) / 1e9;
+	if (rc == WK_OK && gbt_no_refit_warning(&st->gbt, &st->gbt_info,
+	    warning, sizeof warning))
+		fprintf(stderr, _("churn train: warning: %s\n"), warning);
 	if (rc == WK_OK)
 		rc = gbt_save_json(&m->booster, &m->booster_json, err);
 	st->cand[TRAIN_KIND_XGBOOST].trained = rc == WK_OK;

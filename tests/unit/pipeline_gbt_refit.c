@@ -211,6 +211,63 @@ test_no_refit_without_stop_fold(void **state)
 	gbt_free(&b);
 }
 
+/* The warning of --xgb-no-refit: none without the flag or with a large
+ * fold 0, one when the refit ran anyway or fold 0 is small. */
+static void
+test_no_refit_warning(void **state)
+{
+	struct gbt_params p = { .no_refit = false };
+	struct gbt_fit_info info = { .best_rounds = 12, .stop_users = 0,
+	    .refit = true };
+	char buf[512] = "";
+
+	(void)state;
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 0);
+	p.no_refit = true;
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 1);
+	assert_non_null(strstr(buf, "no effect"));
+	assert_non_null(strstr(buf, "12 rounds"));
+
+	info.refit = false;
+	info.stop_users = 1;
+	info.best_rounds = 3;
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 1);
+	assert_non_null(strstr(buf, "on 1 user of fold 0"));
+	assert_non_null(strstr(buf, "3 rounds"));
+
+	info.stop_users = GBT_STOP_USERS_MIN - 1;
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 1);
+	info.stop_users = GBT_STOP_USERS_MIN;
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 0);
+}
+
+/* A fold 0 of a single user stops early, keeps the booster and warns. */
+static void
+test_no_refit_one_stop_user(void **state)
+{
+	const struct gbt_params p = { .max_rounds = 40, .max_depth = 2,
+	    .eta = 0.3, .early_stop = 3, .seed = 1, .no_refit = true };
+	struct split_set fit = sets.fit;
+	struct gbt_booster b;
+	struct gbt_fit_info info;
+	struct wk_err err;
+	uint8_t *folds = malloc(fit.n + 1);
+	char buf[512];
+	size_t i;
+
+	(void)state;
+	assert_non_null(folds);
+	for (i = 0; i < fit.n; i++)
+		folds[i] = i == 0 ? 0 : 1;
+	fit.fold = folds;
+	assert_int_equal(gbt_train(&fit, &p, NULL, &b, &info, &err), WK_OK);
+	assert_false(info.refit);
+	assert_int_equal(info.stop_users, 1);
+	assert_int_equal(gbt_no_refit_warning(&p, &info, buf, sizeof buf), 1);
+	free(folds);
+	gbt_free(&b);
+}
+
 int
 main(void)
 {
@@ -218,6 +275,8 @@ main(void)
 		cmocka_unit_test(test_no_refit_keeps_best_rounds),
 		cmocka_unit_test(test_refit_differs_from_kept),
 		cmocka_unit_test(test_no_refit_without_stop_fold),
+		cmocka_unit_test(test_no_refit_warning),
+		cmocka_unit_test(test_no_refit_one_stop_user),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
