@@ -13,6 +13,10 @@ same commands:
   window (started once with run-now, with a timeout), against JOBS process
   checks of the same long-lived command at `set daemon 1` and `set daemon
   30`;
+- floor: bench/start_floor.c does, at the supervising pace and on a copy
+  of the agent's store, the work the stage contract and the store ask of
+  each start, without the agent's loop, control socket and logging. It runs
+  in full, then without the store, then without the run directories;
 - start latency: the agent's own fork-to-execve time (its debug log), and
   the time from the end of a stage to the first instruction of the stage
   that depends on it, against the time from the end of a process that
@@ -27,6 +31,8 @@ import argparse
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 
@@ -36,6 +42,8 @@ import benchlib as bl  # noqa: E402
 YEARLY = "0 0 1 1 *"
 MONIT_PROCESS_LIFE_MS = 500
 WATCH_TIMEOUT = "2h"
+FLOOR_SECONDS = 15
+FLOOR_MODES = ("full", "no-store", "no-dirs")
 METRICS = ("cpu", "rss", "hwm", "anon", "starts", "cpu_per_1000")
 EXEC_LINE = re.compile(r"execve succeeded (\d+) us after the stage start began, "
                        r"(\d+) us after fork")
@@ -46,6 +54,7 @@ def parse_args():
     p.add_argument("--watchkeep", required=True)
     p.add_argument("--stamp", required=True)
     p.add_argument("--stamp-linking", default="static")
+    p.add_argument("--floor", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--doc", required=True)
     p.add_argument("--runs", type=int, default=3)
@@ -273,7 +282,25 @@ class Bench:
         finally:
             self.reaper.stop(pid)
         result["rejected"] = stats.get("rejected", 0)
+        result["dir"] = d
         return result
+
+    def floor_phase(self, sup_dir):
+        """Return the CPU ms per start of start_floor in each mode, on a
+        copy of the store that the supervising agent left in sup_dir."""
+        out = {}
+        for mode in FLOOR_MODES:
+            d = self.new_dir("floor-" + mode)
+            store = os.path.join(d, "store.db")
+            shutil.copy(os.path.join(sup_dir, "state", "store.db"), store)
+            runs = os.path.join(d, "runs")
+            os.makedirs(runs)
+            argv = [self.args.floor, store, runs, self.args.stamp,
+                    str(self.args.jobs * FLOOR_SECONDS),
+                    str(1000 // self.args.jobs), mode]
+            line = subprocess.check_output(argv, env=self.env, text=True)
+            out[mode] = json.loads(line)["cpu_ms_per_start"]
+        return out
 
     def monit_phase(self, kind, cycle_s):
         d = self.new_dir("monit-%s-%ds" % (kind, cycle_s))
@@ -484,10 +511,45 @@ def render_usage(args, results):
     return out
 
 
+def render_floor(args, results):
+    """Return the paragraph on the floor of a start."""
+    floor = {m: bl.median([r[m] for r in results["floor"]]) for m in FLOOR_MODES}
+    agent = bl.median([r["cpu_per_1000"] for r in results["wk_sup"]]) / 1000.0
+    monit = bl.median([r["cpu_per_1000"] for r in results["monit_sup"]]) / 1000.0
+    return [
+        "The floor of a start: `bench/start_floor.c`, in the same runs and at "
+        "the same pace (%d starts, one every %d ms, on a copy of the agent's "
+        "store), does what the stage contract and the store ask of each start "
+        "and nothing else: the audit, run and stage rows in one transaction, "
+        "the run and stage directories, a notify socket, two pipes, vfork and "
+        "execve, the start time from /proc, then the end rows in a second "
+        "transaction. It has no event loop, control socket, log or timer. "
+        "CPU ms per start, medians of %d runs:" % (
+            args.jobs * FLOOR_SECONDS, 1000 // args.jobs, args.runs),
+        "",
+        "| work per start | CPU ms per start |",
+        "|---|---:|",
+        "| floor: contract and store | %s |" % fmt(floor["full"], 3),
+        "| floor without the two transactions | %s |" % fmt(floor["no-store"], 3),
+        "| floor without the two directories | %s |" % fmt(floor["no-dirs"], 3),
+        "| watchkeep `run` (supervising row) | %s |" % fmt(agent, 3),
+        "| monit, `set daemon 1` (supervising row) | %s |" % fmt(monit, 3),
+        "",
+        "The floor is %s times Monit's CPU per start: the two transactions cost "
+        "about %s ms and the two directories about %s ms of it. The agent's "
+        "own part (event loop, control request, logs, timers) is the rest, "
+        "about %s ms." % (
+            fmt(floor["full"] / monit), fmt(floor["full"] - floor["no-store"], 3),
+            fmt(floor["full"] - floor["no-dirs"], 3), fmt(agent - floor["full"], 3)),
+    ]
+
+
 def render(args, results):
     """Return the section's text."""
     monit = bl.first_line(["monit", "-V"]).replace("This is Monit version", "Monit")
     out = render_usage(args, results)
+    out.append("")
+    out += render_floor(args, results)
     out.append("")
     out += render_latency(args, results["wk_latency"], results["monit_latency"])
     out += [
@@ -509,6 +571,8 @@ def main():
         ("monit_idle_1", "monit idle, cycle 1 s", lambda: bench.monit_phase("idle", 1)),
         ("monit_idle_30", "monit idle, cycle 30 s", lambda: bench.monit_phase("idle", 30)),
         ("wk_sup", "watchkeep supervising", lambda: bench.wk_phase("supervise")),
+        ("floor", "floor of a start",
+         lambda: bench.floor_phase(results["wk_sup"][-1]["dir"])),
         ("monit_sup", "monit supervising", lambda: bench.monit_phase("supervise", 1)),
         ("wk_watch", "watchkeep watching", lambda: bench.wk_phase("watch")),
         ("monit_watch_1", "monit watching, cycle 1 s",

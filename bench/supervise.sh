@@ -79,11 +79,20 @@ build_stamp() {
 		-o "$work/stamp" "$top/bench/stamp.c"
 }
 
+# The floor of a start (bench/start_floor.c), linked to the same SQLite
+# as the agent.
+build_floor() {
+	cc -std=c11 -O2 -o "$work/start_floor" "$top/bench/start_floor.c" \
+		-lsqlite3
+}
+
 install_monit
 build_watchkeep
 build_stamp
+build_floor
 python3 "$top/bench/supervise.py" --watchkeep "$WATCHKEEP" \
-	--stamp "$work/stamp" --stamp-linking "$stamp_linking" --work "$work" --doc "$top/docs/benchmarks.md" \
+	--stamp "$work/stamp" --stamp-linking "$stamp_linking" --floor "$work/start_floor" \
+	--work "$work" --doc "$top/docs/benchmarks.md" \
 	--runs "$runs" --seconds "$seconds" --warmup "$warmup" --jobs "$jobs" \
 	--starts "$starts" --restarts "$restarts" --build "$wk_build" \
 	--command "BENCH_RUNS=$runs BENCH_SECONDS=$seconds BENCH_WARMUP=$warmup BENCH_JOBS=$jobs BENCH_STARTS=$starts BENCH_RESTARTS=$restarts bench/supervise.sh"
