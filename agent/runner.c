@@ -510,13 +510,17 @@ runner_launch_stage(struct runner *runner, struct runner_stage *rs)
 	if (stagectx_build(&at->ctx, runner->pipeline, rs->cfg, &run,
 	    &err) != WK_OK)
 		goto fail;
-	if (runner_policy_fingerprint(&at->ctx, rs->cfg, fingerprint,
-	    &input_bytes, err.msg, sizeof err.msg) < 0)
-		goto fail;
-	store_stage_plan(runner->store, rs->stage_run_id, fingerprint, 0);
-	if (rs->cfg->n_inputs > 0)
+	/* Only a stage with inputs can be skipped, so only its fingerprint
+	 * is computed and stored. */
+	if (rs->cfg->n_inputs > 0) {
+		if (runner_policy_fingerprint(&at->ctx, rs->cfg, fingerprint,
+		    &input_bytes, err.msg, sizeof err.msg) < 0)
+			goto fail;
+		store_stage_plan(runner->store, rs->stage_run_id, fingerprint,
+		    0);
 		store_metric_set(runner->store, rs->stage_run_id,
 		    "watchkeep.input_bytes", (double)input_bytes, clk_wall_ms());
+	}
 	if (runner_try_skip(runner, rs, &at->ctx, fingerprint)) {
 		stagectx_free(&at->ctx);
 		free(at);
