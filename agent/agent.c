@@ -61,6 +61,25 @@ agent_reload_warn(const struct cfg *old, const struct cfg *cfg)
 		    "settings changed"));
 }
 
+/*
+ * Builds the scheduler of a reloaded configuration, which catches nothing
+ * up because the agent was running. Sets *out to NULL for a one-shot or
+ * stopping agent, which schedules nothing.
+ */
+static int
+agent_reload_sched(struct agent *agent, const struct cfg *cfg,
+		   struct sched **out, struct wk_err *err)
+{
+	*out = NULL;
+	if (agent->local || agent->stopping)
+		return WK_OK;
+
+	if (agent->sched == NULL)
+		return sched_new(agent->loop, agent->store, cfg, agent_due,
+		    agent, out, err);
+	return sched_reload(agent->sched, cfg, out, err);
+}
+
 int
 agent_reload(struct agent *agent)
 {
@@ -83,9 +102,8 @@ agent_reload(struct agent *agent)
 		return WK_ERR_NOMEM;
 	}
 	acfg = calloc(1, sizeof *acfg);
-	if (acfg == NULL || (!agent->local && !agent->stopping &&
-	    sched_new(agent->loop, agent->store, cfg, agent_due, agent, &sched,
-	    &err) != WK_OK)) {
+	if (acfg == NULL ||
+	    agent_reload_sched(agent, cfg, &sched, &err) != WK_OK) {
 		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
 		    "%s"), acfg == NULL ? _("out of memory") : err.msg);
 		free(acfg);
@@ -148,6 +166,7 @@ agent_stop_signal(struct ev_loop *loop, int signo, void *arg)
 	sdnotify_send("STOPPING=1\nSTATUS=stopping");
 	sched_free(agent->sched);
 	agent->sched = NULL;
+	agent_queue_log_kept(agent);
 	agent->n_queued = 0;
 	if (agent->n_runs == 0) {
 		ev_stop(loop);
@@ -366,11 +385,14 @@ agent_main(const struct agent_opts *opts)
 	code = agent_init(agent, opts);
 	if (code == CLI_EXIT_OK) {
 		agent_prepare(agent);
+		agent_queue_restore(agent);
 		code = agent_serve(agent);
 	}
-	if (code == CLI_EXIT_OK)
+	if (code == CLI_EXIT_OK) {
+		agent_start_queued(agent);
 		code = ev_run(agent->loop) == WK_OK ? CLI_EXIT_OK :
 		    CLI_EXIT_STATE;
+	}
 	if (code == CLI_EXIT_OK)
 		LOG(LL_INFO, _("agent %d stopped"), (int)getpid());
 	agent_fini(agent);

@@ -5,6 +5,7 @@
  *
  *   agent.c          start, signals, reload, shutdown, systemd notify
  *   agent_runs.c     run requests, the overlap policy and the run queue
+ *   agent_queue.c    the queue's rows in the store, duplicates, --queued
  *   agent_control.c  the commands of the control socket
  *   recover.c        reconciliation of runs a previous agent left running
  *
@@ -49,6 +50,7 @@ struct agent_request {
 	char logical_date[16];        /* YYYY-MM-DD */
 	char trigger[16];             /* schedule, manual, backfill, ... */
 	int64_t slot_s;               /* schedule slot, 0: none */
+	int64_t queue_id;             /* run_queue.id, 0: not stored */
 };
 
 struct web_server;
@@ -73,7 +75,9 @@ struct agent {
 	char cgroup_root[PATH_MAX];           /* "" where cgroups are off */
 	struct agent_run *runs[AGENT_MAX_RUNS];   /* owned, n_runs in use */
 	size_t n_runs;
-	struct agent_request queue[AGENT_MAX_QUEUED]; /* FIFO */
+	struct agent_request queue[AGENT_MAX_QUEUED]; /* FIFO; a daemon
+						 agent mirrors it in the
+						 store's run_queue */
 	size_t n_queued;
 	int stopping;                         /* SIGTERM or SIGINT seen */
 	int64_t shutdown_grace_ms;            /* wait before cancelling */
@@ -124,7 +128,9 @@ int agent_reload(struct agent *agent);
 /*
  * Asks for a run of pipeline: starts it, queues it or drops it by the
  * pipeline's overlap policy. Returns WK_OK with *run_id set (0 when queued),
- * WK_ERR_BUSY when the policy drops it, or another error with err filled.
+ * WK_ERR_BUSY when the policy drops it or when it would be queued but a
+ * run for the date is queued or in progress already (see
+ * agent_queue_has()), or another error with err filled.
  */
 int agent_request_run(struct agent *agent, const char *pipeline,
 		      const char *logical_date, const char *trigger,
@@ -134,7 +140,11 @@ int agent_request_run(struct agent *agent, const char *pipeline,
 int agent_rerun(struct agent *agent, const char *pipeline,
 		const struct runner_rerun *rr, struct wk_err *err);
 
-/* Queues a run whatever the overlap policy; it starts when its turn comes. */
+/*
+ * Queues a run whatever the overlap policy; it starts when its turn comes.
+ * A daemon agent also stores it in run_queue (and sets rq->queue_id), so
+ * that it survives a restart; a one-shot agent keeps it in memory only.
+ */
 int agent_enqueue(struct agent *agent, const struct agent_request *rq,
 		  struct wk_err *err);
 
@@ -144,11 +154,50 @@ void agent_start_queued(struct agent *agent);
 /* Finds the run in progress with this id, or NULL. */
 struct agent_run *agent_find_run(struct agent *agent, int64_t run_id);
 
-/* Cancels every run in progress and empties the queue. */
+/*
+ * Cancels every run in progress and empties the queue in memory. The
+ * stored rows of a daemon agent stay: they start after the next start.
+ */
 void agent_cancel_all(struct agent *agent);
 
 /* Frees the runs that finished and starts queued ones that may start. */
 void agent_reap_runs(struct agent *agent);
+
+/* agent_queue.c */
+
+/*
+ * Stores a run the agent queues, unless the agent is one-shot; sets
+ * rq->queue_id. Called by agent_enqueue().
+ */
+int agent_queue_store(struct agent *agent, struct agent_request *rq,
+		      struct wk_err *err);
+
+/*
+ * Tells whether a run of pipeline for logical_date is queued already, or,
+ * with running set, in progress. A slot (slot_s) of 0 on either side
+ * matches every run of the date. Otherwise the slots must be equal, so
+ * that the slots of an hourly schedule on one date are distinct.
+ */
+int agent_queue_has(struct agent *agent, const char *pipeline,
+		    const char *logical_date, int64_t slot_s, int running);
+
+/*
+ * Loads the runs a previous agent left queued in the store, in their
+ * order, and logs how many per pipeline. Rows of a pipeline that is no
+ * longer configured are dropped, with a warning.
+ */
+void agent_queue_restore(struct agent *agent);
+
+/* Logs how many queued runs stay in the store for the next start. */
+void agent_queue_log_kept(struct agent *agent);
+
+/*
+ * Drops every queued run of pipeline, in memory and in the store, and
+ * sets *dropped. Returns WK_ERR_NOTFOUND when the pipeline is neither
+ * configured nor queued.
+ */
+int agent_queue_drop(struct agent *agent, const char *pipeline,
+		     size_t *dropped, struct wk_err *err);
 
 /* The listener every runner of the agent reports to. */
 extern const struct runner_listener agent_runner_listener;

@@ -145,9 +145,15 @@ agent_cmd_cancel(struct agent *agent, json_t *request,
 	if (found == NULL)
 		return control_error(_("run %lld is not in progress"),
 		    (long long)json_integer_value(run));
+
+	/* A second cancel of a run that is stopping kills its stages now. */
+	if (runner_cancelled(found->runner))
+		return json_pack("{s:b, s:I, s:b, s:I}", "ok", 1, "run",
+		    (json_int_t)json_integer_value(run), "killed", 1,
+		    "groups", (json_int_t)runner_kill(found->runner));
 	runner_cancel(found->runner);
-	return json_pack("{s:b, s:I}", "ok", 1, "run",
-	    (json_int_t)json_integer_value(run));
+	return json_pack("{s:b, s:I, s:b}", "ok", 1, "run",
+	    (json_int_t)json_integer_value(run), "killed", 0);
 }
 
 static json_t *
@@ -157,17 +163,40 @@ agent_cmd_backfill(struct agent *agent, json_t *request,
 	const char *pipeline = agent_pick_pipeline(agent, request);
 	const char *from = agent_string(request, "from");
 	const char *to = agent_string(request, "to");
+	struct backfill_result result = { 0, 0, NULL };
 	struct wk_err err = { 0, "" };
-	size_t queued = 0;
 
 	(void)peer;
 	if (pipeline == NULL || from == NULL || to == NULL)
 		return control_error(_("backfill needs \"pipeline\", \"from\" "
 		    "and \"to\""));
-	if (backfill_request(agent, pipeline, from, to, &queued, &err) !=
-	    WK_OK)
+	result.already = json_array();
+	if (backfill_request(agent, pipeline, from, to, &result, &err) !=
+	    WK_OK) {
+		json_decref(result.already);
 		return control_error("%s", err.msg);
-	return json_pack("{s:b, s:I}", "ok", 1, "runs", (json_int_t)queued);
+	}
+	return json_pack("{s:b, s:I, s:I, s:o}", "ok", 1, "runs",
+	    (json_int_t)result.queued, "skipped", (json_int_t)result.skipped,
+	    "already_queued", result.already);
+}
+
+/* Drops the queued runs of a pipeline: `watchkeep cancel --queued`. */
+static json_t *
+agent_cmd_cancel_queued(struct agent *agent, json_t *request,
+			const struct control_peer *peer)
+{
+	const char *pipeline = agent_string(request, "pipeline");
+	struct wk_err err = { 0, "" };
+	size_t dropped = 0;
+
+	(void)peer;
+	if (pipeline == NULL)
+		return control_error(_("cancel-queued needs \"pipeline\""));
+	if (agent_queue_drop(agent, pipeline, &dropped, &err) != WK_OK)
+		return control_error("%s", err.msg);
+	return json_pack("{s:b, s:s, s:I}", "ok", 1, "pipeline", pipeline,
+	    "dropped", (json_int_t)dropped);
 }
 
 static json_t *
@@ -263,6 +292,7 @@ static const struct agent_command agent_commands[] = {
 	{ "run-now", agent_cmd_run_now },
 	{ "rerun", agent_cmd_rerun },
 	{ "cancel", agent_cmd_cancel },
+	{ "cancel-queued", agent_cmd_cancel_queued },
 	{ "backfill", agent_cmd_backfill },
 	{ "reload", agent_cmd_reload },
 };

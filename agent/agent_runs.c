@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/store_queue.h"
 
 static void
 agent_reap_soon(struct ev_loop *loop, void *arg)
@@ -148,13 +149,50 @@ int
 agent_enqueue(struct agent *agent, const struct agent_request *rq,
 	      struct wk_err *err)
 {
+	struct agent_request stored = *rq;
+	struct agent_run *busy;
+	int rc;
+
 	if (agent->n_queued == AGENT_MAX_QUEUED)
 		return wk_err_set(err, WK_ERR_LIMIT, _("%d runs are queued, the "
 		    "most the agent keeps"), AGENT_MAX_QUEUED);
-	agent->queue[agent->n_queued++] = *rq;
-	LOG(LL_INFO, _("pipeline %s: run for %s queued behind the run in "
-	    "progress"), rq->pipeline, rq->logical_date);
+
+	rc = agent_queue_store(agent, &stored, err);
+	if (rc != WK_OK)
+		return rc;
+	agent->queue[agent->n_queued++] = stored;
+	busy = agent_running_pipeline(agent, rq->pipeline);
+	if (busy != NULL)
+		LOG(LL_INFO, _("pipeline %s: run for %s queued behind run %lld, "
+		    "which is in progress"), rq->pipeline, rq->logical_date,
+		    (long long)runner_run_id(busy->runner));
+	else
+		LOG(LL_INFO, P_("pipeline %s: run for %s queued; %zu run is in "
+		    "the queue", "pipeline %s: run for %s queued; %zu runs are "
+		    "in the queue", agent->n_queued), rq->pipeline,
+		    rq->logical_date, agent->n_queued);
 	return WK_OK;
+}
+
+/*
+ * Queues a run unless one for its date is queued already. A run for the
+ * date of the run in progress is queued, so that a run-now after a fix of
+ * the input runs the date again.
+ */
+static int
+agent_enqueue_once(struct agent *agent, const struct agent_request *rq,
+		   struct wk_err *err)
+{
+	if (!agent_queue_has(agent, rq->pipeline, rq->logical_date,
+	    rq->slot_s, 0))
+		return agent_enqueue(agent, rq, err);
+
+	LOG(LL_INFO, _("pipeline %s: run for %s (%s) not queued because a run "
+	    "for that date is queued already"), rq->pipeline,
+	    rq->logical_date, rq->trigger);
+	return wk_err_set(err, WK_ERR_BUSY, _("pipeline %s: a run for %s is "
+	    "queued already; it was not queued again"), rq->pipeline,
+	    rq->logical_date);
 }
 
 int
@@ -183,7 +221,7 @@ agent_request_run(struct agent *agent, const char *pipeline,
 	if (busy == NULL || p->overlap == CFG_OVERLAP_ALLOW)
 		return agent_start_run(agent, p, &rq, run_id, err);
 	if (p->overlap == CFG_OVERLAP_QUEUE)
-		return agent_enqueue(agent, &rq, err);
+		return agent_enqueue_once(agent, &rq, err);
 	LOG(LL_WARN, _("pipeline %s: run for %s (%s) skipped because run %lld "
 	    "is in progress (overlap policy skip)"), pipeline, logical_date,
 	    trigger, (long long)runner_run_id(busy->runner));
@@ -247,12 +285,32 @@ agent_cancel_all(struct agent *agent)
 		runner_cancel(agent->runs[i]->runner);
 }
 
+/*
+ * Starts a run taken off the queue and removes its stored row in the same
+ * commit as the new run's row, so that a crash leaves one or the other.
+ */
+static void
+agent_start_dequeued(struct agent *agent, const struct agent_request *rq)
+{
+	struct wk_err err = { 0, "" };
+	int64_t run_id;
+
+	store_group_begin(agent->store);
+	if (agent_request_run(agent, rq->pipeline, rq->logical_date,
+	    rq->trigger, rq->slot_s, &run_id, &err) != WK_OK)
+		LOG(LL_ERROR, _("pipeline %s: queued run for %s did not start: "
+		    "%s"), rq->pipeline, rq->logical_date, err.msg);
+	/* NOTE: when this removal fails, the run starts again after a
+	   restart; the store error is logged. */
+	if (rq->queue_id != 0)
+		store_queue_remove(agent->store, rq->queue_id);
+	store_group_end(agent->store);
+}
+
 void
 agent_start_queued(struct agent *agent)
 {
-	struct wk_err err = { 0, "" };
 	struct agent_request rq;
-	int64_t run_id;
 	size_t i;
 
 	for (i = 0; i < agent->n_queued && !agent->stopping; i++) {
@@ -263,10 +321,7 @@ agent_start_queued(struct agent *agent)
 		memmove(&agent->queue[i], &agent->queue[i + 1],
 		    (agent->n_queued - i - 1) * sizeof agent->queue[0]);
 		agent->n_queued--;
-		if (agent_request_run(agent, rq.pipeline, rq.logical_date,
-		    rq.trigger, rq.slot_s, &run_id, &err) != WK_OK)
-			LOG(LL_ERROR, _("pipeline %s: queued run did not start: "
-			    "%s"), rq.pipeline, err.msg);
+		agent_start_dequeued(agent, &rq);
 		i = (size_t)-1;
 	}
 }

@@ -95,45 +95,131 @@ backfill_slots(const struct cfg_pipeline *p, const char *from, const char *to,
 	return WK_OK;
 }
 
-int
-backfill_request(struct agent *agent, const char *pipeline, const char *from,
-		 const char *to, size_t *queued, struct wk_err *err)
+/* Appends date to dates unless it is the last one there (slots ascend). */
+static void
+backfill_note_date(json_t *dates, const char *date)
 {
-	const struct cfg_pipeline *p;
+	size_t n = json_array_size(dates);
+	const char *last = n > 0 ?
+	    json_string_value(json_array_get(dates, n - 1)) : NULL;
+
+	if (last == NULL || strcmp(last, date) != 0)
+		json_array_append_new(dates, json_string(date));
+}
+
+/*
+ * Turns the slots into run requests, leaving out the slots whose date is
+ * queued or in progress already: those go to *skipped and their dates,
+ * each once, to already (when not NULL).
+ */
+static int
+backfill_plan(struct agent *agent, const struct cfg_pipeline *p,
+	      const int64_t *slots, size_t n, struct agent_request *rqs,
+	      size_t *n_new, size_t *skipped, json_t *already)
+{
 	struct agent_request rq;
-	int64_t *slots;
-	size_t n = 0, i;
+	size_t i;
 	int rc;
 
-	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
-	if (p == NULL)
-		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
-		    "\"%s\""), pipeline);
-	slots = calloc(BACKFILL_MAX_RUNS, sizeof *slots);
-	if (slots == NULL)
-		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
-	rc = backfill_slots(p, from, to, slots, BACKFILL_MAX_RUNS, &n, err);
-	*queued = 0;
-
-	/* All runs are queued or none, so a backfill never stops halfway. */
-	if (rc == WK_OK && n > AGENT_MAX_QUEUED - agent->n_queued)
-		rc = wk_err_set(err, WK_ERR_LIMIT, _("the backfill has %zu runs "
-		    "and %zu runs are already queued, more than the %d the "
-		    "agent keeps; wait for the queue to drain or backfill a "
-		    "shorter range"), n, agent->n_queued, AGENT_MAX_QUEUED);
-	for (i = 0; rc == WK_OK && i < n; i++) {
+	*n_new = 0;
+	*skipped = 0;
+	for (i = 0; i < n; i++) {
 		memset(&rq, 0, sizeof rq);
-		snprintf(rq.pipeline, sizeof rq.pipeline, "%s", pipeline);
+		snprintf(rq.pipeline, sizeof rq.pipeline, "%s", p->name);
 		snprintf(rq.trigger, sizeof rq.trigger, "backfill");
 		rq.slot_s = slots[i];
 		rc = sched_logical_date(p->time_zone, slots[i],
 		    rq.logical_date, sizeof rq.logical_date);
-		if (rc == WK_OK)
-			rc = agent_enqueue(agent, &rq, err);
+		if (rc != WK_OK)
+			return rc;
+		if (!agent_queue_has(agent, p->name, rq.logical_date,
+		    rq.slot_s, 1)) {
+			rqs[(*n_new)++] = rq;
+			continue;
+		}
+		(*skipped)++;
+		if (already != NULL)
+			backfill_note_date(already, rq.logical_date);
+	}
+	return WK_OK;
+}
+
+/* Rejects a backfill of n new runs that does not fit in the queue. */
+static int
+backfill_queue_full(const struct agent *agent, size_t n, struct wk_err *err)
+{
+	char runs[64], queued[64];
+
+	snprintf(runs, sizeof runs, P_("%zu new run", "%zu new runs", n), n);
+	snprintf(queued, sizeof queued, P_("%zu run is already queued",
+	    "%zu runs are already queued", agent->n_queued), agent->n_queued);
+	return wk_err_set(err, WK_ERR_LIMIT, _("the backfill has %s and %s, "
+	    "more than the %d the agent keeps; wait for the queue to drain or "
+	    "backfill a shorter range"), runs, queued, AGENT_MAX_QUEUED);
+}
+
+/* Queues the planned runs, all or none (see backfill_request()). */
+static int
+backfill_enqueue(struct agent *agent, const struct agent_request *rqs,
+		 size_t n, size_t *queued, struct wk_err *err)
+{
+	size_t i;
+	int rc = WK_OK;
+
+	if (n > AGENT_MAX_QUEUED - agent->n_queued)
+		return backfill_queue_full(agent, n, err);
+
+	/* NOTE: a store failure halfway leaves the runs queued before it. */
+	for (i = 0; rc == WK_OK && i < n; i++) {
+		rc = agent_enqueue(agent, &rqs[i], err);
 		if (rc == WK_OK)
 			(*queued)++;
 	}
-	free(slots);
+	return rc;
+}
+
+int
+backfill_request(struct agent *agent, const char *pipeline, const char *from,
+		 const char *to, struct backfill_result *result,
+		 struct wk_err *err)
+{
+	const struct cfg_pipeline *p;
+	struct agent_request *rqs;
+	int64_t *slots;
+	size_t n = 0, n_new = 0;
+	int rc;
+
+	result->queued = 0;
+	result->skipped = 0;
+	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
+	if (p == NULL)
+		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
+		    "\"%s\""), pipeline);
+	if (agent->stopping)
+		return wk_err_set(err, WK_ERR_STATE, _("the agent is stopping"));
+	slots = calloc(BACKFILL_MAX_RUNS, sizeof *slots);
+	rqs = calloc(BACKFILL_MAX_RUNS, sizeof *rqs);
+	if (slots == NULL || rqs == NULL) {
+		rc = wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+
+	rc = backfill_slots(p, from, to, slots, BACKFILL_MAX_RUNS, &n, err);
+	if (rc == WK_OK && n == 0)
+		rc = wk_err_set(err, WK_ERR_NOTFOUND, _("the schedule \"%s\" "
+		    "of pipeline %s has no slot from %s to %s, so no run was "
+		    "queued; give a range that holds a scheduled date"),
+		    p->schedule != NULL ? p->schedule : "", p->name, from, to);
+	if (rc == WK_OK && backfill_plan(agent, p, slots, n, rqs, &n_new,
+	    &result->skipped, result->already) != WK_OK)
+		rc = wk_err_set(err, WK_ERR_INVALID, _("cannot compute the "
+		    "logical dates of %s"), p->name);
+	if (rc == WK_OK)
+		rc = backfill_enqueue(agent, rqs, n_new, &result->queued, err);
 	agent_start_queued(agent);
+
+out:
+	free(rqs);
+	free(slots);
 	return rc;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/rc.h"
 
@@ -29,12 +31,23 @@ int backfill_slots(const struct cfg_pipeline *pipeline, const char *from,
 		   const char *to, int64_t *slots, size_t max, size_t *n,
 		   struct wk_err *err);
 
+/* The outcome of a backfill request: runs queued and runs left out. */
+struct backfill_result {
+	size_t queued;    /* runs queued */
+	size_t skipped;   /* runs left out: their date was queued or in
+			     progress already */
+	json_t *already;  /* array the dates of the skipped runs are
+			     appended to, each once; NULL: not wanted */
+};
+
 /*
- * Queues the backfill runs in the agent and sets *queued. Queues none when
- * the range is invalid or the runs do not all fit in the agent's queue.
+ * Queues the backfill runs in the agent and fills result. A slot whose
+ * logical date is queued or in progress already (agent_queue_has()) is
+ * left out. Queues none when the range is invalid or the new runs do not
+ * all fit in the agent's queue.
  */
 int backfill_request(struct agent *agent, const char *pipeline,
-		     const char *from, const char *to, size_t *queued,
-		     struct wk_err *err);
+		     const char *from, const char *to,
+		     struct backfill_result *result, struct wk_err *err);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,50 @@ clientctl_statedir(const struct cli_common *common, struct statedir *sd,
 	return rc;
 }
 
+/* Tells whether command starts or stops runs. */
+static int
+clientctl_acts_on_runs(const char *command)
+{
+	static const char *const commands[] = { "run-now", "rerun",
+	    "backfill", "cancel" };
+	size_t i;
+
+	for (i = 0; command != NULL && i < sizeof commands /
+	    sizeof commands[0]; i++) {
+		if (strcmp(command, commands[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Appends to err's message, when request starts or stops runs, that the
+ * agent may still carry the request out and how to check that before
+ * sending it again.
+ */
+static void
+clientctl_explain_unanswered(json_t *request, struct wk_err *err)
+{
+	const char *command = json_string_value(json_object_get(request,
+	    "command"));
+	const char *pipeline = json_string_value(json_object_get(request,
+	    "pipeline"));
+	char reason[WK_ERR_MSG_MAX];
+
+	if (!clientctl_acts_on_runs(command))
+		return;
+
+	snprintf(reason, sizeof reason, "%s", err->msg);
+	if (pipeline != NULL)
+		wk_err_set(err, err->rc, _("%s; it may still carry out "
+		    "the %s request, so check with `watchkeep runs %s` before "
+		    "sending it again"), reason, command, pipeline);
+	else
+		wk_err_set(err, err->rc, _("%s; it may still carry out "
+		    "the %s request, so check with `watchkeep runs` before "
+		    "sending it again"), reason, command);
+}
+
 int
 clientctl_request(const struct cli_common *common, json_t *request,
 		  json_t **answer, struct wk_err *err)
@@ -43,9 +88,12 @@ clientctl_request(const struct cli_common *common, json_t *request,
 	rc = clientctl_statedir(common, &sd, err);
 	if (rc != WK_OK)
 		return rc;
+
 	snprintf(path, sizeof path, "%s/control.sock", sd.path);
-	return control_request(path, request, CLIENTCTL_TIMEOUT_MS, answer,
-	    err);
+	rc = control_request(path, request, CLIENTCTL_TIMEOUT_MS, answer, err);
+	if (rc == WK_ERR_BUSY && err != NULL)
+		clientctl_explain_unanswered(request, err);
+	return rc;
 }
 
 /* Returns the first run still "running" (or unreadable), 0 when none. */
@@ -85,17 +133,97 @@ clientctl_agent_alive(const struct statedir *sd)
 	return held;
 }
 
+/* SIGINT and SIGTERM signals received while waiting for runs. */
+static volatile sig_atomic_t clientctl_interrupts;
+
+static void
+clientctl_on_signal(int signo)
+{
+	(void)signo;
+	clientctl_interrupts = clientctl_interrupts + 1;
+}
+
 /*
- * Polls the store until every run has left "running". Returns 0, or the
- * id of a run still running when the agent went away.
+ * Installs the handler of SIGINT and SIGTERM, saving the previous actions
+ * in old, or, when old_in is not NULL, restores the actions saved there.
+ */
+static void
+clientctl_catch_signals(struct sigaction old[2],
+			const struct sigaction *old_in)
+{
+	static const int signals[2] = { SIGINT, SIGTERM };
+	struct sigaction sa;
+	int i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = clientctl_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART, so that the signal ends the pause at once. */
+	for (i = 0; i < 2; i++) {
+		if (old_in != NULL)
+			sigaction(signals[i], &old_in[i], NULL);
+		else
+			sigaction(signals[i], &sa, &old[i]);
+	}
+}
+
+/* Sends a cancel request for each run and prints the agent's reply. */
+static void
+clientctl_cancel_runs(const struct cli_common *common, const int64_t *runs,
+		      size_t n)
+{
+	struct wk_err err = { 0, "" };
+	json_t *request, *answer;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		answer = NULL;
+		request = json_pack("{s:s, s:I}", "command", "cancel", "run",
+		    (json_int_t)runs[i]);
+		if (clientctl_request(common, request, &answer, &err) != WK_OK)
+			fprintf(stderr, _("watchkeep: interrupted, but the "
+			    "cancel request for run %lld failed: %s\n"),
+			    (long long)runs[i], err.msg);
+		else if (!json_is_true(json_object_get(answer, "ok")))
+			fprintf(stderr, _("watchkeep: interrupted; the agent "
+			    "did not cancel run %lld: %s\n"), (long long)runs[i],
+			    json_string_value(json_object_get(answer,
+			    "error")));
+		else
+			fprintf(stderr, _("watchkeep: interrupted; the agent is "
+			    "cancelling run %lld (press Ctrl-C again to stop "
+			    "waiting)\n"), (long long)runs[i]);
+		json_decref(request);
+		json_decref(answer);
+	}
+}
+
+/*
+ * Polls the store until every run has left "running". The first SIGINT or
+ * SIGTERM sends the agent a cancel request for each run, and a second one
+ * stops the wait (*interrupted set). Returns 0, or the id of a run still
+ * running when the agent went away or the wait was interrupted.
  */
 static int64_t
-clientctl_poll_runs(const struct statedir *sd, struct store *store,
-		    const int64_t *runs, size_t n)
+clientctl_poll_runs(const struct cli_common *common,
+		    const struct statedir *sd, struct store *store,
+		    const int64_t *runs, size_t n, int *interrupted)
 {
 	struct timespec pause = { 0, CLIENTCTL_POLL_MS * 1000000L };
+	int cancel_sent = 0;
+	int64_t left;
 
-	while (clientctl_first_running(store, runs, n) != 0) {
+	while ((left = clientctl_first_running(store, runs, n)) != 0) {
+		if (clientctl_interrupts >= 2) {
+			*interrupted = 1;
+			return left;
+		}
+		if (clientctl_interrupts == 1 && !cancel_sent) {
+			clientctl_cancel_runs(common, runs, n);
+			cancel_sent = 1;
+			continue;
+		}
+
 		/* The agent may have finished the runs just before it
 		   stopped, so the store is read once more. */
 		if (!clientctl_agent_alive(sd))
@@ -113,17 +241,28 @@ clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 	struct store *store = NULL;
 	struct store_run run;
 	struct statedir sd;
+	struct sigaction old_actions[2];
 	int64_t left;
 	json_t *list;
 	size_t i;
-	int ok = 1;
+	int ok = 1, interrupted = 0;
 
 	if (clientctl_statedir(common, &sd, &err) != WK_OK ||
 	    store_open(sd.store_path, STORE_READ_ONLY, &store, &err) != WK_OK) {
 		fprintf(stderr, "watchkeep: %s\n", err.msg);
 		return CLI_EXIT_STATE;
 	}
-	left = clientctl_poll_runs(&sd, store, runs, n);
+	clientctl_interrupts = 0;
+	clientctl_catch_signals(old_actions, NULL);
+	left = clientctl_poll_runs(common, &sd, store, runs, n, &interrupted);
+	clientctl_catch_signals(NULL, old_actions);
+	if (interrupted) {
+		fprintf(stderr, _("watchkeep: interrupted again; no longer "
+		    "waiting for run %lld, which the agent is still cancelling; "
+		    "see `watchkeep runs`\n"), (long long)left);
+		store_close(store);
+		return CLI_EXIT_FAILED;
+	}
 	if (left != 0) {
 		fprintf(stderr, _("watchkeep: the agent of %s exited while run "
 		    "%lld was in progress, so its result is unknown; start the "

@@ -18,7 +18,10 @@
 /*
  * Sends request to the agent of the state directory common names (or its
  * configuration's, or the default). Returns WK_OK with *answer set (check
- * its "ok"), WK_ERR_NOTFOUND when no agent listens, or another error.
+ * its "ok"), WK_ERR_NOTFOUND when no agent listens, WK_ERR_BUSY when the
+ * request was sent but not answered within CLIENTCTL_TIMEOUT_MS, or another
+ * error. For an unanswered run-now, rerun, backfill or cancel, err says
+ * that the agent may still carry it out and how to check.
  */
 int clientctl_request(const struct cli_common *common, json_t *request,
 		      json_t **answer, struct wk_err *err);
@@ -27,7 +30,10 @@ int clientctl_request(const struct cli_common *common, json_t *request,
  * Waits until the runs are no longer "running" (reading the store
  * read-only), prints them, and returns CLI_EXIT_OK when all succeeded.
  * Returns CLI_EXIT_FAILED with a message when the agent's lock is released
- * (the agent exited or was killed) while a run is still running.
+ * (the agent exited or was killed) while a run is still running. While it
+ * waits, the first SIGINT or SIGTERM sends a cancel request for each run
+ * and the wait goes on until they end; a second one returns
+ * CLI_EXIT_FAILED at once, leaving the runs to the agent.
  */
 int clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 			size_t n);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
+#include "core/config.h"
 #include "core/i18n.h"
 
 static void
@@ -14,6 +15,36 @@ check_help(void)
 	    "Loads the configuration (default: the embedded one) and checks it\n"
 	    "as the agent would. Prints each error as FILE:LINE:COLUMN with what\n"
 	    "to change, and exits 3 when the configuration is invalid.\n"));
+}
+
+/*
+ * Warns about stages set to on_restart "adopt" that declare no outputs:
+ * after an agent restart their exit status is unknown, so such a stage
+ * cannot be judged and ends as failed.
+ */
+static void
+check_warn_adopt(const struct cfg *cfg)
+{
+	const struct cfg_pipeline *p;
+	const struct cfg_stage *st;
+	size_t i, k;
+
+	for (i = 0; i < cfg->n_pipelines; i++) {
+		p = &cfg->pipelines[i];
+		for (k = 0; k < p->n_stages; k++) {
+			st = &p->stages[k];
+			if (st->on_restart != CFG_RESTART_ADOPT ||
+			    st->n_outputs > 0)
+				continue;
+			fprintf(stderr, _("%s:%d:%d: warning: stage %s of "
+			    "pipeline %s is set to on_restart \"adopt\" but "
+			    "declares no outputs, so its success cannot be "
+			    "judged after an agent restart and it ends as "
+			    "failed; declare the files it writes in "
+			    "\"outputs\"\n"), cfg->path, st->pos.line,
+			    st->pos.column, st->name, p->name);
+		}
+	}
 }
 
 int
@@ -43,6 +74,7 @@ cmd_check_config(int argc, char **argv)
 	cfg = cli_load_config(&common);
 	if (cfg == NULL)
 		return CLI_EXIT_CONFIG;
+	check_warn_adopt(cfg);
 	for (i = 0; i < cfg->n_pipelines; i++)
 		stages += cfg->pipelines[i].n_stages;
 	/* TRANSLATORS: the two parts make "FILE: valid, 1 pipeline, 5

@@ -3,18 +3,22 @@
  * through the control socket when an agent runs on the state directory,
  * and otherwise does the work in a one-shot agent of its own.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/backfill.h"
 #include "agent/cli.h"
 #include "agent/clientctl.h"
+#include "agent/runner_policy.h"
 #include "agent/statedir.h"
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/store_queue.h"
 
 /* Options of the subcommands of this file; unused ones stay NULL or 0. */
 struct ctl_opts {
@@ -24,6 +28,7 @@ struct ctl_opts {
 	const char *date;          /* --date */
 	const char *from_date;     /* backfill --from */
 	const char *to_date;       /* backfill --to */
+	const char *queued;        /* cancel --queued PIPELINE */
 	int64_t run_id;            /* --run or RUN, 0: latest */
 	int only_failed;           /* --only-failed */
 	int dry_run;               /* --dry-run */
@@ -31,30 +36,48 @@ struct ctl_opts {
 	char from_buf[2 * CFG_NAME_MAX]; /* copy of --from, split at '/' */
 };
 
-/* Parses "PIPELINE/STAGE" or "STAGE" into the options. */
-static void
-ctl_split_from(struct ctl_opts *o, const char *text)
+/*
+ * Parses "PIPELINE/STAGE" or "STAGE" into the options. An empty part, or a
+ * value longer than a pipeline and a stage name, is a usage error.
+ */
+static int
+ctl_split_from(const char *command, struct ctl_opts *o, const char *text)
 {
 	char *slash;
 
-	snprintf(o->from_buf, sizeof o->from_buf, "%s", text);
+	if ((size_t)snprintf(o->from_buf, sizeof o->from_buf, "%s", text) >=
+	    sizeof o->from_buf)
+		return cli_usage_error(command, _("invalid --from \"%.40s...\": "
+		    "longer than a pipeline and a stage name"), text);
+
 	slash = strchr(o->from_buf, '/');
-	if (slash != NULL) {
-		*slash = '\0';
-		o->pipeline = o->from_buf;
-		o->stage = slash + 1;
-	} else {
+	if (slash == NULL) {
 		o->stage = o->from_buf;
+		return CLI_EXIT_OK;
 	}
+	*slash = '\0';
+	o->pipeline = o->from_buf;
+	o->stage = slash + 1;
+	if (o->pipeline[0] == '\0' || o->stage[0] == '\0')
+		return cli_usage_error(command, _("invalid --from \"%s\": the "
+		    "pipeline or the stage is empty; write PIPELINE/STAGE, "
+		    "such as churn/train, or STAGE alone"), text);
+	return CLI_EXIT_OK;
 }
 
 static int
 ctl_parse_run_id(const char *command, const char *text, int64_t *run_id)
 {
 	char *end;
-	long long v = strtoll(text, &end, 10);
+	long long v;
 
-	if (*end != '\0' || v <= 0)
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno == ERANGE)
+		return cli_usage_error(command, _("invalid run id \"%s\": out "
+		    "of range; give a run id as `watchkeep runs` lists it"),
+		    text);
+	if (end == text || *end != '\0' || v <= 0)
 		return cli_usage_error(command, _("invalid run id \"%s\"; give "
 		    "a positive number"), text);
 	*run_id = v;
@@ -63,7 +86,7 @@ ctl_parse_run_id(const char *command, const char *text, int64_t *run_id)
 
 /* The options of the act-on-runs subcommands that take a value. */
 static const char *const ctl_value_options[] = {
-	"--run", "--date", "--from", "--to", NULL
+	"--run", "--date", "--from", "--to", "--queued", NULL
 };
 
 /*
@@ -95,9 +118,13 @@ ctl_set_value(const char *command, struct ctl_opts *o, const char *name,
 	if (strcmp(name, "--date") == 0)
 		o->date = value;
 	else if (strcmp(name, "--from") == 0 && strcmp(command, "rerun") == 0)
-		ctl_split_from(o, value);
+		return ctl_split_from(command, o, value);
 	else if (strcmp(name, "--from") == 0)
 		o->from_date = value;
+	else if (strcmp(name, "--queued") == 0 && strcmp(command, "cancel") != 0)
+		return cli_usage_error(command, _("unknown option %s"), name);
+	else if (strcmp(name, "--queued") == 0)
+		o->queued = value;
 	else
 		o->to_date = value;
 	return CLI_EXIT_OK;
@@ -358,6 +385,7 @@ rerun_resolve(struct ctl_opts *o, const struct cfg *cfg, struct store *store)
 {
 	struct store_run run;
 	size_t n = 0;
+	int code;
 
 	o->pipeline = ctl_pipeline(o, cfg);
 	if (o->pipeline == NULL)
@@ -367,24 +395,152 @@ rerun_resolve(struct ctl_opts *o, const struct cfg *cfg, struct store *store)
 		return CLI_EXIT_OK;
 	if (store_runs_recent(store, o->pipeline, &run, 1, &n) != WK_OK ||
 	    n == 0) {
-		fprintf(stderr, _("watchkeep: pipeline %s has no runs yet\n"),
-		    o->pipeline);
-		return CLI_EXIT_FAILED;
+		/* A name neither configured nor in the store is a typo. */
+		code = cli_check_pipeline("rerun", store, cfg, o->pipeline);
+		if (code == CLI_EXIT_OK)
+			fprintf(stderr, _("watchkeep: pipeline %s has no runs "
+			    "yet\n"), o->pipeline);
+		return code == CLI_EXIT_OK ? CLI_EXIT_FAILED : code;
 	}
 	o->run_id = run.id;
 	return CLI_EXIT_OK;
 }
 
+/* The effect of a stage of a dry re-run on the stages that depend on it. */
+enum rerun_effect {
+	RERUN_SAME,     /* kept or skipped: its outputs stay as they are */
+	RERUN_CHANGES,  /* runs or may run: its outputs may change */
+	RERUN_STOPS     /* fails or does not run: its dependents do not run */
+};
+
+/* The strongest effect among the dependencies of stage index i. */
+static enum rerun_effect
+rerun_dry_upstream(const struct cfg_pipeline *p, size_t i,
+		   const enum rerun_effect *effect)
+{
+	const struct cfg_stage *st = &p->stages[i];
+	enum rerun_effect strongest = RERUN_SAME;
+	size_t d;
+
+	for (d = 0; d < st->n_depends_on; d++) {
+		if (effect[st->dep_index[d]] > strongest)
+			strongest = effect[st->dep_index[d]];
+	}
+	return strongest;
+}
+
+/* The attempt number the re-run gives stage, as runner_resume does. */
+static int
+rerun_dry_attempt(const struct store_stage_run *rows, size_t n,
+		  const char *stage)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].stage, stage) != 0)
+			continue;
+		if (rows[i].started_at == 0 &&
+		    strcmp(rows[i].state, STORE_STAGE_PENDING) == 0)
+			return rows[i].attempt;
+		return rows[i].attempt + 1;
+	}
+	return 1;
+}
+
+/*
+ * Prints what the re-run would do with selected stage index i, by the
+ * rule the runner applies (runner_policy_predict), and returns its effect.
+ * A stage that would be skipped now may still run when a stage before it
+ * runs and changes its inputs, and the printed line names that condition.
+ */
+static enum rerun_effect
+rerun_dry_stage(const struct ctl_opts *o, struct store *store,
+		const struct cfg_pipeline *p, size_t i,
+		const struct stagectx_run *run, enum rerun_effect upstream)
+{
+	const char *name = p->stages[i].name;
+	char reason[STORE_TEXT_MAX] = "";
+	struct runner_skip skip;
+	int rc = 0;
+
+	if (upstream == RERUN_STOPS) {
+		printf("  %-20s %s\n", name, _("would not run: a stage it "
+		    "depends on would fail"));
+		return RERUN_STOPS;
+	}
+	if (!o->force)
+		rc = runner_policy_predict(store, p, &p->stages[i], run, &skip,
+		    reason, sizeof reason);
+
+	if (rc < 0 && upstream == RERUN_SAME) {
+		printf("  %-20s ", name);
+		printf(_("would fail: %s\n"), reason);
+		return RERUN_STOPS;
+	}
+	if (rc <= 0) {
+		printf("  %-20s %s\n", name, _("would run"));
+		return RERUN_CHANGES;
+	}
+	printf("  %-20s ", name);
+	if (upstream == RERUN_CHANGES) {
+		printf(_("would be skipped (unchanged since run %lld attempt "
+		    "%d) unless the stages before it change its inputs\n"),
+		    (long long)skip.run_id, skip.attempt);
+		return RERUN_CHANGES;
+	}
+	printf(_("would be skipped (unchanged since run %lld attempt %d)\n"),
+	    (long long)skip.run_id, skip.attempt);
+	return RERUN_SAME;
+}
+
+/* Prints the prediction of every stage of p, in dependency order. */
+static int
+rerun_dry_print(const struct ctl_opts *o, struct store *store,
+		const struct cfg_pipeline *p, const int *selected,
+		struct stagectx_run *run)
+{
+	enum rerun_effect effect[CFG_MAX_STAGES];
+	struct store_stage_run *rows = calloc(p->n_stages, sizeof *rows);
+	size_t n = 0, k, i;
+
+	if (rows == NULL || store_stage_runs_latest(store, o->run_id, rows,
+	    p->n_stages, &n) != WK_OK) {
+		free(rows);
+		fprintf(stderr, _("watchkeep: cannot read the stages of run "
+		    "%lld from the store\n"), (long long)o->run_id);
+		return CLI_EXIT_STATE;
+	}
+
+	/* NOTE: a selected stage whose other, kept dependency had failed is
+	   shown by its own inputs, but the re-run does not start it. */
+	for (k = 0; k < p->n_stages; k++) {
+		i = p->order[k];
+		effect[i] = RERUN_SAME;
+		if (!selected[i]) {
+			printf("  %-20s %s\n", p->stages[i].name, _("kept"));
+			continue;
+		}
+		run->attempt = rerun_dry_attempt(rows, n, p->stages[i].name);
+		effect[i] = rerun_dry_stage(o, store, p, i, run,
+		    rerun_dry_upstream(p, i, effect));
+	}
+	free(rows);
+	return CLI_EXIT_OK;
+}
+
 static int
 rerun_dry(const struct ctl_opts *o, const struct cfg *cfg,
-	  struct store *store)
+	  struct store *store, const char *state_dir)
 {
 	const struct cfg_pipeline *p = cfg_find_pipeline(cfg, o->pipeline);
 	struct runner_rerun rr = { o->run_id, o->stage, o->only_failed,
 		o->force, 0 };
 	struct wk_err err = { 0, "" };
 	int selected[CFG_MAX_STAGES];
-	size_t k;
+	char run_dir[PATH_MAX];
+	struct stagectx_run run;
+	struct store_run row;
+	int n;
 
 	if (p == NULL || runner_plan_rerun(store, p, &rr, selected, &err) !=
 	    WK_OK) {
@@ -392,12 +548,26 @@ rerun_dry(const struct ctl_opts *o, const struct cfg *cfg,
 		    "pipeline") : err.msg);
 		return CLI_EXIT_FAILED;
 	}
+	if (store_run_get(store, o->run_id, &row) != WK_OK) {
+		fprintf(stderr, _("watchkeep: cannot read run %lld from the "
+		    "store\n"), (long long)o->run_id);
+		return CLI_EXIT_STATE;
+	}
+
+	/* The values runner_resume gives the stages of the re-run. */
+	n = snprintf(run_dir, sizeof run_dir, "%s/runs/%lld", state_dir,
+	    (long long)o->run_id);
+	if (n < 0 || (size_t)n >= sizeof run_dir) {
+		fprintf(stderr, _("watchkeep: the run directory path under "
+		    "%s is too long; use a shorter state directory\n"),
+		    state_dir);
+		return CLI_EXIT_STATE;
+	}
+	run = (struct stagectx_run){ o->run_id, row.logical_date, state_dir,
+		run_dir, 1 };
 	printf(_("Run %lld of %s, re-run from %s (dry run, nothing changed):\n"),
 	    (long long)o->run_id, p->name, o->stage);
-	for (k = 0; k < p->n_stages; k++)
-		printf("  %-20s %s\n", p->stages[p->order[k]].name,
-		    selected[p->order[k]] ? _("would run") : _("kept"));
-	return CLI_EXIT_OK;
+	return rerun_dry_print(o, store, p, selected, &run);
 }
 
 static int
@@ -428,7 +598,7 @@ rerun_prepare(struct ctl_opts *o, struct cfg **cfg, struct store **store)
 	}
 	code = rerun_resolve(o, *cfg, *store);
 	if (code == CLI_EXIT_OK && o->dry_run)
-		code = rerun_dry(o, *cfg, *store);
+		code = rerun_dry(o, *cfg, *store, sd.path);
 	return code;
 }
 
@@ -477,10 +647,37 @@ cancel_help(void)
 {
 	printf("%s", _(
 	    "Usage: watchkeep cancel [RUN]\n"
+	    "       watchkeep cancel --queued PIPELINE\n"
 	    "\n"
 	    "Cancels a run in progress (default: the only one): its running\n"
 	    "stages get SIGTERM, then SIGKILL after their grace period, and the\n"
-	    "stages not started are marked not run. Needs a running agent.\n"));
+	    "stages not started are marked not run. Needs a running agent.\n"
+	    "Cancelling a run that is already being cancelled sends SIGKILL\n"
+	    "to its running stages at once.\n"
+	    "The next queued run of the pipeline then starts; to stop those\n"
+	    "as well, drop them first with --queued.\n"
+	    "\n"
+	    "  --queued PIPELINE   drop every queued run of PIPELINE (from the\n"
+	    "                      store when no agent runs) and print how many\n"));
+}
+
+/* Lists the runs in progress, from the agent's status, to pick one. */
+static void
+cancel_list_running(json_t *running)
+{
+	size_t i, n = json_array_size(running);
+	json_t *run;
+
+	fprintf(stderr, P_("watchkeep: %zu run is in progress; name the one "
+	    "to cancel:\n", "watchkeep: %zu runs are in progress; name the "
+	    "one to cancel:\n", n), n);
+	for (i = 0; i < n; i++) {
+		run = json_array_get(running, i);
+		fprintf(stderr, _("  run %lld  pipeline %s\n"),
+		    (long long)json_integer_value(json_object_get(run, "run")),
+		    json_string_value(json_object_get(run, "pipeline")));
+	}
+	fprintf(stderr, "%s\n", _("for example: watchkeep cancel RUN"));
 }
 
 /* Finds the only run in progress, through the agent's status. */
@@ -500,9 +697,14 @@ cancel_pick(struct ctl_opts *o)
 	if (code != CLI_EXIT_OK)
 		return code;
 	running = json_object_get(answer, "running");
-	if (json_array_size(running) != 1) {
-		fprintf(stderr, _("watchkeep: %zu runs are in progress; name "
-		    "the one to cancel\n"), json_array_size(running));
+	if (json_array_size(running) == 0) {
+		fprintf(stderr, _("watchkeep: no run is in progress, so there "
+		    "is nothing to cancel\n"));
+		json_decref(answer);
+		return CLI_EXIT_FAILED;
+	}
+	if (json_array_size(running) > 1) {
+		cancel_list_running(running);
 		json_decref(answer);
 		return CLI_EXIT_FAILED;
 	}
@@ -512,20 +714,132 @@ cancel_pick(struct ctl_opts *o)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Drops the queued runs of a pipeline from the store when no agent runs,
+ * under the agent's lock, and audits it as the agent would.
+ */
+static int
+cancel_queued_store(const struct ctl_opts *o, const struct statedir *sd,
+		    size_t *dropped)
+{
+	struct wk_err err = { 0, "" };
+	struct store *store = NULL;
+	json_t *request;
+	char *args;
+	int rc;
+
+	if (store_open(sd->store_path, STORE_READ_WRITE, &store, &err) !=
+	    WK_OK) {
+		fprintf(stderr, "watchkeep: %s\n", err.msg);
+		return CLI_EXIT_STATE;
+	}
+	store_group_begin(store);
+	rc = store_queue_drop_pipeline(store, o->queued, dropped);
+	request = json_pack("{s:s, s:s}", "command", "cancel-queued",
+	    "pipeline", o->queued);
+	args = json_dumps(request, JSON_COMPACT);
+	if (rc == WK_OK)
+		rc = store_audit(store, clk_wall_ms(), (int)getuid(),
+		    (int)getpid(), "cancel-queued", args, "ok");
+	free(args);
+	json_decref(request);
+	if (store_group_end(store) != WK_OK)
+		rc = WK_ERR_STORE;
+	store_close(store);
+	if (rc != WK_OK)
+		fprintf(stderr, _("watchkeep: the queued runs of %s could not "
+		    "be removed from %s\n"), o->queued, sd->store_path);
+	return rc == WK_OK ? CLI_EXIT_OK : CLI_EXIT_STATE;
+}
+
+/* `watchkeep cancel --queued PIPELINE` without an agent. */
+static int
+cancel_queued_local(const struct ctl_opts *o, size_t *dropped)
+{
+	struct wk_err err = { 0, "" };
+	struct statedir sd;
+	struct cfg *cfg;
+	int code = CLI_EXIT_STATE;
+
+	cfg = cli_load_config(&o->common);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	if (statedir_resolve(&sd, o->common.state_dir, cfg, &err) == WK_OK &&
+	    statedir_lock(&sd, &err) == WK_OK) {
+		code = cancel_queued_store(o, &sd, dropped);
+		statedir_unlock(&sd);
+	} else {
+		fprintf(stderr, "watchkeep: %s\n", err.msg);
+		code = err.rc == WK_ERR_BUSY ? CLI_EXIT_BUSY : CLI_EXIT_STATE;
+	}
+	cfg_free(cfg);
+	return code;
+}
+
+/* `watchkeep cancel --queued PIPELINE`: drops the pipeline's queued runs. */
+static int
+cancel_queued(struct ctl_opts *o)
+{
+	json_t *answer = NULL;
+	size_t dropped = 0;
+	int code, handled = 0;
+
+	if (o->run_id != 0)
+		return cli_usage_error("cancel", _("give either RUN or --queued "
+		    "PIPELINE, not both"));
+
+	code = ctl_send(o, json_pack("{s:s, s:s}", "command", "cancel-queued",
+	    "pipeline", o->queued), &handled, &answer);
+	if (handled && code == CLI_EXIT_OK)
+		dropped = (size_t)json_integer_value(json_object_get(answer,
+		    "dropped"));
+	json_decref(answer);
+	if (!handled)
+		code = cancel_queued_local(o, &dropped);
+	if (code == CLI_EXIT_OK)
+		printf(P_("pipeline %s: dropped %zu queued run\n",
+		    "pipeline %s: dropped %zu queued runs\n", dropped),
+		    o->queued, dropped);
+	return code;
+}
+
+/* Prints what the agent did: started the cancel, or killed the stages. */
+static void
+cancel_print(int64_t run_id, json_t *answer)
+{
+	json_int_t groups = json_integer_value(json_object_get(answer,
+	    "groups"));
+
+	if (!json_is_true(json_object_get(answer, "killed")))
+		printf(_("run %lld: cancelling\n"), (long long)run_id);
+	else if (groups == 0)
+		printf(_("run %lld: already cancelling, and no stage of it is "
+		    "running any more\n"), (long long)run_id);
+	else
+		printf(P_("run %lld: already cancelling; sent SIGKILL to the "
+		    "process group of %lld running stage\n", "run %lld: "
+		    "already cancelling; sent SIGKILL to the process groups of "
+		    "%lld running stages\n", (unsigned long)groups),
+		    (long long)run_id, (long long)groups);
+}
+
 int
 cmd_cancel(int argc, char **argv)
 {
 	struct ctl_opts o;
+	json_t *answer = NULL;
 	int code, handled = 0;
 
 	memset(&o, 0, sizeof o);
 	code = ctl_parse("cancel", argc, argv, &o, cancel_help);
 	if (code != CLI_EXIT_OK)
 		return code < 0 ? CLI_EXIT_OK : code;
+	if (o.queued != NULL)
+		return cancel_queued(&o);
 	if (o.run_id == 0 && (code = cancel_pick(&o)) != CLI_EXIT_OK)
 		return code;
 	code = ctl_send(&o, json_pack("{s:s, s:I}", "command", "cancel", "run",
-	    (json_int_t)o.run_id), &handled, NULL);
+	    (json_int_t)o.run_id), &handled, &answer);
 	if (!handled) {
 		fprintf(stderr, _("watchkeep: no agent runs on this state "
 		    "directory, so run %lld is not in progress\n"),
@@ -533,7 +847,8 @@ cmd_cancel(int argc, char **argv)
 		return CLI_EXIT_FAILED;
 	}
 	if (code == CLI_EXIT_OK)
-		printf(_("run %lld: cancelling\n"), (long long)o.run_id);
+		cancel_print(o.run_id, answer);
+	json_decref(answer);
 	return code;
 }
 
@@ -575,12 +890,35 @@ backfill_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
 	const struct ctl_opts *o = arg;
 	const char *p = ctl_pipeline(o, agent->acfg->cfg);
-	size_t queued = 0;
+	struct backfill_result result = { 0, 0, NULL };
 
 	if (p == NULL)
 		return wk_err_set(err, WK_ERR_INVALID, _("name the pipeline"));
-	return backfill_request(agent, p, o->from_date, o->to_date, &queued,
+	return backfill_request(agent, p, o->from_date, o->to_date, &result,
 	    err);
+}
+
+/* Prints the agent's reply to a backfill: runs queued and runs left out. */
+static void
+backfill_print(json_t *answer)
+{
+	json_t *already = json_object_get(answer, "already_queued");
+	size_t i, n = json_array_size(already);
+	json_int_t runs = json_integer_value(json_object_get(answer, "runs"));
+	json_int_t skipped = json_integer_value(json_object_get(answer,
+	    "skipped"));
+
+	printf(P_("queued %lld run in the agent\n", "queued %lld runs in the "
+	    "agent\n", (unsigned long)runs), (long long)runs);
+	if (n == 0)
+		return;
+	printf(P_("not queued again, because a run for the date is queued or "
+	    "in progress already: %lld run, dates:", "not queued again, "
+	    "because a run for the date is queued or in progress already: "
+	    "%lld runs, dates:", (unsigned long)skipped), (long long)skipped);
+	for (i = 0; i < n; i++)
+		printf(" %s", json_string_value(json_array_get(already, i)));
+	printf("\n");
 }
 
 int
@@ -606,9 +944,7 @@ cmd_backfill(int argc, char **argv)
 	code = ctl_send(&o, request, &handled, &answer);
 	if (handled) {
 		if (code == CLI_EXIT_OK)
-			printf(_("queued %lld runs in the agent\n"),
-			    (long long)json_integer_value(json_object_get(
-			    answer, "runs")));
+			backfill_print(answer);
 		json_decref(answer);
 		return code;
 	}

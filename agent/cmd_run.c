@@ -42,6 +42,8 @@ run_help(void)
 	    "the named ones), stores timings, logs and metrics, and prints the\n"
 	    "result; exits 0 when every stage succeeded. When an agent already\n"
 	    "runs on the state directory, asks it to run them and waits.\n"
+	    "SIGINT or SIGTERM cancels the runs; a second one, while an agent\n"
+	    "is cancelling them, stops the wait at once.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --once              run once and exit\n"

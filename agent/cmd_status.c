@@ -140,6 +140,8 @@ status_json(struct store *store, const struct cfg *cfg,
 		if (run != NULL)
 			json_array_append_new(list, run);
 	}
+	if (rc == WK_OK)
+		rc = report_queue_json(store, opts->pipeline, list);
 	doc = json_pack("{s:o, s:o}", "runs", list, "growth",
 	    report_growth_json(store, cfg, clk_wall_ms()));
 	if (rc == WK_OK) {
@@ -168,10 +170,14 @@ status_text(struct store *store, const struct cfg *cfg,
 			    opts->pipeline);
 		else
 			printf("%s", _("No runs yet.\n"));
-		return WK_OK;
+		return report_queue_text(stdout, store, opts->pipeline,
+		    (size_t)opts->runs);
 	}
 	rc = report_runs_brief(stdout, store, opts->pipeline,
 	    (size_t)opts->runs);
+	if (rc == WK_OK)
+		rc = report_queue_text(stdout, store, opts->pipeline,
+		    (size_t)opts->runs);
 	if (rc == WK_OK) {
 		printf("\n");
 		rc = report_run_text(stdout, store, last.id);

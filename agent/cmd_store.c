@@ -18,7 +18,9 @@ runs_help(void)
 	    "Usage: watchkeep runs [PIPELINE] [--limit N] [--json]\n"
 	    "\n"
 	    "Lists the latest runs, newest first: id, pipeline, state, logical\n"
-	    "date, start (UTC) and duration.\n"
+	    "date, start (UTC) and duration; then the runs the agent queued,\n"
+	    "in the order they start. With --json the queued runs follow the\n"
+	    "runs in progress, with state \"queued\" and id null.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --limit N           runs listed (default 20, at most 10000)\n"
@@ -41,6 +43,8 @@ runs_json(struct store *store, const char *pipeline, long limit)
 		if (run != NULL)
 			json_array_append_new(list, run);
 	}
+	if (rc == WK_OK)
+		rc = report_queue_json(store, pipeline, list);
 	if (rc == WK_OK) {
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		printf("\n");
@@ -99,6 +103,8 @@ cmd_runs(int argc, char **argv)
 
 	rc = common.json ? runs_json(store, pipeline, limit) :
 	    report_runs_brief(stdout, store, pipeline, (size_t)limit);
+	if (rc == WK_OK && !common.json)
+		rc = report_queue_text(stdout, store, pipeline, (size_t)limit);
 	store_close(store);
 	return rc == WK_OK ? CLI_EXIT_OK : CLI_EXIT_STATE;
 }

@@ -20,6 +20,9 @@
 #include "core/i18n.h"
 #include "core/log.h"
 
+#define CONTROL_BACKLOG 128   /* connections the kernel queues for accept */
+#define CONTROL_ACCEPT_MAX CONTROL_MAX_CLIENTS  /* accepts per loop turn */
+
 struct control_client {
 	int fd;                        /* -1 when the slot is free */
 	struct control_peer peer;      /* who connected */
@@ -156,18 +159,23 @@ control_idle(struct ev_loop *loop, void *arg)
 	control_drop(c);
 }
 
-static void
-control_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
+/*
+ * Accepts one waiting connection and reads its request at once: a client
+ * sends the request right after connecting, so it is answered in the turn
+ * its connection arrives instead of the next one. Returns
+ * WK_ERR_NOTFOUND when no connection waits.
+ */
+static int
+control_accept_one(struct ev_loop *loop, struct control_server *s)
 {
-	struct control_server *s = arg;
+	struct control_client *c;
 	struct ucred cred;
 	socklen_t len = sizeof cred;
 	int client, i;
 
-	(void)events;
-	client = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	client = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (client < 0)
-		return;
+		return WK_ERR_NOTFOUND;
 	for (i = 0; i < CONTROL_MAX_CLIENTS && s->clients[i].fd >= 0; i++)
 		;
 	if (i == CONTROL_MAX_CLIENTS ||
@@ -175,15 +183,38 @@ control_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
 		LOG(LL_WARN, _("control socket: rejected a connection (too "
 		    "many clients or no peer credentials)"));
 		close(client);
-		return;
+		return WK_OK;
 	}
-	s->clients[i].fd = client;
-	s->clients[i].peer = (struct control_peer){ cred.uid, cred.pid };
-	s->clients[i].server = s;
-	buf_init(&s->clients[i].in, CONTROL_LINE_MAX);
-	s->clients[i].idle_timer = ev_timer_at(loop, clk_mono_ns() +
-	    CONTROL_IDLE_MS * INT64_C(1000000), control_idle, &s->clients[i]);
-	ev_fd_add(loop, client, EV_READ, control_readable, &s->clients[i]);
+
+	c = &s->clients[i];
+	c->fd = client;
+	c->peer = (struct control_peer){ cred.uid, cred.pid };
+	c->server = s;
+	buf_init(&c->in, CONTROL_LINE_MAX);
+	c->idle_timer = ev_timer_at(loop, clk_mono_ns() + CONTROL_IDLE_MS *
+	    INT64_C(1000000), control_idle, c);
+	ev_fd_add(loop, client, EV_READ | EV_PRIORITY, control_readable, c);
+	control_readable(loop, client, EV_READ, c);
+	return WK_OK;
+}
+
+/*
+ * Accepts the connections waiting in the backlog, at most
+ * CONTROL_ACCEPT_MAX a turn, so that a burst of requests does not wait one
+ * loop turn per connection.
+ */
+static void
+control_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct control_server *s = arg;
+	int i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < CONTROL_ACCEPT_MAX; i++) {
+		if (control_accept_one(loop, s) != WK_OK)
+			return;
+	}
 }
 
 int
@@ -219,7 +250,7 @@ control_listen(struct ev_loop *loop, const char *path,
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	old_mask = umask(0177);
 	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
-	    listen(s->fd, 16) < 0) {
+	    listen(s->fd, CONTROL_BACKLOG) < 0) {
 		umask(old_mask);
 		wk_err_set(err, WK_ERR_IO, _("cannot listen on %s: %s"), path,
 		    strerror(errno));
@@ -230,7 +261,7 @@ control_listen(struct ev_loop *loop, const char *path,
 	}
 	umask(old_mask);
 	chmod(path, 0600);
-	ev_fd_add(loop, s->fd, EV_READ, control_accept, s);
+	ev_fd_add(loop, s->fd, EV_READ | EV_PRIORITY, control_accept, s);
 	*out = s;
 	return WK_OK;
 }
@@ -312,13 +343,15 @@ control_request(const char *path, json_t *request, int timeout_ms,
 	if (rc != WK_OK)
 		return rc;
 	text = json_dumps(request, JSON_COMPACT);
-	rc = WK_ERR_IO;
 	if (text == NULL || send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 ||
 	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-		wk_err_set(err, rc, _("cannot send to %s: %s"), path,
-		    strerror(errno));
+		rc = wk_err_set(err, WK_ERR_IO, _("cannot send to %s: %s"),
+		    path, strerror(errno));
 		goto out;
 	}
+
+	/* From here on the agent may carry out the request unanswered. */
+	rc = WK_ERR_BUSY;
 	while (memchr(in.data != NULL ? in.data : "", '\n', in.len) == NULL) {
 		if (!control_wait(fd, POLLIN, deadline)) {
 			wk_err_set(err, rc, _("the agent did not answer within "

@@ -50,7 +50,9 @@ void control_close(struct control_server *server);
 /*
  * Sends one request to the agent listening on path and waits up to
  * timeout_ms for the answer. Returns WK_OK with *answer set, WK_ERR_NOTFOUND
- * when no agent listens, or another error with err filled.
+ * when no agent listens, WK_ERR_BUSY when the request was sent but no
+ * complete answer came (the agent may still carry it out), or another
+ * error with err filled.
  */
 int control_request(const char *path, json_t *request, int timeout_ms,
 		    json_t **answer, struct wk_err *err);

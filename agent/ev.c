@@ -49,6 +49,9 @@ struct ev_loop {
 	struct ev_child *children;  /* owned array of nchildren watches */
 	size_t nchildren;
 	struct ev_signal_handler signals[NSIG];
+	size_t next_fd;             /* index of fds the next turn dispatches
+				       first, after a turn that ran out of
+				       EV_TURN_BUDGET_MS */
 	int stop;                   /* ev_stop() was called */
 };
 
@@ -366,6 +369,54 @@ ev_run_timers(struct ev_loop *loop)
 	}
 }
 
+/*
+ * Calls the callback of watch i when poll() found it ready. Returns 1 when
+ * it did. A watch deleted or replaced by an earlier callback of the same
+ * turn is skipped.
+ */
+static int
+ev_dispatch(struct ev_loop *loop, size_t i)
+{
+	short re = loop->pollfds[i].revents;
+	struct ev_fd w = loop->fds[i];
+
+	if (re == 0 || w.fd != loop->pollfds[i].fd)
+		return 0;
+
+	loop->pollfds[i].revents = 0;
+	w.fn(loop, w.fd, (re & (POLLIN | POLLHUP | POLLERR) ? EV_READ : 0) |
+	    (re & POLLOUT ? EV_WRITE : 0), w.arg);
+	return 1;
+}
+
+/*
+ * Dispatches the first n watches that are ready: those with EV_PRIORITY
+ * first, then the others from loop->next_fd on, in a circle, until the
+ * turn has used EV_TURN_BUDGET_MS. poll() reports the ones left over
+ * again, and the next turn starts with them.
+ */
+static void
+ev_dispatch_ready(struct ev_loop *loop, size_t n)
+{
+	int64_t deadline = clk_mono_ns() + EV_TURN_BUDGET_MS * INT64_C(1000000);
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (loop->fds[i].events & EV_PRIORITY)
+			ev_dispatch(loop, i);
+	}
+
+	for (k = 0; k < n; k++) {
+		i = (loop->next_fd + k) % n;
+		if ((loop->fds[i].events & EV_PRIORITY) || !ev_dispatch(loop, i))
+			continue;
+		if (clk_mono_ns() >= deadline) {
+			loop->next_fd = (i + 1) % n;
+			return;
+		}
+	}
+}
+
 static int
 ev_poll_timeout(struct ev_loop *loop, int timeout_ms)
 {
@@ -402,15 +453,8 @@ ev_run_once(struct ev_loop *loop, int timeout_ms)
 		LOG(LL_ERROR, _("poll failed: %s"), strerror(errno));
 		return WK_ERR_IO;
 	}
-	for (i = 0; ready > 0 && i < n; i++) {
-		short re = loop->pollfds[i].revents;
-		struct ev_fd w = loop->fds[i];
-
-		if (re == 0 || w.fd != loop->pollfds[i].fd)
-			continue;
-		w.fn(loop, w.fd, (re & (POLLIN | POLLHUP | POLLERR) ? EV_READ :
-		    0) | (re & POLLOUT ? EV_WRITE : 0), w.arg);
-	}
+	if (ready > 0)
+		ev_dispatch_ready(loop, n);
 	ev_run_timers(loop);
 	return WK_OK;
 }

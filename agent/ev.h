@@ -24,6 +24,17 @@
 
 #define EV_READ 1u
 #define EV_WRITE 2u
+#define EV_PRIORITY 4u   /* with EV_READ or EV_WRITE: dispatched first in
+			    every turn, never left for a later turn */
+
+/*
+ * Wall time a turn spends on ready descriptors without EV_PRIORITY. Once
+ * it is used up, the ready descriptors left wait for the next turn, which
+ * starts with them. So a few busy descriptors, such as the pipes of stages
+ * that write without pause, delay the others and the timers by about this
+ * much plus one callback. Each callback should bound its own work per call.
+ */
+#define EV_TURN_BUDGET_MS 20
 
 struct ev_loop;
 
@@ -49,7 +60,10 @@ struct ev_loop *ev_loop_new(void);
 /* Frees the loop, restoring default signal dispositions it changed. */
 void ev_loop_free(struct ev_loop *loop);
 
-/* Watches fd for events (EV_READ, EV_WRITE); a second call replaces. */
+/*
+ * Watches fd for events (EV_READ, EV_WRITE, either with EV_PRIORITY); a
+ * second call replaces.
+ */
 int ev_fd_add(struct ev_loop *loop, int fd, unsigned events, ev_fd_fn fn,
 	      void *arg);
 
@@ -81,7 +95,7 @@ int ev_run(struct ev_loop *loop);
 
 /*
  * Runs one iteration: waits up to timeout_ms (-1: until the next timer or
- * event) and dispatches what is ready.
+ * event) and dispatches what is ready, within EV_TURN_BUDGET_MS.
  */
 int ev_run_once(struct ev_loop *loop, int timeout_ms);
 

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -12,12 +14,15 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/rc.h"
+#include "core/store_logpos.h"
 #include "core/store_logs.h"
 #include "core/text.h"
 
 /* Signature under which errors past LOGCAP_SIGNATURES_MAX are counted. */
 #define LOGCAP_OTHER_SIGNATURE "(other error signatures)"
 #define LOGCAP_CUT_NOTE_MAX 48   /* bytes of the note after a cut line */
+#define LOGCAP_READ_CHUNK 65536  /* bytes read from a log file at once */
+#define LOGCAP_RESTORE_ROWS 32   /* stored tail rows read at once */
 
 int
 logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
@@ -30,6 +35,7 @@ logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 	cap->stage_run_id = stage_run_id;
 	cap->stream = stream;
 	cap->file_fd = -1;
+	cap->stored_offset = -1;
 	cap->head_ends_line = 1;
 	cap->committed_ns = cap->tail_stored_ns = clk_mono_ns();
 	cfg_logs_defaults(&defaults);
@@ -39,6 +45,151 @@ logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 
 	cap->file_path = strdup(path);
 	return cap->file_path == NULL ? WK_ERR_NOMEM : WK_OK;
+}
+
+void
+logcap_set_owner(struct logcap *cap, int64_t run_id, const char *label)
+{
+	cap->run_id = run_id;
+	snprintf(cap->label, sizeof cap->label, "%s", label != NULL ? label :
+	    "");
+}
+
+int
+logcap_file_path(char *out, size_t size, const char *stage_dir,
+		 enum store_stream stream, int attempt)
+{
+	const char *name = stream == STORE_STDERR ? "stderr" : "stdout";
+	int n;
+
+	if (attempt > 1)
+		n = snprintf(out, size, "%s/%s.%d.log", stage_dir, name,
+		    attempt);
+	else
+		n = snprintf(out, size, "%s/%s.log", stage_dir, name);
+	return n < 0 || (size_t)n >= size ? WK_ERR_LIMIT : WK_OK;
+}
+
+/*
+ * Writes to why (size bytes) the reason that the log file at path cannot
+ * be opened, errno being err.
+ */
+static void
+logcap_open_problem(const char *path, int err, char *why, size_t size)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	struct stat sb;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		snprintf(why, size, "%s", _("it is a symbolic link, which the "
+		    "agent does not follow"));
+	else if (slash != NULL && lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode))
+		snprintf(why, size, _("its directory %s is a symbolic link, "
+		    "which the agent does not follow"), dir);
+	else if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		snprintf(why, size, "%s", _("it is not a regular file"));
+	else if (lstat(path, &sb) == 0 && sb.st_nlink > 1)
+		snprintf(why, size, "%s", _("it has other hard links, so it is "
+		    "not the stage's own file"));
+	else
+		snprintf(why, size, "%s", strerror(err));
+}
+
+/*
+ * Logs that the log file at path could not be created (or, for reading,
+ * opened), errno being err, with the run id and "pipeline/stage".
+ */
+static void
+logcap_warn_open(const struct logcap *cap, const char *path, int err,
+		 int reading)
+{
+	const char *label = cap->label[0] != '\0' ? cap->label : NULL;
+	char why[PATH_MAX + 128];
+
+	logcap_open_problem(path, err, why, sizeof why);
+	if (reading)
+		LOG_RUN(LL_WARN, cap->run_id, label, _("cannot read the log "
+		    "file %s: %s; its new lines are not stored"), path, why);
+	else
+		LOG_RUN(LL_WARN, cap->run_id, label, _("cannot create the log "
+		    "file %s: %s; the lines go to the store only"), path, why);
+}
+
+/*
+ * Opens path with flags (O_NOFOLLOW and O_CLOEXEC added) in its directory,
+ * which is opened with O_DIRECTORY | O_NOFOLLOW, so that a symbolic link
+ * in place of either is not followed. Returns the descriptor, or -1 with
+ * errno.
+ */
+static int
+logcap_open_in_dir(const char *path, int flags)
+{
+	char dir[PATH_MAX];
+	const char *name;
+	char *slash;
+	int dfd, fd, saved;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	name = path + (slash - dir) + 1;
+	*slash = '\0';
+
+	dfd = open(dir[0] != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Opens the log file at path for writing and empties it. A file that is
+ * not a regular file with one link (a FIFO, a device, a hard link to
+ * another file) is rejected before anything is written to it. O_NONBLOCK
+ * keeps the open of a FIFO from waiting for a reader. Returns the
+ * descriptor, or -1 with errno.
+ */
+static int
+logcap_create(const char *path, int extra_flags)
+{
+	struct stat sb;
+	int fd, flags;
+
+	fd = logcap_open_in_dir(path, O_WRONLY | O_CREAT | O_NONBLOCK |
+	    extra_flags);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0)
+		goto fail;
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1) {
+		errno = S_ISREG(sb.st_mode) ? EMLINK : EINVAL;
+		goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
+	    ftruncate(fd, 0) < 0)
+		goto fail;
+	return fd;
+
+fail:
+	flags = errno;
+	close(fd);
+	errno = flags;
+	return -1;
 }
 
 /*
@@ -51,13 +202,9 @@ logcap_open_file(struct logcap *cap)
 	if (cap->file_fd >= 0 || cap->file_path == NULL)
 		return cap->file_fd;
 
-	cap->file_fd = open(cap->file_path, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0600);
+	cap->file_fd = logcap_create(cap->file_path, 0);
 	if (cap->file_fd < 0)
-		LOG(LL_WARN, _("stage run %lld: cannot create the log file %s: "
-		    "%s; the lines go to the store only"),
-		    (long long)cap->stage_run_id, cap->file_path,
-		    strerror(errno));
+		logcap_warn_open(cap, cap->file_path, errno, 0);
 	free(cap->file_path);
 	cap->file_path = NULL;
 	return cap->file_fd;
@@ -391,6 +538,41 @@ logcap_split(struct logcap *cap, const char *data, size_t n)
 	}
 }
 
+/* File offset just past the last complete line received. */
+static int64_t
+logcap_line_end(const struct logcap *cap)
+{
+	return cap->resumed_at + (int64_t)(cap->bytes - cap->partial_raw);
+}
+
+/*
+ * Stores how far a stage's own log file was read, once every line before
+ * that point is in the store. Lines kept in the tail ring are not, so
+ * the position waits for the next store of the tail. The row joins the
+ * open log-line transaction and is committed with the lines it counts.
+ */
+static void
+logcap_store_position(struct logcap *cap)
+{
+	int64_t end;
+
+	if (!cap->reads_file || cap->store == NULL || cap->tail_dirty)
+		return;
+	end = logcap_line_end(cap);
+	if (end == cap->stored_offset)
+		return;
+
+	if (store_logpos_set(cap->store, cap->stage_run_id, cap->stream, end,
+	    cap->line_no) != WK_OK) {
+		if (cap->store_failed++ == 0)
+			LOG(LL_WARN, _("stage run %lld: storing the read "
+			    "position of the log file failed"),
+			    (long long)cap->stage_run_id);
+		return;
+	}
+	cap->stored_offset = end;
+}
+
 void
 logcap_feed(struct logcap *cap, const char *data, size_t n)
 {
@@ -406,8 +588,10 @@ logcap_feed(struct logcap *cap, const char *data, size_t n)
 	now = clk_wall_ms();
 	if (now > cap->feed_at)
 		cap->feed_at = now;
-	logcap_file(cap, data, n);
+	if (!cap->reads_file)
+		logcap_file(cap, data, n);
 	logcap_split(cap, data, n);
+	logcap_store_position(cap);
 	logcap_tick(cap);
 }
 
@@ -415,20 +599,217 @@ void
 logcap_tick(struct logcap *cap)
 {
 	int64_t now;
+	int commit_due;
 
 	if (cap->store == NULL)
 		return;
 	now = clk_mono_ns();
-	if (cap->tail_dirty &&
-	    now - cap->tail_stored_ns >= LOGCAP_TAIL_STORE_MS * INT64_C(1000000)) {
+	commit_due = now - cap->committed_ns >=
+	    LOGCAP_COMMIT_MS * INT64_C(1000000);
+	/* A commit of a file read stores the tail too, so that the read
+	   position it commits counts every line read before it. */
+	if (cap->tail_dirty && (now - cap->tail_stored_ns >=
+	    LOGCAP_TAIL_STORE_MS * INT64_C(1000000) ||
+	    (commit_due && cap->reads_file))) {
 		logcap_store_tail(cap);
 		cap->tail_stored_ns = now;
+		logcap_store_position(cap);
 	}
-	if (now - cap->committed_ns >= LOGCAP_COMMIT_MS * INT64_C(1000000)) {
+	if (commit_due) {
 		logcap_store_signatures(cap);
 		store_flush_unless_grouped(cap->store);
 		cap->committed_ns = now;
 	}
+}
+
+/*
+ * Reads the new bytes of a stage's own log file, at most
+ * LOGCAP_FILE_READ_MAX a turn so that the loop stays responsive. The next
+ * turn comes at once while bytes are waiting, else after
+ * LOGCAP_FILE_POLL_MS.
+ */
+static void
+logcap_read_due(struct ev_loop *loop, void *arg)
+{
+	struct logcap *cap = arg;
+	int64_t next = LOGCAP_FILE_POLL_MS * INT64_C(1000000);
+
+	cap->read_timer = 0;
+	if (logcap_read_file(cap, LOGCAP_FILE_READ_MAX))
+		next = 0;
+	logcap_tick(cap);
+	cap->read_timer = ev_timer_at(loop, clk_mono_ns() + next,
+	    logcap_read_due, cap);
+}
+
+int
+logcap_read_file(struct logcap *cap, uint64_t max)
+{
+	char chunk[LOGCAP_READ_CHUNK];
+	uint64_t done = 0;
+	size_t want;
+	ssize_t n;
+
+	while (cap->reads_file && cap->store != NULL && done < max) {
+		want = max - done < sizeof chunk ? (size_t)(max - done) :
+		    sizeof chunk;
+		n = pread(cap->read_fd, chunk, want, (off_t)cap->read_offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && cap->store_failed++ == 0)
+			LOG_RUN(LL_WARN, cap->run_id, cap->label[0] != '\0' ?
+			    cap->label : NULL, _("reading the log file of "
+			    "stage run %lld failed: %s"),
+			    (long long)cap->stage_run_id, strerror(errno));
+		if (n <= 0)
+			return 0;
+		cap->read_offset += n;
+		done += (uint64_t)n;
+		logcap_feed(cap, chunk, (size_t)n);
+	}
+	return done >= max;
+}
+
+/* Switches to reading the file at fd from offset, and starts the reads. */
+static int
+logcap_begin_reading(struct logcap *cap, struct ev_loop *loop, int fd,
+		     int64_t offset, int64_t delay_ms)
+{
+	cap->reads_file = 1;
+	cap->read_fd = fd;
+	cap->loop = loop;
+	cap->read_offset = cap->resumed_at = offset;
+	cap->read_timer = ev_timer_at(loop, clk_mono_ns() + delay_ms *
+	    INT64_C(1000000), logcap_read_due, cap);
+	if (cap->read_timer == 0)
+		LOG_RUN(LL_WARN, cap->run_id, cap->label[0] != '\0' ?
+		    cap->label : NULL, _("too many timers are pending; the log "
+		    "file %s is read only when the stage ends"),
+		    cap->file_path);
+	free(cap->file_path);
+	cap->file_path = NULL;
+	return WK_OK;
+}
+
+int
+logcap_start_file(struct logcap *cap, struct ev_loop *loop, int *child_fd)
+{
+	int wfd, rfd;
+
+	*child_fd = -1;
+	if (cap->file_path == NULL || cap->store == NULL)
+		return WK_ERR_STATE;
+
+	wfd = logcap_create(cap->file_path, O_APPEND);
+	rfd = wfd < 0 ? -1 : logcap_open_in_dir(cap->file_path, O_RDONLY);
+	if (wfd < 0 || rfd < 0) {
+		logcap_warn_open(cap, cap->file_path, errno, 0);
+		if (wfd >= 0)
+			close(wfd);
+		return WK_ERR_IO;
+	}
+	*child_fd = wfd;
+	store_logpos_set(cap->store, cap->stage_run_id, cap->stream, 0, 0);
+	cap->stored_offset = 0;
+	return logcap_begin_reading(cap, loop, rfd, 0, LOGCAP_FILE_POLL_MS);
+}
+
+/* Pushes one stored row of the tail back into the tail ring. */
+static void
+logcap_restore_row(struct logcap *cap, const struct store_logs_row *row,
+		   uint64_t dropped[2])
+{
+	struct ring_line meta;
+	size_t len = strlen(row->text);
+
+	if (row->dropped_lines >= 0) {
+		dropped[0] += (uint64_t)row->dropped_lines;
+		dropped[1] += (uint64_t)row->dropped_bytes;
+		return;
+	}
+	meta.line_no = row->line_no;
+	meta.at = row->at;
+	meta.raw_len = len + 1;
+	meta.is_error = row->is_error;
+	ring_lines_push(&cap->tail, &meta, row->text, len);
+}
+
+/*
+ * Loads the stored tail of the stream (the lines after the head, and the
+ * truncation marker's counts) back into the tail ring, so that the next
+ * store of the tail keeps them.
+ */
+static int
+logcap_restore_tail(struct logcap *cap)
+{
+	struct store_logs_query q = { cap->stage_run_id, (int)cap->stream, 0,
+		{ 0, INT64_MAX, INT64_MAX } };
+	uint64_t dropped[2] = { 0, 0 };  /* lines, bytes */
+	struct store_logs_row *rows;
+	size_t n = LOGCAP_RESTORE_ROWS, i;
+	int rc = WK_OK;
+
+	if (cap->line_no <= cap->limits.head_lines)
+		return WK_OK;
+	rows = calloc(LOGCAP_RESTORE_ROWS, sizeof *rows);
+	if (rows == NULL)
+		return WK_ERR_NOMEM;
+
+	q.after[cap->stream] = cap->limits.head_lines;
+	while (rc == WK_OK && n == LOGCAP_RESTORE_ROWS) {
+		rc = store_logs_read(cap->store, &q, rows, LOGCAP_RESTORE_ROWS,
+		    &n);
+		for (i = 0; rc == WK_OK && i < n; i++) {
+			logcap_restore_row(cap, &rows[i], dropped);
+			q.after[cap->stream] = rows[i].line_no;
+		}
+	}
+	cap->tail.dropped_lines += dropped[0];
+	cap->tail.dropped_bytes += dropped[1];
+	free(rows);
+	return rc;
+}
+
+int
+logcap_resume_file(struct logcap *cap, struct ev_loop *loop)
+{
+	int64_t offset, lines;
+	int fd, rc;
+
+	if (cap->file_path == NULL || cap->store == NULL)
+		return WK_ERR_STATE;
+	rc = store_logpos_get(cap->store, cap->stage_run_id, cap->stream,
+	    &offset, &lines);
+	if (rc != WK_OK)
+		return rc;
+
+	fd = logcap_open_in_dir(cap->file_path, O_RDONLY);
+	if (fd < 0) {
+		logcap_warn_open(cap, cap->file_path, errno, 1);
+		return WK_ERR_IO;
+	}
+	/* NOTE: error counts the earlier agent had not committed, and the
+	   error block it was in, are lost, so signatures may count fewer. */
+	cap->line_no = lines;
+	cap->stored_offset = offset;
+	if (logcap_restore_tail(cap) != WK_OK)
+		LOG_RUN(LL_WARN, cap->run_id, cap->label[0] != '\0' ?
+		    cap->label : NULL, _("cannot read the stored last lines "
+		    "of stage run %lld; the next store of the last lines "
+		    "replaces them"), (long long)cap->stage_run_id);
+	return logcap_begin_reading(cap, loop, fd, offset, 0);
+}
+
+/* Stops the timed reads and reads what is left of the file. */
+static void
+logcap_stop_reading(struct logcap *cap)
+{
+	if (cap->read_timer != 0)
+		ev_timer_cancel(cap->loop, cap->read_timer);
+	cap->read_timer = 0;
+	/* NOTE: what is left is read at once, so a stage that wrote much
+	   faster than the reads leaves a backlog that holds up the loop. */
+	logcap_read_file(cap, UINT64_MAX);
 }
 
 /* Writes the kept end of the log file after a marker line. */
@@ -492,6 +873,8 @@ logcap_finish(struct logcap *cap)
 {
 	const char *header;
 
+	if (cap->reads_file)
+		logcap_stop_reading(cap);
 	if (cap->store != NULL) {
 		if (cap->partial_raw > 0)
 			logcap_end_line(cap, 0);
@@ -501,8 +884,13 @@ logcap_finish(struct logcap *cap)
 		if (cap->tail.count > 0 || cap->tail.dropped_lines > 0)
 			logcap_store_tail(cap);
 		logcap_store_signatures(cap);
+		logcap_store_position(cap);
 		store_flush_unless_grouped(cap->store);
 		logcap_log_dropped(cap);
+	}
+	if (cap->reads_file) {
+		close(cap->read_fd);
+		cap->reads_file = 0;
 	}
 	if (cap->file_fd >= 0) {
 		logcap_finish_file(cap);

@@ -17,6 +17,19 @@
  * numbers the lines had in the stream. Error lines among those left out
  * still count under their signatures.
  *
+ * A stage set to on_restart "adopt" writes its log files itself, so that
+ * its writes do not depend on the agent's life (logcap_start_file()).
+ * Capture then reads the new bytes of each file every LOGCAP_FILE_POLL_MS
+ * and at the end, and stores with the lines how far the file was read
+ * (core/store_logpos.h). An agent that adopts the stage after a restart
+ * goes on from there (logcap_resume_file()), so each line is stored once.
+ * The file caps do not apply to such a file, which grows as the stage
+ * writes.
+ *
+ * The agent opens no log file through a symbolic link: a stage that puts
+ * one in place of its log file or its stage directory gets a warning and
+ * its lines go to the store only.
+ *
  * A line is what comes before a newline. A carriage return followed by
  * more text starts the line over, as a terminal redraws a progress bar, so
  * such a line is stored as its last state. A line longer than
@@ -28,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/ev.h"
 #include "agent/logsig.h"
 #include "agent/ring.h"
 #include "core/config.h"
@@ -36,6 +50,9 @@
 #define LOGCAP_SIGNATURES_MAX 128   /* distinct signatures one stream counts */
 #define LOGCAP_COMMIT_MS 500        /* minimum time between commits */
 #define LOGCAP_TAIL_STORE_MS 2000   /* minimum time between tail stores */
+#define LOGCAP_FILE_POLL_MS 250     /* interval of reads of a stage's own
+				       log file */
+#define LOGCAP_FILE_READ_MAX (256 * 1024) /* bytes read from it per turn */
 
 /* Errors of one signature counted since the last write to the store. */
 struct logcap_signature {
@@ -51,6 +68,9 @@ struct logcap {
 	struct store *store;          /* where lines go, not owned; NULL once
 					 finished */
 	int64_t stage_run_id;         /* stage_runs.id of the lines */
+	int64_t run_id;               /* runs.id, named in warnings; 0: none */
+	char label[2 * CFG_NAME_MAX]; /* "pipeline/stage" named in warnings,
+					 or "" */
 	enum store_stream stream;     /* stdout or stderr */
 	struct cfg_logs limits;       /* caps (logcap_set_limits()) */
 	int file_fd;                  /* raw log file, -1 when none; owned */
@@ -83,6 +103,16 @@ struct logcap {
 	int64_t tail_stored_ns;       /* monotonic time the tail was stored */
 	int tail_dirty;               /* lines came to the tail since then */
 	char last_error[STORE_TEXT_MAX];  /* last line flagged as an error */
+	int reads_file;               /* the stage writes the log file itself
+					 and capture reads it from read_fd */
+	int read_fd;                  /* that file, opened to read; owned;
+					 valid only when reads_file is set */
+	struct ev_loop *loop;         /* loop of read_timer, not owned */
+	uint64_t read_timer;          /* pending read of the file, 0: none */
+	int64_t read_offset;          /* file offset of the next read */
+	int64_t resumed_at;           /* file offset the reads started at */
+	int64_t stored_offset;        /* file offset last stored as the read
+					 position, -1 before the first */
 };
 
 /*
@@ -95,6 +125,46 @@ struct logcap {
  */
 int logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
 		enum store_stream stream, const char *path);
+
+/* Sets the run id and "pipeline/stage" that warnings name. */
+void logcap_set_owner(struct logcap *cap, int64_t run_id, const char *label);
+
+/*
+ * Writes to out (size bytes) the path of a stream's log file in
+ * stage_dir: stdout.log, or stdout.N.log for attempt N > 1. Returns WK_OK,
+ * or WK_ERR_LIMIT when the path does not fit.
+ */
+int logcap_file_path(char *out, size_t size, const char *stage_dir,
+		     enum store_stream stream, int attempt);
+
+/*
+ * Creates, or empties, the log file given to logcap_init() for a stage
+ * that writes it itself, and sets *child_fd to a descriptor of it opened
+ * with O_WRONLY | O_APPEND | O_CLOEXEC, which the caller hands to the
+ * child as its stream and then closes. The file must be a regular file
+ * with one link, opened without following a symbolic link, in a directory
+ * opened the same way. Stores the read position 0 and reads the file
+ * from loop every LOGCAP_FILE_POLL_MS until logcap_finish(). Returns
+ * WK_OK, or WK_ERR_IO after logging a warning that names the path.
+ */
+int logcap_start_file(struct logcap *cap, struct ev_loop *loop,
+		      int *child_fd);
+
+/*
+ * Goes on reading the log file given to logcap_init(), which a stage
+ * started by an earlier agent writes itself, from the read position
+ * stored with its lines, and loads the stored tail back into memory.
+ * Returns WK_OK, WK_ERR_NOTFOUND when no position was stored (the stage
+ * wrote to pipes, so the earlier agent wrote the file), or WK_ERR_IO
+ * after logging a warning that names the path.
+ */
+int logcap_resume_file(struct logcap *cap, struct ev_loop *loop);
+
+/*
+ * Reads up to max new bytes of the file a stage writes itself and feeds
+ * them. Returns 1 when more bytes may be waiting, else 0.
+ */
+int logcap_read_file(struct logcap *cap, uint64_t max);
 
 /* Replaces the caps; call it after logcap_init() and before any feed. */
 void logcap_set_limits(struct logcap *cap, const struct cfg_logs *limits);
@@ -114,8 +184,10 @@ void logcap_tick(struct logcap *cap);
 
 /*
  * Stores an unfinished last line, the tail and the signature counts,
- * writes the file's tail and closes the file, and frees the buffers. Safe
- * to call twice, and on a zeroed struct with file_fd -1.
+ * writes the file's tail and closes the file, and frees the buffers. When
+ * the stage writes the file itself, first reads what is left of it, and
+ * stores the final read position. Safe to call twice, and on a zeroed
+ * struct with file_fd -1.
  */
 void logcap_finish(struct logcap *cap);
 

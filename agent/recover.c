@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/logcap.h"
 #include "agent/stagectx.h"
 #include "core/clock.h"
 #include "core/i18n.h"
@@ -21,6 +22,11 @@
 #define RECOVER_MAX_RUNS 256
 #define RECOVER_POLL_MS 50       /* while a killed group dies */
 #define RECOVER_ADOPT_POLL_MS 1000
+#define RECOVER_GROUP_WAIT_MS 5000 /* for an adopted group after SIGKILL */
+/* Outputs may look this much older than the attempt's start, because
+   file times come from the kernel's coarse clock, which lags the wall
+   clock by up to one scheduler tick. */
+#define RECOVER_MTIME_SLACK_MS 1000
 
 /* Tells whether the process that ran a stage is still the same one. */
 static int
@@ -152,23 +158,41 @@ struct recover_group {
 	size_t n_watched;                 /* adopted stages still running */
 	int retry;                        /* 1: every stage this agent stopped
 					     may be retried by its policy */
+	char failure[STORE_TEXT_MAX];     /* why the run fails: the first
+					     adopted stage that failed with no
+					     retry left, or "" */
 };
 
-/* A stage of the previous agent kept running, watched until it ends. */
+/*
+ * A stage of the previous agent set to adopt, watched until it ends, or
+ * judged at once when it ended while no agent ran.
+ */
 struct recover_adopted {
 	struct recover_group *group;      /* shared; freed by the last one */
 	struct store_stage_run row;       /* its attempt */
 	char label[2 * CFG_NAME_MAX];     /* "pipeline/stage", for the log */
+	struct logcap cap[2];             /* reads of its stdout and stderr
+					     log files, which it writes */
+	int64_t timeout_ms;               /* the stage's timeout, 0: none */
+	int64_t grace_ms;                 /* SIGTERM to SIGKILL */
+	uint64_t timer;                   /* pending deadline, grace or
+					     group-wait timer, 0: none */
+	int timed_out;                    /* this agent stopped the group at
+					     the stage's deadline */
+	int64_t group_wait_ns;            /* monotonic time the wait for the
+					     group to be empty began */
 };
 
 static void recover_resume(struct agent *agent, const struct store_run *run);
 
 /*
  * Resumes the run for its stages that did not succeed, or fails it when a
- * stage this agent stopped has no retries left or the pipeline is gone.
+ * stage this agent stopped or adopted has no retries left or the pipeline
+ * is gone. failure, when not "", names the adopted stage that failed.
  */
 static void
-recover_settle(struct agent *agent, const struct store_run *run, int retry)
+recover_settle(struct agent *agent, const struct store_run *run, int retry,
+	       const char *failure)
 {
 	const struct cfg_pipeline *p = cfg_find_pipeline(agent->acfg->cfg,
 	    run->pipeline);
@@ -183,61 +207,292 @@ recover_settle(struct agent *agent, const struct store_run *run, int retry)
 	if (rows == NULL || store_stage_runs_latest(agent->store, run->id,
 	    rows, CFG_MAX_STAGES, &n) != WK_OK)
 		n = 0;
-	recover_fail_run(agent, run, rows, n, p == NULL ? _("agent restarted "
-	    "and the pipeline is no longer configured") : _("agent restarted; "
-	    "an interrupted stage has no retries left"));
+	if (p == NULL)
+		failure = _("agent restarted and the pipeline is no longer "
+		    "configured");
+	else if (failure[0] == '\0')
+		failure = _("agent restarted; an interrupted stage has no "
+		    "retries left");
+	recover_fail_run(agent, run, rows, n, failure);
 	free(rows);
 }
 
-/* Judges an adopted stage by its declared outputs once it ended. */
-static void
-recover_adopted_ended(struct recover_adopted *a)
+/* Builds the context of the adopted attempt; fails when its stage is gone. */
+static int
+recover_adopted_ctx(const struct recover_adopted *a, struct stagectx *ctx)
 {
-	struct recover_group *g = a->group;
+	const struct recover_group *g = a->group;
 	const struct cfg_pipeline *p = cfg_find_pipeline(g->agent->acfg->cfg,
 	    g->run.pipeline);
 	const struct cfg_stage *st = p != NULL ?
 	    cfg_find_stage(p, a->row.stage) : NULL;
 	char run_dir[PATH_MAX + 32];
 	struct stagectx_run ctx_run;
-	struct stagectx ctx;
 	struct wk_err err;
-	struct stat sb;
-	size_t i;
-	int ok = st != NULL && st->n_outputs > 0;
 
+	if (st == NULL)
+		return WK_ERR_NOTFOUND;
 	snprintf(run_dir, sizeof run_dir, "%s/runs/%lld", g->agent->sd.path,
 	    (long long)g->run.id);
 	ctx_run = (struct stagectx_run){ g->run.id, g->run.logical_date,
 		g->agent->sd.path, run_dir, a->row.attempt };
-	if (ok && stagectx_build(&ctx, p, st, &ctx_run, &err) == WK_OK) {
-		for (i = 0; i < ctx.n_outputs; i++)
-			ok &= stat(ctx.outputs[i], &sb) == 0;
-		stagectx_free(&ctx);
-	} else {
-		ok = 0;
+	return stagectx_build(ctx, p, st, &ctx_run, &err);
+}
+
+/*
+ * Tells whether every declared output of the adopted attempt exists and
+ * was written no earlier than the attempt's start, and sets *declared to
+ * how many the stage declares (0 also when its stage is gone). A stage
+ * without declared outputs cannot be judged, so it is not ok.
+ */
+static int
+recover_outputs_ok(const struct recover_adopted *a, size_t *declared)
+{
+	struct stagectx ctx;
+	struct stat sb;
+	int64_t mtime_ms;
+	size_t i;
+	int ok;
+
+	*declared = 0;
+	if (recover_adopted_ctx(a, &ctx) != WK_OK)
+		return 0;
+
+	*declared = ctx.n_outputs;
+	ok = ctx.n_outputs > 0;
+	for (i = 0; ok && i < ctx.n_outputs; i++) {
+		if (stat(ctx.outputs[i], &sb) < 0) {
+			ok = 0;
+			break;
+		}
+		mtime_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+		    sb.st_mtim.tv_nsec / 1000000;
+		ok = mtime_ms >= a->row.started_at - RECOVER_MTIME_SLACK_MS;
 	}
+	stagectx_free(&ctx);
+	return ok;
+}
+
+/*
+ * Goes on reading the log files the adopted stage writes itself from where
+ * the previous agent's last commit left them. A stage that wrote to pipes
+ * has no stored read position, and its files are left alone.
+ */
+static void
+recover_adopted_logs(struct recover_adopted *a)
+{
+	struct agent *agent = a->group->agent;
+	enum store_stream stream;
+	struct stagectx ctx;
+	char path[PATH_MAX];
+	int i, built;
+
+	built = recover_adopted_ctx(a, &ctx) == WK_OK;
+	for (i = 0; i < 2; i++) {
+		stream = i == 0 ? STORE_STDOUT : STORE_STDERR;
+		if (!built || logcap_file_path(path, sizeof path, ctx.stage_dir,
+		    stream, a->row.attempt) != WK_OK)
+			path[0] = '\0';
+		if (logcap_init(&a->cap[i], agent->store, a->row.id, stream,
+		    path[0] != '\0' ? path : NULL) != WK_OK)
+			continue;
+		logcap_set_limits(&a->cap[i], &agent->acfg->cfg->logs);
+		logcap_set_owner(&a->cap[i], a->group->run.id, a->label);
+		if (path[0] != '\0')
+			logcap_resume_file(&a->cap[i], agent->loop);
+	}
+	if (built)
+		stagectx_free(&ctx);
+}
+
+/*
+ * Sets the state and reason of an ended adopted stage. It timed out when
+ * this agent stopped it at its deadline. It succeeded when every declared
+ * output exists and is no older than the attempt, else it failed.
+ * Its exit status is unknown, because the process was re-parented to init
+ * or to a subreaper above the old agent, and only a parent can wait for it.
+ */
+static void
+recover_adopted_judge(struct recover_adopted *a)
+{
+	const char *state = STORE_STAGE_FAILED;
+	const char *reason;
+	size_t declared;
+
+	if (a->timed_out) {
+		state = STORE_STAGE_TIMED_OUT;
+		reason = _("timed out");
+	} else if (recover_outputs_ok(a, &declared)) {
+		state = STORE_STAGE_SUCCEEDED;
+		reason = "";
+	} else if (declared == 0) {
+		reason = _("adopted after an agent restart; exit status unknown "
+		    "and no declared outputs to check");
+	} else {
+		reason = _("adopted after an agent restart; exit status unknown, "
+		    "declared outputs missing or older than the attempt");
+	}
+	snprintf(a->row.state, sizeof a->row.state, "%s", state);
+	snprintf(a->row.reason, sizeof a->row.reason, "%s", reason);
+}
+
+/* Logs how an adopted stage ended, once judged. */
+static void
+recover_adopted_log_end(const struct recover_adopted *a)
+{
+	int64_t run_id = a->group->run.id;
+
+	if (a->timed_out)
+		LOG_RUN(LL_ERROR, run_id, a->label, _("adopted process %d was "
+		    "stopped at its timeout, so the stage timed out"),
+		    a->row.pid);
+	else if (strcmp(a->row.state, STORE_STAGE_SUCCEEDED) == 0)
+		LOG_RUN(LL_INFO, run_id, a->label, _("adopted process %d "
+		    "ended; its declared outputs exist, so the stage "
+		    "succeeded"), a->row.pid);
+	else
+		LOG_RUN(LL_ERROR, run_id, a->label, _("adopted process %d "
+		    "ended and the stage failed: %s"), a->row.pid,
+		    a->row.reason);
+}
+
+/*
+ * Tells whether an adopted stage that failed may have another attempt by
+ * its stage's policy. Its exit status is unknown, so fatal_exit_codes
+ * cannot match it, and a stage that lists retry_exit_codes is retried only
+ * when it timed out, which this agent saw.
+ */
+static int
+recover_adopted_retryable(const struct recover_adopted *a,
+			  const struct cfg_stage *st)
+{
+	if (st == NULL || a->row.attempt > st->retries)
+		return 0;
+	return a->timed_out || st->n_retry_exit_codes == 0;
+}
+
+/*
+ * Inserts the next attempt of a failed adopted stage, due after the
+ * stage's backoff, for the resumed run to start at its retry_at. Returns
+ * -1 when it could not be stored.
+ */
+static int
+recover_adopted_plan_retry(struct recover_adopted *a,
+			   const struct cfg_stage *st)
+{
+	struct store *store = a->group->agent->store;
+	uint64_t random = (uint64_t)clk_mono_ns() ^
+	    ((uint64_t)getpid() << 32);
+	int64_t delay, id;
+	char took[32];
+
+	delay = runner_backoff_ms(st->retry_delay_ms, st->retry_delay_max_ms,
+	    a->row.attempt, random * UINT64_C(0x9e3779b97f4a7c15));
+	if (store_stage_insert(store, a->group->run.id, a->row.stage,
+	    a->row.attempt + 1, STORE_STAGE_RETRY_WAIT, NULL, &id) != WK_OK ||
+	    store_stage_plan(store, id, NULL, clk_wall_ms() + delay) != WK_OK)
+		return -1;
+
+	clk_format_duration(took, sizeof took, delay);
+	LOG_RUN(LL_WARN, a->group->run.id, a->label,
+	    _("attempt %d failed: %s; attempt %d of %d starts in %s"),
+	    a->row.attempt, a->row.reason, a->row.attempt + 1,
+	    st->retries + 1, took);
+	return 0;
+}
+
+/*
+ * Applies the retry policy to an ended adopted stage that did not
+ * succeed: plans its next attempt, or records that the run fails.
+ */
+static void
+recover_adopted_policy(struct recover_adopted *a)
+{
+	struct recover_group *g = a->group;
+	const struct cfg_pipeline *p = cfg_find_pipeline(g->agent->acfg->cfg,
+	    g->run.pipeline);
+	const struct cfg_stage *st = p != NULL ?
+	    cfg_find_stage(p, a->row.stage) : NULL;
+
+	if (strcmp(a->row.state, STORE_STAGE_SUCCEEDED) == 0)
+		return;
+	if (recover_adopted_retryable(a, st) &&
+	    recover_adopted_plan_retry(a, st) == 0)
+		return;
+
+	g->retry = 0;
+	if (g->failure[0] == '\0')
+		snprintf(g->failure, sizeof g->failure, _("stage %s failed: %s"),
+		    a->row.stage, a->row.reason);
+}
+
+/*
+ * Judges an adopted stage once its group is empty, after storing the rest
+ * of its log lines. The lines, the end and a planned retry are committed
+ * together. The last adopted stage of the run to end settles the run.
+ */
+static void
+recover_adopted_ended(struct recover_adopted *a)
+{
+	struct recover_group *g = a->group;
+	struct store *store = g->agent->store;
+
+	store_group_begin(store);
+	logcap_finish(&a->cap[0]);
+	logcap_finish(&a->cap[1]);
+	recover_adopted_judge(a);
 	a->row.ended_at = clk_wall_ms();
 	a->row.duration_ms = a->row.started_at > 0 ? a->row.ended_at -
 	    a->row.started_at : -1;
-	snprintf(a->row.state, sizeof a->row.state, "%s", ok ?
-	    STORE_STAGE_SUCCEEDED : STORE_STAGE_FAILED);
-	/* A reason marks a failure in the run's report, so a success has none
-	   and the log line below records that the stage was adopted. */
-	snprintf(a->row.reason, sizeof a->row.reason, "%s", ok ? "" :
-	    _("adopted after an agent restart; exit status unknown, declared "
-	      "outputs missing"));
 	a->row.exit_code = -1;
+	a->row.signal = 0;
 	a->row.user_cpu_ms = a->row.sys_cpu_ms = a->row.max_rss_kb = -1;
-	store_stage_finish(g->agent->store, &a->row);
-	LOG_RUN(LL_INFO, g->run.id, a->label, ok ? _("adopted process %d "
-	    "ended; its declared outputs exist, so the stage succeeded") :
-	    _("adopted process %d ended; its declared outputs are missing, so "
-	    "the stage failed"), a->row.pid);
+	store_stage_finish(store, &a->row);
+	recover_adopted_log_end(a);
+	recover_adopted_policy(a);
+	store_group_end(store);
 	if (--g->n_watched > 0)
 		return;
-	recover_settle(g->agent, &g->run, g->retry);
+	recover_settle(g->agent, &g->run, g->retry, g->failure);
 	free(g);
+}
+
+/*
+ * Ends an adopted stage once its group is empty. After a timeout, what is
+ * left of the group gets SIGKILL, as for a stage the agent started, and
+ * the wait stops after RECOVER_GROUP_WAIT_MS.
+ */
+static void
+recover_adopted_drain(struct ev_loop *loop, void *arg)
+{
+	struct recover_adopted *a = arg;
+	int64_t waited = clk_mono_ns() - a->group_wait_ns;
+	int alive = a->timed_out ? sup_group_alive(a->row.pid) : 0;
+
+	a->timer = 0;
+	if (alive > 0 && waited < RECOVER_GROUP_WAIT_MS * INT64_C(1000000)) {
+		kill(-a->row.pid, SIGKILL);
+		a->timer = ev_timer_at(loop, clk_mono_ns() + RECOVER_POLL_MS *
+		    INT64_C(1000000), recover_adopted_drain, a);
+		return;
+	}
+	if (alive > 0)
+		LOG_RUN(LL_ERROR, a->group->run.id, a->label,
+		    _("process group %d is not empty %d ms after SIGKILL"),
+		    a->row.pid, RECOVER_GROUP_WAIT_MS);
+	recover_adopted_ended(a);
+	free(a);
+}
+
+/* Notes that the adopted stage's main process ended. */
+static void
+recover_adopted_gone(struct ev_loop *loop, struct recover_adopted *a)
+{
+	if (a->timer != 0)
+		ev_timer_cancel(loop, a->timer);
+	a->timer = 0;
+	a->group_wait_ns = clk_mono_ns();
+	recover_adopted_drain(loop, a);
 }
 
 static void
@@ -250,8 +505,7 @@ recover_adopted_poll(struct ev_loop *loop, void *arg)
 		    INT64_C(1000000), recover_adopted_poll, a);
 		return;
 	}
-	recover_adopted_ended(a);
-	free(a);
+	recover_adopted_gone(loop, a);
 }
 
 static void
@@ -262,8 +516,71 @@ recover_adopted_exit(struct ev_loop *loop, int fd, unsigned events, void *arg)
 	(void)events;
 	ev_fd_del(loop, fd);
 	close(fd);
-	recover_adopted_ended(a);
-	free(a);
+	recover_adopted_gone(loop, a);
+}
+
+/* Sends SIGKILL to the adopted group still running after the grace period. */
+static void
+recover_adopted_kill(struct ev_loop *loop, void *arg)
+{
+	struct recover_adopted *a = arg;
+
+	(void)loop;
+	a->timer = 0;
+	if (sup_group_alive(a->row.pid) <= 0)
+		return;
+	LOG_RUN(LL_WARN, a->group->run.id, a->label,
+	    _("process group %d still running %lld ms after SIGTERM; sending "
+	      "SIGKILL"), a->row.pid, (long long)a->grace_ms);
+	kill(-a->row.pid, SIGKILL);
+}
+
+/* Sends SIGTERM to the adopted group at the stage's deadline. */
+static void
+recover_adopted_timeout(struct ev_loop *loop, void *arg)
+{
+	struct recover_adopted *a = arg;
+	char limit[32];
+
+	a->timer = 0;
+	if (!recover_alive(&a->row))
+		return;	/* its end is already on the way */
+	clk_format_duration(limit, sizeof limit, a->timeout_ms);
+	LOG_RUN(LL_WARN, a->group->run.id, a->label,
+	    _("timed out after %s; sending SIGTERM to process group %d"),
+	    limit, a->row.pid);
+	a->timed_out = 1;
+	kill(-a->row.pid, SIGTERM);
+	a->timer = ev_timer_at(loop, clk_mono_ns() + a->grace_ms *
+	    INT64_C(1000000), recover_adopted_kill, a);
+}
+
+/*
+ * Arms the timeout of an adopted stage. The old agent's monotonic clock is
+ * gone, so the deadline is the stored wall-clock start plus the timeout.
+ * The time left at adoption is counted on CLOCK_MONOTONIC, so that a later
+ * wall-clock jump does not move it. A deadline already past fires at once.
+ */
+static void
+recover_adopted_deadline(struct recover_adopted *a)
+{
+	int64_t left_ms;
+	char limit[32], left[32];
+
+	if (a->timeout_ms <= 0 || a->row.started_at <= 0)
+		return;
+
+	left_ms = a->row.started_at + a->timeout_ms - clk_wall_ms();
+	if (left_ms < 0)
+		left_ms = 0;
+	if (left_ms > a->timeout_ms)
+		left_ms = a->timeout_ms;	/* the wall clock went back */
+	clk_format_duration(limit, sizeof limit, a->timeout_ms);
+	clk_format_duration(left, sizeof left, left_ms);
+	LOG_RUN(LL_INFO, a->group->run.id, a->label, _("the timeout of %s "
+	    "of the adopted stage ends in %s"), limit, left);
+	a->timer = ev_timer_at(a->group->agent->loop, clk_mono_ns() +
+	    left_ms * INT64_C(1000000), recover_adopted_timeout, a);
 }
 
 /*
@@ -304,8 +621,9 @@ recover_resume(struct agent *agent, const struct store_run *run)
 }
 
 /*
- * Starts watching the running stages set to on_restart "adopt" whose
- * process still lives, and sets adopted[i] for each. Returns how many.
+ * Starts watching the running stages set to on_restart "adopt", and sets
+ * adopted[i] for each. Those whose process ended while no agent ran are
+ * judged as soon as the loop runs, the same way. Returns how many.
  */
 static size_t
 recover_adopt(struct recover_group *g, const struct cfg_pipeline *p,
@@ -314,22 +632,38 @@ recover_adopt(struct recover_group *g, const struct cfg_pipeline *p,
 	const struct cfg_stage *st;
 	struct recover_adopted *a;
 	size_t i, count = 0;
+	int alive;
 
 	for (i = 0; p != NULL && i < n; i++) {
 		st = cfg_find_stage(p, rows[i].stage);
 		if (strcmp(rows[i].state, STORE_STAGE_RUNNING) != 0 ||
-		    st == NULL || st->on_restart != CFG_RESTART_ADOPT ||
-		    !recover_alive(&rows[i]))
+		    st == NULL || st->on_restart != CFG_RESTART_ADOPT)
 			continue;
 		a = calloc(1, sizeof *a);
 		if (a == NULL)
 			continue;
 		a->group = g;
 		a->row = rows[i];
+		a->timeout_ms = st->timeout_ms;
+		a->grace_ms = st->grace_ms;
 		snprintf(a->label, sizeof a->label, "%s/%s", p->name,
 		    rows[i].stage);
-		LOG_RUN(LL_INFO, g->run.id, a->label, _("adopting process "
-		    "group %d of the previous agent"), rows[i].pid);
+		alive = recover_alive(&rows[i]);
+		if (alive)
+			LOG_RUN(LL_INFO, g->run.id, a->label, _("adopting "
+			    "process group %d of the previous agent"),
+			    rows[i].pid);
+		else
+			LOG_RUN(LL_INFO, g->run.id, a->label, _("process %d of "
+			    "attempt %d ended while no agent ran; judging it by "
+			    "its declared outputs"), rows[i].pid,
+			    rows[i].attempt);
+		recover_adopted_logs(a);
+		/* NOTE: heartbeats of an adopted stage are not checked: they
+		   went to the notify socket of the previous agent. */
+		if (alive)
+			recover_adopted_deadline(a);
+		/* An ended process is judged at the loop's next turn. */
 		recover_adopted_watch(g->agent->loop, a);
 		adopted[i] = 1;
 		count++;
@@ -368,7 +702,7 @@ recover_run(struct agent *agent, const struct store_run *run)
 		g = NULL;	/* the last adopted stage to end frees it */
 		goto out;
 	}
-	recover_settle(agent, run, g->retry);
+	recover_settle(agent, run, g->retry, "");
 
 out:
 	free(g);

@@ -27,6 +27,8 @@ report_state_name(const char *state)
 		return _("timed out");
 	if (strcmp(state, STORE_STAGE_NOT_RUN) == 0)
 		return _("not run");
+	if (strcmp(state, STORE_STAGE_SKIPPED) == 0)
+		return _("skipped");
 	return state;
 }
 
@@ -108,7 +110,11 @@ report_stage_table(FILE *out, const struct store_stage_run *stages,
 	free(t);
 }
 
-/* Prints the last stdout line (the stage's summary) and metrics. */
+/*
+ * Prints the stage's summary (its last stdout line, else its last status,
+ * else why it was skipped) and its metrics. The first of these lines
+ * names the stage.
+ */
 static void
 report_stage_details(FILE *out, struct store *st,
 		     const struct store_stage_run *s, size_t name_width,
@@ -125,6 +131,9 @@ report_stage_details(FILE *out, struct store *st,
 		summary = line->text;
 	else if (s->status_text[0] != '\0')
 		summary = s->status_text;
+	else if (strcmp(s->state, STORE_STAGE_SKIPPED) == 0 &&
+	    s->reason[0] != '\0')
+		summary = s->reason;
 	if (store_metrics_get(st, s->id, metrics, REPORT_MAX_METRICS, &n) !=
 	    WK_OK)
 		n = 0;
@@ -133,12 +142,13 @@ report_stage_details(FILE *out, struct store *st,
 		*heading = 1;
 	}
 	text_fit(s->stage, name_width, 1, name, sizeof name);
-	if (summary != NULL)
+	if (summary != NULL) {
 		fprintf(out, "  %s  %s\n", name, summary);
+		text_fit("", name_width, 1, name, sizeof name);
+	}
 	free(line);
 	if (n == 0)
 		return;
-	text_fit("", name_width, 1, name, sizeof name);
 	fprintf(out, "  %s ", name);
 	for (i = 0; i < n; i++)
 		fprintf(out, " %s=%.6g", metrics[i].name, metrics[i].value);
@@ -242,7 +252,8 @@ report_run_text(FILE *out, struct store *st, int64_t run_id)
 	if (failed) {
 		fprintf(out, "\n%s\n", _("Failures:"));
 		for (i = 0; i < n; i++) {
-			if (stages[i].reason[0] != '\0')
+			if (stages[i].reason[0] != '\0' &&
+			    strcmp(stages[i].state, STORE_STAGE_SKIPPED) != 0)
 				report_failure(out, st, &stages[i]);
 		}
 	}

@@ -38,6 +38,26 @@ int report_growth_text(FILE *out, struct store *st, const struct cfg *cfg,
 json_t *report_growth_json(struct store *st, const struct cfg *cfg,
 			   int64_t now_ms);
 
+/* report_queue.c */
+
+#define REPORT_MAX_QUEUED 1024   /* queued runs read: the agent's maximum */
+
+/*
+ * Prints the runs the agent queued (of pipeline, NULL: all), at most max
+ * of them in a table, in the order they start. Prints nothing when none
+ * is queued.
+ */
+int report_queue_text(FILE *out, struct store *st, const char *pipeline,
+		      size_t max);
+
+/*
+ * Inserts the queued runs into list, a newest-first array of runs, after
+ * the runs in progress at its head: objects with state "queued", id null,
+ * pipeline, logical_date, trigger, queued_at_ms, scheduled_at_ms and
+ * position (1: starts next in its pipeline).
+ */
+int report_queue_json(struct store *st, const char *pipeline, json_t *list);
+
 /* Translated display name of a stored run or stage state. */
 const char *report_state_name(const char *state);
 

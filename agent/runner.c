@@ -16,6 +16,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/store_retry.h"
 
 enum runner_stage_state {
 	RS_WAITING,    /* dependencies not finished yet */
@@ -240,23 +241,43 @@ runner_prepare_outputs(const struct stagectx *ctx, struct wk_err *err)
 	return WK_OK;
 }
 
-/* Tells whether every declared output exists. */
-static int
-runner_outputs_exist(const struct stagectx *ctx)
+/*
+ * Describes an out-of-memory end: how it was found, the limit (bytes) and
+ * the peak resident memory of the stage.
+ */
+static void
+runner_describe_oom(const struct sup_result *r, int64_t limit, char *reason,
+		    size_t size)
 {
-	struct stat st;
-	size_t i;
+	int64_t peak = r->peak_group_rss > r->max_rss_kb * 1024 ?
+	    r->peak_group_rss : r->max_rss_kb * 1024;
+	double limit_mib = (double)limit / 1048576.0;
+	long long peak_mib = (long long)(peak >> 20);
 
-	for (i = 0; i < ctx->n_outputs; i++) {
-		if (stat(ctx->outputs[i], &st) != 0)
-			return 0;
-	}
-	return ctx->n_outputs > 0;
+	/* RLIMIT_AS counts reserved address space, not resident pages, so
+	   the peak resident memory stays below the limit. */
+	if (r->oom_cause == SUP_OOM_ALLOCATION)
+		snprintf(reason, size, _("out of memory: an allocation failed "
+		    "under the address-space limit (RLIMIT_AS) of %g MiB; the "
+		    "stage's peak resident memory was %lld MiB"), limit_mib,
+		    peak_mib);
+	else if (r->oom_cause == SUP_OOM_CGROUP)
+		snprintf(reason, size, _("out of memory: the kernel killed a "
+		    "process at the cgroup memory limit of %g MiB (peak "
+		    "resident memory %lld MiB)"), limit_mib, peak_mib);
+	else
+		snprintf(reason, size, _("out of memory: the resident memory "
+		    "of the stage passed its limit of %g MiB (peak %lld MiB), "
+		    "so its process group was killed"), limit_mib, peak_mib);
 }
 
-/* Describes why a stage run failed, for the store and the log. */
+/*
+ * Describes why a stage run failed, for the store and the log. limit is
+ * the stage's memory limit in bytes.
+ */
 static void
-runner_describe_failure(const struct sup_result *r, char *reason, size_t size)
+runner_describe_failure(const struct sup_result *r, int64_t limit,
+			char *reason, size_t size)
 {
 	const char *tail = r->last_error[0] != '\0' ? r->last_error : "";
 	const char *sep = tail[0] != '\0' ? ": " : "";
@@ -264,10 +285,7 @@ runner_describe_failure(const struct sup_result *r, char *reason, size_t size)
 	if (!r->spawned)
 		snprintf(reason, size, "%s", r->reason);
 	else if (r->out_of_memory)
-		snprintf(reason, size, _("out of memory: the stage passed its "
-		    "memory limit (peak %lld MiB)"), (long long)((r->peak_group_rss >
-		    r->max_rss_kb * 1024 ? r->peak_group_rss : r->max_rss_kb *
-		    1024) >> 20));
+		runner_describe_oom(r, limit, reason, size);
 	else if (r->heartbeat_missed)
 		snprintf(reason, size, _("heartbeats stopped; the stage was "
 		    "stopped"));
@@ -392,7 +410,8 @@ runner_stage_done(struct sup_proc *proc, const struct sup_result *r,
 	    !r->heartbeat_missed && !r->out_of_memory && r->signal == 0 &&
 	    r->exit_code == 0;
 	if (!ok) {
-		runner_describe_failure(r, reason, sizeof reason);
+		runner_describe_failure(r, rs->cfg->memory_limit, reason,
+		    sizeof reason);
 		runner_attempt_failed(runner, rs, r, reason, 0);
 	} else if (runner_check_outputs(runner, rs, &at->ctx, reason,
 	    sizeof reason) < 0) {
@@ -414,27 +433,22 @@ runner_stage_done(struct sup_proc *proc, const struct sup_result *r,
 }
 
 /*
- * Skips a stage whose fingerprint matches an earlier success whose outputs
- * still exist. Only stages that declare inputs take part. Returns 1 when
- * the stage was skipped.
+ * Skips a stage that runner_policy_find_skip finds unchanged, unless the
+ * re-run was forced. Returns 1 when the stage was skipped.
  */
 static int
 runner_try_skip(struct runner *runner, struct runner_stage *rs,
 		const struct stagectx *ctx, const char *fingerprint)
 {
 	char reason[STORE_TEXT_MAX];
-	int64_t stage_run_id, run_id;
-	int attempt;
+	struct runner_skip skip;
 
-	if (runner->force || rs->cfg->n_inputs == 0 ||
-	    !runner_outputs_exist(ctx) ||
-	    store_stage_find_unchanged(runner->store, runner->pipeline->name,
-	    rs->cfg->name, fingerprint, &stage_run_id, &run_id, &attempt) !=
-	    WK_OK)
+	if (runner->force || !runner_policy_find_skip(runner->store,
+	    runner->pipeline->name, rs->cfg, ctx, fingerprint, &skip))
 		return 0;
 	snprintf(reason, sizeof reason, _("skipped: inputs, command and "
 	    "settings unchanged since run %lld attempt %d, outputs reused"),
-	    (long long)run_id, attempt);
+	    (long long)skip.run_id, skip.attempt);
 	rs->state = RS_SUCCEEDED;
 	runner_store_end(runner, rs, STORE_STAGE_SKIPPED, NULL, reason);
 	runner_notify_end(runner, rs, STORE_STAGE_SKIPPED, reason, -1, NULL);
@@ -484,6 +498,7 @@ runner_fill_spec(struct runner *runner, struct runner_stage *rs,
 		.heartbeat_ms = st->heartbeat_ms,
 		.heartbeat_kill = st->heartbeat_action == CFG_HEARTBEAT_KILL,
 		.memory_limit = st->memory_limit, .logs = runner->opts.logs,
+		.log_to_files = st->on_restart == CFG_RESTART_ADOPT,
 	};
 }
 
@@ -922,11 +937,42 @@ runner_plan_rerun(struct store *store, const struct cfg_pipeline *p,
 	return rc;
 }
 
-/* Sets the state of each stage for a re-run and inserts new attempts. */
+/*
+ * Makes a stage wait for the attempt a previous agent planned after a
+ * failure, until its retry_at (wall ms), counted on the monotonic clock
+ * from now and at most the stage's retry_delay_max. An attempt whose time
+ * has passed starts at once.
+ */
+static void
+runner_resume_retry_wait(struct runner *runner, struct runner_stage *rs,
+			 int64_t retry_at)
+{
+	int64_t left_ms = retry_at - clk_wall_ms();
+	char took[32];
+
+	if (retry_at <= 0 || left_ms <= 0)
+		return;
+	if (left_ms > rs->cfg->retry_delay_max_ms)
+		left_ms = rs->cfg->retry_delay_max_ms;
+
+	clk_format_duration(took, sizeof took, left_ms);
+	LOG_RUN(LL_INFO, runner->run_id, rs->label, _("attempt %d of %d starts "
+	    "in %s, at the time planned after attempt %d failed"), rs->attempt,
+	    rs->cfg->retries + 1, took, rs->attempt - 1);
+	rs->state = RS_RETRY_WAIT;
+	rs->retry_timer = ev_timer_at(runner->loop, clk_mono_ns() + left_ms *
+	    INT64_C(1000000), runner_retry_due, rs);
+}
+
+/*
+ * Sets the state of each stage for a re-run and inserts new attempts. An
+ * attempt that never started is reused; when recovering, one that waited
+ * for its backoff waits on until its retry_at.
+ */
 static int
 runner_prepare_rerun(struct runner *runner, const int *selected,
 		     const struct store_stage_run *rows, const int *found,
-		     struct wk_err *err)
+		     int recovering, struct wk_err *err)
 {
 	const struct cfg_pipeline *p = runner->pipeline;
 	size_t k;
@@ -942,11 +988,15 @@ runner_prepare_rerun(struct runner *runner, const int *selected,
 		}
 		rs->state = RS_WAITING;
 		if (found[i] && rows[i].started_at == 0 &&
-		    strcmp(rows[i].state, STORE_STAGE_PENDING) == 0) {
+		    (strcmp(rows[i].state, STORE_STAGE_PENDING) == 0 ||
+		    strcmp(rows[i].state, STORE_STAGE_RETRY_WAIT) == 0)) {
 			/* The previous agent stopped before this attempt
 			 * started, so the attempt is reused, not counted. */
 			rs->attempt = rows[i].attempt;
 			rs->stage_run_id = rows[i].id;
+			if (recovering)
+				runner_resume_retry_wait(runner, rs,
+				    rows[i].retry_at);
 			continue;
 		}
 		rs->attempt = found[i] ? rows[i].attempt + 1 : 1;
@@ -957,6 +1007,37 @@ runner_prepare_rerun(struct runner *runner, const int *selected,
 			    "the new attempt of stage %s"), rs->cfg->name);
 	}
 	return WK_OK;
+}
+
+/*
+ * Logs where a re-run starts: at its from stage, or at the first stage it
+ * selected in dependency order.
+ */
+static void
+runner_log_rerun(const struct runner *runner, const struct runner_rerun *rr,
+		 const int *selected)
+{
+	const struct cfg_pipeline *p = runner->pipeline;
+	const char *first = NULL;
+	size_t k;
+
+	for (k = 0; k < p->n_stages && first == NULL; k++) {
+		if (selected[p->order[k]])
+			first = p->stages[p->order[k]].name;
+	}
+	if (rr->from != NULL)
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("re-running pipeline "
+		    "%s from stage %s%s"), p->name, rr->from, rr->only_failed ?
+		    _(" (only stages that did not succeed)") : "");
+	else if (first == NULL)
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("re-running pipeline "
+		    "%s: every stage already succeeded"), p->name);
+	else if (rr->only_failed)
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("re-running pipeline "
+		    "%s from the first unfinished stage, %s"), p->name, first);
+	else
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("re-running pipeline "
+		    "%s from its first stage, %s"), p->name, first);
 }
 
 int
@@ -992,17 +1073,15 @@ runner_resume(struct ev_loop *loop, struct store *store,
 	if (rc == WK_OK)
 		rc = runner_make_run_dir(runner, err);
 	if (rc == WK_OK)
-		rc = runner_prepare_rerun(runner, selected, rows, found, err);
+		rc = runner_prepare_rerun(runner, selected, rows, found,
+		    rr->recovering, err);
 	if (rc == WK_OK && store_run_reopen(store, rr->run_id) != WK_OK)
 		rc = wk_err_set(err, WK_ERR_STORE, _("cannot reopen run %lld"),
 		    (long long)rr->run_id);
 	if (rc != WK_OK)
 		goto out;
 
-	LOG_RUN(LL_INFO, runner->run_id, NULL,
-	    _("re-running pipeline %s from stage %s%s"), p->name,
-	    rr->from != NULL ? rr->from : _("(any)"),
-	    rr->only_failed ? _(" (only stages that did not succeed)") : "");
+	runner_log_rerun(runner, rr, selected);
 	*out = runner;
 	runner_skip_dependents(runner);
 	runner_schedule(runner);
@@ -1014,6 +1093,44 @@ out:
 	free(selected);
 	free(found);
 	return rc;
+}
+
+/*
+ * Ends a stage that waited for its next attempt when the run was
+ * cancelled. The planned attempt never started, so its row is dropped and
+ * the stage ends as the attempt that failed, with the cancel in its reason.
+ */
+static void
+runner_cancel_retry(struct runner *runner, struct runner_stage *rs)
+{
+	char failed[STORE_TEXT_MAX] = "", reason[STORE_TEXT_MAX];
+	int64_t failed_id = 0;
+	int rc;
+
+	rc = store_stage_attempt_before(runner->store, rs->stage_run_id,
+	    &failed_id, failed, sizeof failed);
+	if (rc == WK_OK && failed[0] == '\0')
+		snprintf(failed, sizeof failed, _("attempt %d failed"),
+		    rs->attempt - 1);
+	snprintf(reason, sizeof reason, _("%s; the run was cancelled before "
+	    "attempt %d started"), failed, rs->attempt);
+	if (rc == WK_OK)
+		rc = store_stage_drop_planned(runner->store, rs->stage_run_id,
+		    failed_id, reason);
+	if (rc != WK_OK) {
+		LOG_RUN(LL_ERROR, runner->run_id, rs->label, _("could not "
+		    "drop the planned attempt %d of the cancelled run"),
+		    rs->attempt);
+		rs->state = RS_NOT_RUN;
+		runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL,
+		    _("not run: the run was cancelled"));
+		return;
+	}
+
+	rs->stage_run_id = failed_id;
+	rs->attempt--;
+	rs->state = RS_FAILED;
+	LOG_RUN(LL_INFO, runner->run_id, rs->label, "%s", reason);
 }
 
 void
@@ -1038,12 +1155,36 @@ runner_cancel(struct runner *runner)
 		if (rs->retry_timer != 0)
 			ev_timer_cancel(runner->loop, rs->retry_timer);
 		rs->retry_timer = 0;
+		if (rs->state == RS_RETRY_WAIT) {
+			runner_cancel_retry(runner, rs);
+			continue;
+		}
 		rs->state = RS_NOT_RUN;
 		runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL,
 		    _("not run: the run was cancelled"));
 	}
 	if (runner->running == 0)
 		runner_schedule(runner);
+}
+
+size_t
+runner_kill(struct runner *runner)
+{
+	const struct cfg_pipeline *p = runner->pipeline;
+	size_t k, killed = 0;
+
+	if (runner->finished || !runner->cancelled)
+		return 0;
+
+	LOG_RUN(LL_WARN, runner->run_id, NULL, _("cancelled again; killing "
+	    "the process groups of the running stages now"));
+	for (k = 0; k < p->n_stages; k++) {
+		struct runner_stage *rs = &runner->stages[p->order[k]];
+
+		if (rs->state == RS_RUNNING && sup_kill_now(rs->proc))
+			killed++;
+	}
+	return killed;
 }
 
 void

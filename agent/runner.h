@@ -101,8 +101,20 @@ int runner_plan_rerun(struct store *store, const struct cfg_pipeline *pipeline,
 		      const struct runner_rerun *rr, int *selected,
 		      struct wk_err *err);
 
-/* Stops the running stages; the stages not started are marked not run. */
+/*
+ * Stops the running stages; the stages not started are marked not run. A
+ * stage that waits for a retry ends as its last failed attempt, whose
+ * reason then names the cancel. Does nothing on a run already cancelled.
+ */
 void runner_cancel(struct runner *runner);
+
+/*
+ * Sends SIGKILL at once to the process group of each running stage of a
+ * run that runner_cancel() is stopping, instead of waiting for the end of
+ * their grace periods. Returns the number of groups signalled; 0 when the
+ * run was not cancelled or has ended.
+ */
+size_t runner_kill(struct runner *runner);
 
 int64_t runner_run_id(const struct runner *runner);
 const struct cfg_pipeline *runner_pipeline(const struct runner *runner);

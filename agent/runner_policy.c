@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/runner.h"
@@ -200,6 +201,50 @@ runner_policy_hash_settings(struct sha256 *h, const struct cfg_stage *stage)
 	}
 }
 
+/*
+ * Tells whether a variable names the run or the attempt rather than the
+ * work, so that the fingerprint leaves it out. A new variable that changes
+ * from run to run and is missing here only stops stages from being skipped
+ * across runs. It never makes a changed stage look unchanged.
+ */
+static int
+runner_policy_per_run(const char *name)
+{
+	static const char *const names[] = {
+		"WATCHKEEP_RUN_ID", "WATCHKEEP_RUN_DIR", "WATCHKEEP_STAGE_DIR",
+		"WATCHKEEP_ATTEMPT",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Hashes the expanded command, working directory and variables. A value
+ * that refers to a per-run variable, such as a command naming
+ * ${WATCHKEEP_RUN_DIR}, still differs from run to run.
+ */
+static void
+runner_policy_hash_context(struct sha256 *h, const struct stagectx *ctx)
+{
+	size_t i;
+
+	for (i = 0; ctx->argv != NULL && ctx->argv[i] != NULL; i++)
+		runner_policy_hash_text(h, ctx->argv[i]);
+	runner_policy_hash_text(h, ctx->shell);
+	runner_policy_hash_text(h, ctx->working_dir);
+	for (i = 0; i < ctx->vars.count; i++) {
+		if (runner_policy_per_run(ctx->vars.entries[i].name))
+			continue;
+		runner_policy_hash_text(h, ctx->vars.entries[i].name);
+		runner_policy_hash_text(h, ctx->vars.entries[i].value);
+	}
+}
+
 int
 runner_policy_fingerprint(const struct stagectx *ctx,
 			  const struct cfg_stage *stage,
@@ -211,16 +256,7 @@ runner_policy_fingerprint(const struct stagectx *ctx,
 	size_t i;
 
 	sha256_init(&h);
-	for (i = 0; ctx->argv != NULL && ctx->argv[i] != NULL; i++)
-		runner_policy_hash_text(&h, ctx->argv[i]);
-	runner_policy_hash_text(&h, ctx->shell);
-	runner_policy_hash_text(&h, ctx->working_dir);
-	for (i = 0; i < ctx->vars.count; i++) {
-		if (strcmp(ctx->vars.entries[i].name, "WATCHKEEP_ATTEMPT") == 0)
-			continue;
-		runner_policy_hash_text(&h, ctx->vars.entries[i].name);
-		runner_policy_hash_text(&h, ctx->vars.entries[i].value);
-	}
+	runner_policy_hash_context(&h, ctx);
 	runner_policy_hash_settings(&h, stage);
 	*input_bytes = 0;
 	for (i = 0; i < ctx->n_inputs; i++) {
@@ -231,4 +267,60 @@ runner_policy_fingerprint(const struct stagectx *ctx,
 	sha256_final(&h, digest);
 	sha256_hex(digest, hex);
 	return 0;
+}
+
+/* Tells whether every declared output exists. Returns 0 without outputs. */
+static int
+runner_policy_outputs_exist(const struct stagectx *ctx)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ctx->n_outputs; i++) {
+		if (stat(ctx->outputs[i], &st) != 0)
+			return 0;
+	}
+	return ctx->n_outputs > 0;
+}
+
+int
+runner_policy_find_skip(struct store *store, const char *pipeline,
+			const struct cfg_stage *stage,
+			const struct stagectx *ctx, const char *fingerprint,
+			struct runner_skip *skip)
+{
+	if (stage->n_inputs == 0 || !runner_policy_outputs_exist(ctx))
+		return 0;
+	return store_stage_find_unchanged(store, pipeline, stage->name,
+	    fingerprint, &skip->stage_run_id, &skip->run_id,
+	    &skip->attempt) == WK_OK;
+}
+
+int
+runner_policy_predict(struct store *store, const struct cfg_pipeline *p,
+		      const struct cfg_stage *stage,
+		      const struct stagectx_run *run, struct runner_skip *skip,
+		      char *reason, size_t size)
+{
+	char fingerprint[SHA256_HEX_SIZE];
+	struct wk_err err = { 0, "" };
+	struct stagectx ctx;
+	int64_t input_bytes = 0;
+	int rc;
+
+	if (stage->n_inputs == 0)
+		return 0;
+
+	if (stagectx_build(&ctx, p, stage, run, &err) != WK_OK) {
+		snprintf(reason, size, "%s", err.msg);
+		rc = -1;
+	} else if (runner_policy_fingerprint(&ctx, stage, fingerprint,
+	    &input_bytes, reason, size) < 0) {
+		rc = -1;
+	} else {
+		rc = runner_policy_find_skip(store, p->name, stage, &ctx,
+		    fingerprint, skip);
+	}
+	stagectx_free(&ctx);
+	return rc;
 }

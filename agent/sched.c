@@ -12,6 +12,7 @@
 #include "core/tz.h"
 
 #define SCHED_CATCH_UP_MAX 4096  /* missed slots counted after downtime */
+#define SCHED_COUNT_CHUNK 64     /* slots listed at a time while counting */
 
 struct sched_entry {
 	const struct cfg_pipeline *pipeline;  /* not owned */
@@ -19,6 +20,7 @@ struct sched_entry {
 	struct tz *tz;                        /* owned */
 	int64_t next_slot;                    /* UTC seconds */
 	uint64_t timer;                       /* pending wake-up, 0: none */
+	int caught_up;                        /* 1 once sched_catch_up ran */
 	struct sched *sched;                  /* back pointer */
 };
 
@@ -26,9 +28,9 @@ struct sched {
 	struct ev_loop *loop;          /* not owned */
 	struct store *store;           /* not owned */
 	struct sched_entry *entries;   /* owned, n_entries */
-	size_t n_entries;
-	sched_due_fn due;
-	void *arg;
+	size_t n_entries;              /* entries in use */
+	sched_due_fn due;              /* called for each due slot */
+	void *arg;                     /* passed to due */
 };
 
 static void sched_wake(struct ev_loop *loop, void *arg);
@@ -119,40 +121,106 @@ sched_wake(struct ev_loop *loop, void *arg)
 		sched_arm(e);
 }
 
-/* After a start: fires once for the latest missed slot when asked to. */
+/*
+ * Reads the time from which missed slots count: the last slot handled, or
+ * the time the agent first scheduled the pipeline. When the store has
+ * none, records now_s as that time, so that the next downtime is caught
+ * up, and returns WK_ERR_NOTFOUND.
+ */
+static int
+sched_reference(struct sched_entry *e, int64_t now_s, int64_t *last)
+{
+	char key[128], value[32], *end = NULL;
+
+	sched_state_key(e, key, sizeof key);
+	if (store_state_get(e->sched->store, key, value, sizeof value) ==
+	    WK_OK) {
+		*last = strtoll(value, &end, 10);
+		if (end != value && *end == '\0' && *last > 0)
+			return WK_OK;
+		LOG(LL_WARN, _("pipeline %s: invalid last slot \"%s\" in the "
+		    "store; missed slots count from now"), e->pipeline->name,
+		    value);
+	} else {
+		LOG(LL_INFO, _("pipeline %s: no slot handled yet; slots missed "
+		    "from now on are caught up after a downtime"),
+		    e->pipeline->name);
+	}
+	sched_remember(e, now_s);
+	return WK_ERR_NOTFOUND;
+}
+
+/*
+ * Counts the slots in (from_s, to_s], a chunk at a time, and stops once
+ * the count exceeds SCHED_CATCH_UP_MAX, so that a long downtime of a
+ * frequent schedule costs bounded time and no memory.
+ */
+static size_t
+sched_count_missed(const struct sched_entry *e, int64_t from_s, int64_t to_s)
+{
+	int64_t chunk[SCHED_COUNT_CHUNK];
+	size_t n = 0, total = 0;
+	int rc;
+
+	for (;;) {
+		rc = cron_fires_between(&e->cron, e->tz, from_s, to_s, chunk,
+		    SCHED_COUNT_CHUNK, &n);
+		total += n;
+		if (rc != WK_ERR_LIMIT || n == 0 || total > SCHED_CATCH_UP_MAX)
+			return total;
+		from_s = chunk[n - 1];
+	}
+}
+
+/* Logs n missed slots; above SCHED_CATCH_UP_MAX as "more than" that. */
+static void
+sched_log_missed(const struct sched_entry *e, size_t n, int run)
+{
+	const char *name = e->pipeline->name;
+
+	if (n > SCHED_CATCH_UP_MAX && run)
+		LOG(LL_INFO, _("pipeline %s: more than %d slots were missed "
+		    "while the agent was down; running once for the latest"),
+		    name, SCHED_CATCH_UP_MAX);
+	else if (n > SCHED_CATCH_UP_MAX)
+		LOG(LL_INFO, _("pipeline %s: more than %d slots were missed "
+		    "while the agent was down; skipped by its catch-up policy"),
+		    name, SCHED_CATCH_UP_MAX);
+	else if (run)
+		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
+		    "agent was down; running it", "pipeline %s: %zu slots were "
+		    "missed while the agent was down; running once for the "
+		    "latest", n), name, n);
+	else
+		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
+		    "agent was down; skipped by its catch-up policy",
+		    "pipeline %s: %zu slots were missed while the agent was "
+		    "down; skipped by its catch-up policy", n), name, n);
+}
+
+/*
+ * After a start: fires once for the newest missed slot when the policy is
+ * "once", or records it as handled when it is "skip". The newest slot is
+ * found by stepping the schedule back from now, not by listing them all.
+ */
 static void
 sched_catch_up(struct ev_loop *loop, void *arg)
 {
 	struct sched_entry *e = arg;
-	int64_t last = 0, now_s = clk_wall_ms() / 1000;
-	int64_t *missed = NULL;
-	char key[128], value[32];
-	size_t n = 0;
+	int64_t last = 0, newest = 0, now_s = clk_wall_ms() / 1000;
+	int run = e->pipeline->catch_up == CFG_CATCH_UP_ONCE;
 
 	(void)loop;
 	e->timer = 0;
-	sched_state_key(e, key, sizeof key);
-	if (store_state_get(e->sched->store, key, value, sizeof value) == WK_OK)
-		last = strtoll(value, NULL, 10);
-	missed = calloc(SCHED_CATCH_UP_MAX, sizeof *missed);
-	if (last > 0 && missed != NULL)
-		cron_fires_between(&e->cron, e->tz, last, now_s, missed,
-		    SCHED_CATCH_UP_MAX, &n);
-	if (n > 0 && e->pipeline->catch_up == CFG_CATCH_UP_ONCE) {
-		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
-		    "agent was down; running it", "pipeline %s: %zu slots were "
-		    "missed while the agent was down; running once for the "
-		    "latest", n), e->pipeline->name, n);
-		sched_fire(e, missed[n - 1], "catch-up");
-	} else if (n > 0) {
-		LOG(LL_INFO, P_("pipeline %s: %zu slot was missed while the "
-		    "agent was down; skipped by its catch-up policy",
-		    "pipeline %s: %zu slots were missed while the agent was "
-		    "down; skipped by its catch-up policy", n),
-		    e->pipeline->name, n);
-		sched_remember(e, missed[n - 1]);
+	e->caught_up = 1;
+	if (sched_reference(e, now_s, &last) == WK_OK &&
+	    cron_prev(&e->cron, e->tz, last, now_s, &newest) == WK_OK) {
+		sched_log_missed(e, sched_count_missed(e, last, newest), run);
+		if (run)
+			sched_fire(e, newest, "catch-up");
+		else
+			sched_remember(e, newest);
 	}
-	free(missed);
 	sched_arm(e);
 }
 
@@ -174,13 +242,14 @@ sched_init_entry(struct sched *s, struct sched_entry *e,
 	if (cron_next(&e->cron, e->tz, now_s, &e->next_slot) != WK_OK)
 		return wk_err_set(err, WK_ERR_INVALID, _("pipeline %s: schedule "
 		    "\"%s\" never fires"), p->name, p->schedule);
-	e->timer = ev_timer_at(s->loop, clk_mono_ns(), sched_catch_up, e);
 	return WK_OK;
 }
 
-int
-sched_new(struct ev_loop *loop, struct store *store, const struct cfg *cfg,
-	  sched_due_fn due, void *arg, struct sched **out, struct wk_err *err)
+/* Creates the scheduler and its entries, with no timer armed yet. */
+static int
+sched_create(struct ev_loop *loop, struct store *store, const struct cfg *cfg,
+	     sched_due_fn due, void *arg, struct sched **out,
+	     struct wk_err *err)
 {
 	struct sched *s = calloc(1, sizeof *s);
 	size_t i;
@@ -210,16 +279,96 @@ sched_new(struct ev_loop *loop, struct store *store, const struct cfg *cfg,
 	return WK_OK;
 }
 
-int64_t
-sched_next_slot(const struct sched *s, const char *pipeline)
+int
+sched_new(struct ev_loop *loop, struct store *store, const struct cfg *cfg,
+	  sched_due_fn due, void *arg, struct sched **out, struct wk_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = sched_create(loop, store, cfg, due, arg, out, err);
+	if (rc != WK_OK)
+		return rc;
+
+	for (i = 0; i < (*out)->n_entries; i++)
+		(*out)->entries[i].timer = ev_timer_at(loop, clk_mono_ns(),
+		    sched_catch_up, &(*out)->entries[i]);
+	return WK_OK;
+}
+
+static const struct sched_entry *
+sched_find(const struct sched *s, const char *pipeline)
 {
 	size_t i;
 
 	for (i = 0; s != NULL && i < s->n_entries; i++) {
 		if (strcmp(s->entries[i].pipeline->name, pipeline) == 0)
-			return s->entries[i].next_slot;
+			return &s->entries[i];
 	}
-	return 0;
+	return NULL;
+}
+
+/* Returns 1 when both entries fire at the same instants, else 0. */
+static int
+sched_same_schedule(const struct sched_entry *a, const struct sched_entry *b)
+{
+	return strcmp(a->pipeline->schedule, b->pipeline->schedule) == 0 &&
+	    strcmp(a->pipeline->time_zone, b->pipeline->time_zone) == 0;
+}
+
+/*
+ * Starts an entry of a reloaded configuration from its old entry, if any.
+ * The agent was up, so nothing is caught up: an unchanged schedule keeps
+ * its next slot, and a new or changed one starts with the first slot
+ * after now, which is recorded as the time slots count from. Only a
+ * catch-up that the old entry had not run yet still runs.
+ * NOTE: when the schedule changed, a slot of the old one that was due but
+ * not yet fired is dropped. After a wall clock set forward, the old entry
+ * notices its passed slots up to SCHED_RECHECK_MS late.
+ */
+static void
+sched_adopt(struct sched_entry *e, const struct sched_entry *old)
+{
+	struct ev_loop *loop = e->sched->loop;
+
+	if (old != NULL && !old->caught_up) {
+		e->timer = ev_timer_at(loop, clk_mono_ns(), sched_catch_up, e);
+		return;
+	}
+
+	if (old != NULL && sched_same_schedule(e, old))
+		e->next_slot = old->next_slot;
+	else
+		sched_remember(e, clk_wall_ms() / 1000);
+	e->caught_up = 1;
+	if (e->next_slot != 0)
+		sched_arm(e);
+}
+
+int
+sched_reload(const struct sched *old, const struct cfg *cfg,
+	     struct sched **out, struct wk_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = sched_create(old->loop, old->store, cfg, old->due, old->arg, out,
+	    err);
+	if (rc != WK_OK)
+		return rc;
+
+	for (i = 0; i < (*out)->n_entries; i++)
+		sched_adopt(&(*out)->entries[i], sched_find(old,
+		    (*out)->entries[i].pipeline->name));
+	return WK_OK;
+}
+
+int64_t
+sched_next_slot(const struct sched *s, const char *pipeline)
+{
+	const struct sched_entry *e = sched_find(s, pipeline);
+
+	return e != NULL ? e->next_slot : 0;
 }
 
 void

@@ -34,11 +34,26 @@ typedef void (*sched_due_fn)(void *arg, const struct cfg_pipeline *pipeline,
 /*
  * Starts scheduling every pipeline of cfg that has a schedule. The
  * configuration must outlive the scheduler. Catch-up runs are reported
- * through due() from the loop, not before this returns.
+ * through due() from the loop, not before this returns. A pipeline with
+ * no last slot in the store gets the current time stored in its place,
+ * so slots before the first start are never caught up.
  */
 int sched_new(struct ev_loop *loop, struct store *store, const struct cfg *cfg,
 	      sched_due_fn due, void *arg, struct sched **out,
 	      struct wk_err *err);
+
+/*
+ * Replaces old after a configuration reload: starts scheduling every
+ * pipeline of cfg that has a schedule, with the loop, store and callback
+ * of old. Nothing is caught up, because the agent was running. A pipeline
+ * whose schedule and time zone are unchanged keeps its next slot. A new
+ * pipeline, or one whose schedule changed, fires from its first slot
+ * after now, and now is stored as the time its missed slots count from.
+ * old stays valid and armed; the caller frees it. cfg must outlive the new
+ * scheduler.
+ */
+int sched_reload(const struct sched *old, const struct cfg *cfg,
+		 struct sched **out, struct wk_err *err);
 
 /* The next slot of a pipeline (UTC seconds), or 0 when it has none. */
 int64_t sched_next_slot(const struct sched *sched, const char *pipeline);

@@ -28,6 +28,9 @@
 
 #define SUP_READ_CHUNK 65536       /* bytes read from a pipe at once */
 #define SUP_READS_PER_WAKEUP 16    /* reads before other fds get a turn */
+#define SUP_PIPE_READS_PER_TURN 1  /* reads of a ready pipe in one loop
+				      turn, so that a stage that writes
+				      without pause shares the loop */
 #define SUP_PROGRESS_INTERVAL_MS 500 /* least time between stored progress */
 #define SUP_ENV_MAX 4096           /* environment entries of a stage */
 #define SUP_MEMORY_POLL_MS 250     /* interval of the RSS checks */
@@ -380,27 +383,34 @@ sup_build_env(char *const *envp, const char *notify_env,
 	return env;
 }
 
-/* Opens the pipes of both streams and names their log files. */
+/*
+ * Opens what the child gets as stdout and stderr: pipes, or with
+ * log_to_files the log files themselves, with pipes as the fallback for a
+ * file that cannot be opened.
+ */
 static int
 sup_open_streams(struct sup_proc *proc, const struct sup_spec *spec,
 		 int child_out[2], struct wk_err *err)
 {
-	static const char *const names[2] = { "stdout", "stderr" };
+	enum store_stream stream;
 	char path[PATH_MAX];
 	int fds[2], i;
 
 	for (i = 0; i < 2; i++) {
-		if (spec->attempt > 1)
-			snprintf(path, sizeof path, "%s/%s.%d.log",
-			    spec->stage_dir, names[i], spec->attempt);
-		else
-			snprintf(path, sizeof path, "%s/%s.log",
-			    spec->stage_dir, names[i]);
+		stream = i == 0 ? STORE_STDOUT : STORE_STDERR;
+		if (logcap_file_path(path, sizeof path, spec->stage_dir,
+		    stream, spec->attempt) != WK_OK)
+			return wk_err_set(err, WK_ERR_LIMIT, _("the path of "
+			    "the log files in %s is too long"), spec->stage_dir);
 		if (logcap_init(&proc->cap[i], proc->store, proc->stage_run_id,
-		    i == 0 ? STORE_STDOUT : STORE_STDERR, path) != WK_OK)
+		    stream, path) != WK_OK)
 			return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 		if (spec->logs != NULL)
 			logcap_set_limits(&proc->cap[i], spec->logs);
+		logcap_set_owner(&proc->cap[i], proc->run_id, proc->label);
+		if (spec->log_to_files && logcap_start_file(&proc->cap[i],
+		    proc->loop, &child_out[i]) == WK_OK)
+			continue;
 		if (sup_pipe(fds) < 0)
 			return wk_err_set(err, WK_ERR_IO, _("cannot create a "
 			    "pipe: %s"), strerror(errno));
@@ -508,8 +518,9 @@ sup_watch(struct sup_proc *proc, const struct sup_spec *spec)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (ev_fd_add(proc->loop, proc->pipe_fd[i], EV_READ,
-		    sup_pipe_readable, proc) != WK_OK)
+		if (proc->pipe_fd[i] >= 0 && ev_fd_add(proc->loop,
+		    proc->pipe_fd[i], EV_READ, sup_pipe_readable, proc) !=
+		    WK_OK)
 			return WK_ERR_LIMIT;
 	}
 	if (ev_child_watch(proc->loop, proc->pid, &sup_child_ops, proc) !=
@@ -680,7 +691,8 @@ sup_pipe_readable(struct ev_loop *loop, int fd, unsigned events, void *arg)
 
 	(void)loop;
 	(void)events;
-	sup_drain(proc, fd == proc->pipe_fd[0] ? 0 : 1, SUP_READS_PER_WAKEUP);
+	sup_drain(proc, fd == proc->pipe_fd[0] ? 0 : 1,
+	    SUP_PIPE_READS_PER_TURN);
 }
 
 /* Moves the timeout when the stage asks for more time. */
@@ -1012,6 +1024,7 @@ sup_memory_check(struct ev_loop *loop, void *arg)
 		      "bytes; killing process group %d"), (long long)rss,
 		    (long long)proc->memory_limit, (int)proc->pid);
 		proc->result.out_of_memory = 1;
+		proc->result.oom_cause = SUP_OOM_RSS;
 		kill(-proc->pid, SIGKILL);
 		return;
 	}
@@ -1075,6 +1088,24 @@ sup_cancel(struct sup_proc *proc)
 	sup_terminate(proc);
 }
 
+int
+sup_kill_now(struct sup_proc *proc)
+{
+	if (proc->exited)
+		return 0;
+
+	if (proc->kill_timer != 0)
+		ev_timer_cancel(proc->loop, proc->kill_timer);
+	proc->kill_timer = 0;
+	proc->stopping = 1;
+	proc->result.cancelled = 1;
+	LOG_RUN(LL_WARN, proc->run_id, proc->label,
+	    _("cancelled again: sending SIGKILL to process group %d"),
+	    (int)proc->pid);
+	kill(-proc->pid, SIGKILL);
+	return 1;
+}
+
 /*
  * The main process has exited but is not reaped yet, so its process group
  * id cannot be taken by another process: read what it wrote, then kill
@@ -1121,11 +1152,13 @@ sup_finish(struct sup_proc *proc)
 		}
 		logcap_finish(&proc->cap[i]);
 	}
-	if (sup_cgroup_oom_kills(proc) > 0)
-		r->out_of_memory = 1;
-	if (proc->memory_rlimit && (r->exit_code != 0 || r->signal != 0) &&
+	if (!r->out_of_memory && sup_cgroup_oom_kills(proc) > 0)
+		r->oom_cause = SUP_OOM_CGROUP;
+	else if (!r->out_of_memory && proc->memory_rlimit &&
+	    (r->exit_code != 0 || r->signal != 0) &&
 	    sup_reported_allocation_failure(proc))
-		r->out_of_memory = 1;
+		r->oom_cause = SUP_OOM_ALLOCATION;
+	r->out_of_memory = r->oom_cause != SUP_OOM_NONE;
 	/* Metrics sent just before the exit are still queued. */
 	sup_read_notify(proc, INT_MAX);
 	r->stdout_lines = proc->cap[0].line_no;

@@ -3,9 +3,11 @@
  *
  * sup_start() starts a child with vfork(2). The child starts a new session
  * (so its process group id is its pid), resets the signal mask and
- * dispositions, takes stdin from /dev/null and stdout and stderr from pipes,
- * closes every other descriptor and executes the command. The loop then drains both pipes into log
- * capture, reads the stage's notify socket, enforces the timeout (SIGTERM to
+ * dispositions, takes stdin from /dev/null and stdout and stderr from pipes
+ * (or, with log_to_files, from its log files opened for appending), closes
+ * every other descriptor and executes the command. The loop then drains
+ * both pipes, or reads both files, into log capture, reads the stage's
+ * notify socket, enforces the timeout (SIGTERM to
  * the group, the grace period, SIGKILL to the group) and, once the child has
  * exited, kills what is left of its group, reaps it and calls done().
  */
@@ -40,6 +42,20 @@ struct sup_spec {
 	int memory_rlimit;        /* also set RLIMIT_AS to memory_limit */
 	const char *cgroup_dir;   /* cgroup v2 directory to join, or NULL */
 	const struct cfg_logs *logs; /* caps of log capture, NULL: defaults */
+	int log_to_files;         /* stdout and stderr are the log files
+				     themselves instead of pipes, so the
+				     stage's writes outlive the agent */
+};
+
+/* How an out-of-memory end of a stage run was found. */
+enum sup_oom_cause {
+	SUP_OOM_NONE,       /* not out of memory */
+	SUP_OOM_RSS,        /* the polled resident memory of the group
+			       passed the limit, and the agent killed it */
+	SUP_OOM_CGROUP,     /* the kernel's OOM killer acted in the
+			       stage's cgroup */
+	SUP_OOM_ALLOCATION  /* an allocation failed under RLIMIT_AS, as
+			       the stage's output reported */
 };
 
 /* How a stage run ended. */
@@ -51,6 +67,7 @@ struct sup_result {
 	int cancelled;           /* sup_cancel() stopped it */
 	int heartbeat_missed;    /* killed because heartbeats stopped */
 	int out_of_memory;       /* killed for passing the memory limit */
+	enum sup_oom_cause oom_cause; /* how out_of_memory was found */
 	int64_t peak_group_rss;  /* largest RSS of the group seen, bytes */
 	int64_t duration_ms;     /* start to reap, from CLOCK_MONOTONIC */
 	int64_t started_at;      /* wall clock ms, at fork */
@@ -81,6 +98,13 @@ int sup_start(struct ev_loop *loop, struct store *store,
 
 /* Stops a running stage: SIGTERM to its group, then SIGKILL after grace. */
 void sup_cancel(struct sup_proc *proc);
+
+/*
+ * Sends SIGKILL to the stage's group now, without waiting for the grace
+ * period, and marks the result cancelled. Returns 1 when it sent the
+ * signal, 0 when the main process had already exited.
+ */
+int sup_kill_now(struct sup_proc *proc);
 
 /* Process id of the stage's main process (also its process group id). */
 pid_t sup_pid(const struct sup_proc *proc);

@@ -15,6 +15,8 @@
 #define CRON_SEARCH_DAYS (CRON_SEARCH_YEARS * INT64_C(366))
 /* Local time is at most this far from UTC (offsets of RFC 9636 TZif files). */
 #define CRON_OFFSET_SLACK (27 * INT64_C(3600))
+/* Zone transitions cron_prev() reads in the 54 hours before an instant. */
+#define CRON_TRANSITIONS_MAX 64
 
 /* The ways a field can be wrong, each with its own reason per field. */
 enum cron_problem {
@@ -409,6 +411,19 @@ cron_next_bit(uint64_t bits, int from, int limit)
 	return -1;
 }
 
+/* Returns the highest set bit at or below from, or -1. */
+static int
+cron_prev_bit(uint64_t bits, int from)
+{
+	int i;
+
+	for (i = from; i >= 0; i--) {
+		if ((bits >> i) & 1)
+			return i;
+	}
+	return -1;
+}
+
 static int64_t
 cron_floor_div(int64_t a, int64_t b)
 {
@@ -461,6 +476,70 @@ cron_next_local(const struct cron *c, int64_t local_s, int64_t limit,
 		return WK_OK;
 	}
 	return WK_ERR_NOTFOUND;
+}
+
+/*
+ * Sets *found to the last local minute at or before local_s (a multiple of
+ * 60) that matches c, stepping back a month, a day or an hour at a time.
+ * Returns WK_ERR_NOTFOUND when none comes at or after limit.
+ */
+static int
+cron_prev_local(const struct cron *c, int64_t local_s, int64_t limit,
+		int64_t *found)
+{
+	while (local_s >= limit) {
+		int64_t days = cron_floor_div(local_s, 86400), year;
+		int secs = (int)(local_s - days * 86400), month, day, wday;
+		int hour, minute;
+
+		clk_civil_from_days(days, &year, &month, &day);
+		wday = (int)(((days + 4) % 7 + 7) % 7);
+		if (!((c->months >> month) & 1)) {
+			local_s = 86400 * clk_days_from_civil(year, month, 1) - 60;
+			continue;
+		}
+		if (!cron_day_matches(c, day, wday)) {
+			local_s = days * 86400 - 60;
+			continue;
+		}
+
+		hour = cron_prev_bit(c->hours, secs / 3600);
+		if (hour < 0) {
+			local_s = days * 86400 - 60;
+			continue;
+		}
+		minute = hour == secs / 3600 ? secs / 60 % 60 : 59;
+		minute = cron_prev_bit(c->minutes, minute);
+		if (minute < 0) {
+			local_s = days * 86400 + (int64_t)hour * 3600 - 60;
+			continue;
+		}
+		*found = days * 86400 + hour * 3600 + minute * 60;
+		return *found >= limit ? WK_OK : WK_ERR_NOTFOUND;
+	}
+	return WK_ERR_NOTFOUND;
+}
+
+/*
+ * Returns the largest offset in effect at any instant of the
+ * 2 * CRON_OFFSET_SLACK seconds up to utc_s. A local minute whose firing
+ * is at or before utc_s is at most utc_s plus that offset, even when
+ * utc_s lies in the second pass of a fold.
+ */
+static int32_t
+cron_max_offset_before(const struct tz *tz, int64_t utc_s)
+{
+	int64_t t = utc_s - 2 * CRON_OFFSET_SLACK;
+	int32_t max = tz_offset_at(tz, utc_s), offset;
+	int i;
+
+	for (i = 0; i < CRON_TRANSITIONS_MAX && t < utc_s; i++) {
+		offset = tz_offset_at(tz, t);
+		if (offset > max)
+			max = offset;
+		t = tz_next_transition(tz, t);
+	}
+	return max;
 }
 
 /*
@@ -526,4 +605,38 @@ cron_fires_between(const struct cron *c, const struct tz *tz, int64_t from_s,
 		t = next;
 	}
 	return WK_OK;
+}
+
+/*
+ * Walks the matching local minutes backwards from the latest one that can
+ * fire at or before utc_s. Their instants never increase on that walk, so
+ * the first one at or before utc_s is the latest firing.
+ */
+int
+cron_prev(const struct cron *c, const struct tz *tz, int64_t after_s,
+	  int64_t utc_s, int64_t *prev)
+{
+	int64_t local, limit, first;
+
+	if (after_s < -TZ_TIME_LIMIT)
+		after_s = -TZ_TIME_LIMIT;
+	if (utc_s > TZ_TIME_LIMIT)
+		utc_s = TZ_TIME_LIMIT;
+	if (after_s >= utc_s)
+		return WK_ERR_NOTFOUND;
+
+	local = utc_s + cron_max_offset_before(tz, utc_s);
+	local = cron_floor_div(local, 60) * 60;
+	limit = after_s - CRON_OFFSET_SLACK;
+	while (cron_prev_local(c, local, limit, &local) == WK_OK) {
+		tz_local_to_utc(tz, local, &first, NULL);
+		if (first <= after_s)
+			return WK_ERR_NOTFOUND;
+		if (first <= utc_s) {
+			*prev = first;
+			return WK_OK;
+		}
+		local -= 60;
+	}
+	return WK_ERR_NOTFOUND;
 }

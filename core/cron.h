@@ -80,4 +80,14 @@ int cron_fires_between(const struct cron *c, const struct tz *tz,
 		       int64_t from_s, int64_t to_s, int64_t *out, size_t max,
 		       size_t *n);
 
+/*
+ * Sets *prev to the latest instant in (after_s, utc_s] at which c fires,
+ * by the rules of cron_next, without listing the ones before it. The time
+ * taken grows with the distance from utc_s back to that instant, not with
+ * the number of firings in the interval. Returns WK_OK, or WK_ERR_NOTFOUND
+ * when c does not fire in the interval.
+ */
+int cron_prev(const struct cron *c, const struct tz *tz, int64_t after_s,
+	      int64_t utc_s, int64_t *prev);
+
 #endif

@@ -124,12 +124,20 @@ static const char *const store_sql[SQL_COUNT] = {
 	    "AND r.state = 'succeeded' AND r.id != ?4 "
 	    "AND s.state = 'succeeded' ORDER BY r.id DESC, s.attempt DESC "
 	    "LIMIT 1",
+	/* The latest success with the fingerprint after the latest attempt
+	   that started and may have written other outputs: any attempt but
+	   one that never started, or one skipped with the same fingerprint. */
 	[SQL_STAGE_UNCHANGED] =
 	    "SELECT s.id, s.run_id, s.attempt FROM stage_runs s "
 	    "JOIN runs r ON r.id = s.run_id "
 	    "WHERE r.pipeline = ?1 AND s.stage = ?2 AND s.fingerprint = ?3 "
-	    "AND s.state IN ('succeeded', 'skipped') ORDER BY s.id DESC "
-	    "LIMIT 1",
+	    "AND s.state = 'succeeded' AND s.id > coalesce(("
+	    "SELECT max(t.id) FROM stage_runs t JOIN runs q ON q.id = t.run_id "
+	    "WHERE q.pipeline = ?1 AND t.stage = ?2 "
+	    "AND t.state NOT IN ('pending', 'retry_wait', 'not_run') "
+	    "AND NOT (t.state IN ('succeeded', 'skipped') "
+	    "AND t.fingerprint IS ?3)), 0) "
+	    "ORDER BY s.id DESC LIMIT 1",
 	[SQL_STAGE_HEARTBEAT] =
 	    "UPDATE stage_runs SET heartbeat_at = ?2 WHERE id = ?1",
 	[SQL_STAGE_PLAN] =
@@ -364,14 +372,23 @@ store_migrate(struct store *st, int target, struct wk_err *err)
 	return WK_OK;
 }
 
-/* Sets the pragmas of a connection: WAL, busy timeout, foreign keys. */
+/*
+ * Sets the pragmas of a connection: WAL, busy timeout, foreign keys, and
+ * for the writer the size of the log file left after a reset.
+ */
 static int
 store_configure(struct store *st, struct wk_err *err)
 {
-	const char *pragmas = st->mode == STORE_READ_WRITE ?
-	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-	    "PRAGMA foreign_keys = ON;" :
-	    "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;";
+	char pragmas[256];
+
+	if (st->mode == STORE_READ_WRITE)
+		snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode = WAL; "
+		    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+		    "PRAGMA journal_size_limit = %lld;",
+		    (long long)STORE_WAL_LIMIT_BYTES);
+	else
+		snprintf(pragmas, sizeof pragmas, "%s", "PRAGMA foreign_keys "
+		    "= ON; PRAGMA query_only = ON;");
 
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);

@@ -29,6 +29,15 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_TEXT_MAX 256        /* bytes kept of a reason or status text */
 #define STORE_LOG_LINE_MAX 8192   /* bytes kept of one log line */
+/*
+ * Bytes the writer cuts the write-ahead log file back to when the log is
+ * reset after a complete checkpoint (PRAGMA journal_size_limit). The log
+ * may grow past it while a reader holds an old snapshot. Without a limit
+ * SQLite only overwrites the file from the start and never shrinks it.
+ * NOTE: SQLite cuts the file in the writer's first commit after the reset,
+ * so the file stays long while the agent writes nothing.
+ */
+#define STORE_WAL_LIMIT_BYTES (INT64_C(4) << 20)
 
 enum store_mode {
 	STORE_READ_WRITE,
@@ -305,9 +314,11 @@ int store_metric_last_good(struct store *st, const char *pipeline,
 			   int64_t exclude_run_id, double *value);
 
 /*
- * Finds the latest succeeded or skipped attempt of pipeline/stage with the
- * given fingerprint; sets its stage run id, run id and attempt. Returns
- * WK_ERR_NOTFOUND when there is none.
+ * Finds the latest succeeded attempt of pipeline/stage with the given
+ * fingerprint that no later attempt may have overwritten: every later
+ * attempt of the stage never started (pending, retry_wait, not_run) or
+ * succeeded or was skipped with the same fingerprint. Sets its stage run
+ * id, run id and attempt. Returns WK_ERR_NOTFOUND when there is none.
  */
 int store_stage_find_unchanged(struct store *st, const char *pipeline,
 			       const char *stage, const char *fingerprint,

@@ -353,6 +353,36 @@ static const char *const store_migrations[] = {
 	" END;",
 
 	/*
+	 * 10: how far the log files that stages set to on_restart "adopt"
+	 * write themselves were read into log_lines, so that an agent that
+	 * adopts such a stage after a restart goes on where the last commit
+	 * ended.
+	 */
+	"CREATE TABLE log_file_offsets ("
+	"  stage_run_id INTEGER NOT NULL"
+	"    REFERENCES stage_runs(id) ON DELETE CASCADE,"
+	"  stream INTEGER NOT NULL,"         /* 1 stdout, 2 stderr */
+	"  stored_bytes INTEGER NOT NULL,"   /* bytes of the file stored */
+	"  stored_lines INTEGER NOT NULL,"   /* complete lines in those bytes */
+	"  PRIMARY KEY (stage_run_id, stream)"
+	") WITHOUT ROWID;",
+
+	/*
+	 * 11: the runs the agent queued and has not started yet (overlap
+	 * policy "queue", run-now, backfill), so that they outlive a restart
+	 * and the read-only commands can list them. Lower ids start first.
+	 */
+	"CREATE TABLE run_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pipeline TEXT NOT NULL,"
+	"  logical_date TEXT NOT NULL,"      /* YYYY-MM-DD */
+	"  trigger TEXT NOT NULL,"           /* schedule, manual, backfill */
+	"  scheduled_at INTEGER NOT NULL,"   /* slot, ms since epoch, 0: none */
+	"  queued_at INTEGER NOT NULL"       /* ms since epoch, UTC */
+	");"
+	"CREATE INDEX run_queue_by_pipeline ON run_queue(pipeline, id);",
+
+	/*
 	 * New migrations go here, at the end: the version of a migration is
 	 * its position in this array. Never edit or reorder one that shipped.
 	 */

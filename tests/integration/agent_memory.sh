@@ -42,5 +42,11 @@ for p in polled limited; do
 	state=$(sql "$TEST_DIR/s/store.db" "select s.state from stage_runs s join runs r on r.id = s.run_id where r.pipeline = '$p'")
 	expect_eq "$state" out_of_memory "$p: stage state"
 	grep -q "out of memory" "$TEST_DIR/$p.out" || fail "$p: no out-of-memory reason: $(cat "$TEST_DIR/$p.out")"
+	grep -q "out of memory: .*limit.* of 128 MiB" "$TEST_DIR/$p.out" ||
+		fail "$p: the reason does not name the limit: $(cat "$TEST_DIR/$p.out")"
 done
+# Under RLIMIT_AS Python raises MemoryError while its resident memory is
+# still below the limit, so the reason names the address-space limit.
+grep -q "out of memory: an allocation failed under the address-space limit (RLIMIT_AS) of 128 MiB; the stage's peak resident memory was [0-9]* MiB" \
+	"$TEST_DIR/limited.out" || fail "limited: reason: $(cat "$TEST_DIR/limited.out")"
 echo "$TEST_NAME: ok"

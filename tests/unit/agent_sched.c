@@ -1,7 +1,8 @@
 /*
  * Unit tests of the scheduler with injected clocks: a daily 02:30 schedule
- * in Europe/Berlin across both 2024 DST changes, catch-up after downtime,
- * and a wall clock set forward.
+ * in Europe/Berlin across both 2024 DST changes, catch-up after downtime
+ * (also past SCHED_CATCH_UP_MAX slots and on a first start), a wall clock
+ * set forward, and configuration reloads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,7 @@
 #include "agent/sched.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/log.h"
 #include "core/store.h"
 
 #define FIRES_MAX 64
@@ -56,6 +59,7 @@ struct fixture {
 	char dir[64];
 	struct store *store;
 	struct cfg *cfg;
+	struct cfg *reloaded;  /* the configuration after a reload, or NULL */
 	struct ev_loop *loop;
 };
 
@@ -107,6 +111,7 @@ teardown(void **state)
 	ev_loop_free(f->loop);
 	store_close(f->store);
 	cfg_free(f->cfg);
+	cfg_free(f->reloaded);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	free(f);
 	return system(cmd) == 0 ? 0 : -1;
@@ -229,6 +234,243 @@ clock_jump_forward_fires_once(void **state)
 	sched_free(s);
 }
 
+/* The stored last slot of pipeline p, as a number; -1 when none. */
+static int64_t
+stored_last_slot(struct fixture *f)
+{
+	char value[32];
+
+	if (store_state_get(f->store, "schedule.p.last_slot", value,
+	    sizeof value) != WK_OK)
+		return -1;
+	return strtoll(value, NULL, 10);
+}
+
+/* Reads up to size - 1 bytes of the log file of a test into out. */
+static void
+read_log(struct fixture *f, char *out, size_t size)
+{
+	char path[128];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/log.txt", f->dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(out, 1, size - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+}
+
+/* Sends the log lines to a file of the test; returns its descriptor. */
+static int
+capture_log(struct fixture *f)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/log.txt", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	log_set_fd(fd);
+	return fd;
+}
+
+/* Sends the log lines back to stderr and closes the file of the test. */
+static void
+release_log(int fd)
+{
+	log_set_fd(2);
+	close(fd);
+}
+
+/*
+ * Five days down with a schedule of every minute: 7711 missed slots, more
+ * than SCHED_CATCH_UP_MAX. The run is for the newest, not the 4096th.
+ */
+static void
+catch_up_beyond_max_runs_newest(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+	char log[4096];
+	int fd;
+
+	f->cfg = load("* * * * *", "once");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1709256540"), WK_OK);          /* 2024-03-01T01:29:00Z */
+	fd = capture_log(f);
+	s = start(f, 1709726430);           /* 2024-03-06T12:00:30Z */
+	release_log(fd);
+	assert_int_equal(n_fires, 1);
+	assert_int_equal(fires[0].slot_s, 1709726400);  /* 12:00:00Z */
+	assert_string_equal(fires[0].date, "2024-03-06");
+	assert_string_equal(fires[0].trigger, "catch-up");
+	assert_int_equal(stored_last_slot(f), 1709726400);
+	read_log(f, log, sizeof log);
+	assert_non_null(strstr(log, "more than 4096 slots were missed"));
+	sched_free(s);
+}
+
+static void
+catch_up_skip_beyond_max_records_newest(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("* * * * *", "skip");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1709256540"), WK_OK);
+	s = start(f, 1709726430);
+	assert_int_equal(n_fires, 0);
+	assert_int_equal(stored_last_slot(f), 1709726400);
+	sched_free(s);
+}
+
+/* Exactly SCHED_CATCH_UP_MAX missed slots are counted, not "more than". */
+static void
+catch_up_counts_up_to_max(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+	char log[4096];
+	int fd;
+
+	f->cfg = load("* * * * *", "once");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1709256540"), WK_OK);
+	fd = capture_log(f);
+	s = start(f, 1709256540 + 4096 * 60 + 30);
+	release_log(fd);
+	assert_int_equal(n_fires, 1);
+	assert_int_equal(fires[0].slot_s, 1709256540 + 4096 * 60);
+	read_log(f, log, sizeof log);
+	assert_non_null(strstr(log, "4096 slots were missed"));
+	assert_null(strstr(log, "more than"));
+	sched_free(s);
+}
+
+/*
+ * A first start stores its time, so a downtime after it is caught up
+ * although no slot fired before it. Slots before the first start are not.
+ */
+static void
+first_start_records_reference(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	s = start(f, 1717840800);           /* 2024-06-08T10:00:00Z */
+	assert_int_equal(n_fires, 0);
+	assert_int_equal(stored_last_slot(f), 1717840800);
+	sched_free(s);
+
+	s = start(f, 1718092800);           /* 2024-06-11T08:00:00Z */
+	assert_int_equal(n_fires, 1);
+	assert_string_equal(fires[0].trigger, "catch-up");
+	assert_string_equal(fires[0].date, "2024-06-11");
+	sched_free(s);
+}
+
+/* A stored value that is no number is replaced by the time of the start. */
+static void
+invalid_reference_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("30 2 * * *", "once");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "17178x"), WK_OK);
+	s = start(f, 1718092800);
+	assert_int_equal(n_fires, 0);
+	assert_int_equal(stored_last_slot(f), 1718092800);
+	sched_free(s);
+}
+
+/* Replaces s by a scheduler of f->reloaded, as the agent's reload does. */
+static struct sched *
+reload(struct fixture *f, struct sched *s, const char *schedule)
+{
+	struct sched *next = NULL;
+	struct wk_err err;
+
+	f->reloaded = load(schedule, "once");
+	assert_int_equal(sched_reload(s, f->reloaded, &next, &err), WK_OK);
+	sched_free(s);
+	ev_run_once(f->loop, 0);
+	return next;
+}
+
+/*
+ * An hourly schedule moved from :00 to :30 at 03:41: the 03:30 slot of
+ * the new schedule is not caught up, and the next run is at 04:30.
+ */
+static void
+reload_changed_schedule_no_catch_up(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("0 * * * *", "once");
+	s = start(f, 1714532395);           /* 2024-05-01T02:59:55Z */
+	advance(f, 1714534860, 5);          /* 03:41:00Z */
+	assert_int_equal(n_fires, 1);
+	assert_int_equal(fires[0].slot_s, 1714532400);  /* 03:00:00Z */
+
+	s = reload(f, s, "30 * * * *");
+	assert_int_equal(n_fires, 1);
+	assert_int_equal(stored_last_slot(f), fake_wall_ms / 1000);
+	assert_int_equal(sched_next_slot(s, "p"), 1714537800);  /* 04:30Z */
+	advance(f, 1714537860, 5);          /* 04:31:00Z */
+	assert_int_equal(n_fires, 2);
+	assert_int_equal(fires[1].slot_s, 1714537800);
+	assert_string_equal(fires[1].trigger, "schedule");
+	sched_free(s);
+}
+
+/* An unchanged schedule keeps a slot that is due but not yet handled. */
+static void
+reload_unchanged_keeps_due_slot(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s;
+
+	f->cfg = load("0 * * * *", "once");
+	s = start(f, 1714532395);           /* 2024-05-01T02:59:55Z */
+	fake_wall_ms += 10 * 1000;          /* 03:00:05Z, before the wake-up */
+	s = reload(f, s, "0 * * * *");
+	advance(f, fake_wall_ms / 1000 + 2, 1);
+	assert_int_equal(n_fires, 1);
+	assert_int_equal(fires[0].slot_s, 1714532400);
+	assert_string_equal(fires[0].trigger, "schedule");
+	sched_free(s);
+}
+
+/* A reload before the start-up catch-up ran still catches up. */
+static void
+reload_before_catch_up_keeps_it(void **state)
+{
+	struct fixture *f = *state;
+	struct sched *s = NULL, *next = NULL;
+	struct wk_err err;
+
+	f->cfg = load("30 2 * * *", "once");
+	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
+	    "1717806600"), WK_OK);          /* 2024-06-08 02:30 CEST */
+	fake_wall_ms = INT64_C(1718092800) * 1000;
+	assert_int_equal(sched_new(f->loop, f->store, f->cfg, record, NULL, &s,
+	    &err), WK_OK);
+	f->reloaded = load("30 2 * * *", "once");
+	assert_int_equal(sched_reload(s, f->reloaded, &next, &err), WK_OK);
+	sched_free(s);
+	ev_run_once(f->loop, 0);
+	assert_int_equal(n_fires, 1);
+	assert_string_equal(fires[0].trigger, "catch-up");
+	sched_free(next);
+}
+
 static void
 backoff_grows_jittered_capped(void **state)
 {
@@ -260,6 +502,22 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(clock_jump_forward_fires_once,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    catch_up_beyond_max_runs_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    catch_up_skip_beyond_max_records_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(catch_up_counts_up_to_max,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(first_start_records_reference,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(invalid_reference_replaced,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    reload_changed_schedule_no_catch_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_unchanged_keeps_due_slot,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    reload_before_catch_up_keeps_it, setup, teardown),
 		cmocka_unit_test(backoff_grows_jittered_capped),
 	};
 

@@ -643,6 +643,116 @@ fires_between_limits(void **state)
 	tz_free(utc);
 }
 
+/* Sets *last to the last firing of c in (from, to], by listing them. */
+static int
+last_listed(const struct cron *c, const struct tz *tz, int64_t from,
+	    int64_t to, int64_t *last)
+{
+	static int64_t out[FIRES_MAX];
+	size_t n = 0;
+
+	assert_int_equal(cron_fires_between(c, tz, from, to, out, FIRES_MAX,
+	    &n), WK_OK);
+	if (n == 0)
+		return WK_ERR_NOTFOUND;
+	*last = out[n - 1];
+	return WK_OK;
+}
+
+/* cron_prev agrees with the last listed firing, across transitions too. */
+static void
+prev_matches_listed_firings(void **state)
+{
+	static const char *const zones[] = {
+		"Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+		"America/Santiago",
+	};
+	static const char *const exprs[] = {
+		"30 2 * * *", "0 * * * *", "*/7 * * * *", "15,45 1-3 * * *",
+		"0 2 * * 0", "0 0 1 * *", "30 1 * * *", "* 2 * * *",
+	};
+	size_t z, e;
+
+	(void)state;
+	for (z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		struct tz *tz = load_zone(zones[z]);
+		int64_t t = utc_at(2024, 1, 1, 0, 0, 0);
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			t = tz_next_transition(tz, t);
+			for (e = 0; e < sizeof exprs / sizeof exprs[0]; e++) {
+				struct cron c = parse_ok(exprs[e]);
+				int64_t from = t - 129600, u, want = 0, got = 0;
+				int want_rc, got_rc;
+
+				for (u = t - 43200; u <= t + 43200; u += 419) {
+					want_rc = last_listed(&c, tz, from, u,
+					    &want);
+					got_rc = cron_prev(&c, tz, from, u, &got);
+					if (want_rc != got_rc || want != got)
+						fail_msg("%s \"%s\" at %lld: "
+						    "got %d %lld, listed %d %lld",
+						    zones[z], exprs[e],
+						    (long long)u, got_rc,
+						    (long long)got, want_rc,
+						    (long long)want);
+				}
+			}
+		}
+		tz_free(tz);
+	}
+}
+
+static void
+prev_bounds_and_long_intervals(void **state)
+{
+	struct tz *utc = load_zone("UTC");
+	struct tz *berlin = load_zone("Europe/Berlin");
+	struct cron c = parse_ok("* * * * *");
+	int64_t prev = 0;
+
+	(void)state;
+	/* Five days of every minute: the result is the minute of utc_s. */
+	assert_int_equal(cron_prev(&c, utc, utc_at(2024, 3, 1, 1, 29, 0),
+	    utc_at(2024, 3, 6, 12, 0, 30), &prev), WK_OK);
+	assert_int_equal(prev, utc_at(2024, 3, 6, 12, 0, 0));
+	assert_int_equal(cron_prev(&c, utc, 0, 600, &prev), WK_OK);
+	assert_int_equal(prev, 600);
+
+	/* The interval is open at after_s. */
+	assert_int_equal(cron_prev(&c, utc, 600, 659, &prev),
+	    WK_ERR_NOTFOUND);
+	assert_int_equal(cron_prev(&c, utc, 600, 600, &prev),
+	    WK_ERR_NOTFOUND);
+	assert_int_equal(cron_prev(&c, utc, 700, 600, &prev),
+	    WK_ERR_NOTFOUND);
+
+	/* Longer than the 5-year search of cron_next. */
+	c = parse_ok("0 0 29 2 *");
+	assert_int_equal(cron_prev(&c, utc, utc_at(2090, 1, 1, 0, 0, 0),
+	    utc_at(2110, 1, 1, 0, 0, 0), &prev), WK_OK);
+	assert_int_equal(prev, utc_at(2108, 2, 29, 0, 0, 0));
+	assert_int_equal(cron_prev(&c, utc, utc_at(2097, 1, 1, 0, 0, 0),
+	    utc_at(2104, 2, 28, 0, 0, 0), &prev), WK_ERR_NOTFOUND);
+
+	/* 02:30 on 31 March 2024 fires at the end of the gap, 01:00 UTC. */
+	c = parse_ok("30 2 * * *");
+	assert_int_equal(cron_prev(&c, berlin, utc_at(2024, 3, 29, 0, 0, 0),
+	    utc_at(2024, 3, 31, 1, 0, 0), &prev), WK_OK);
+	assert_int_equal(prev, utc_at(2024, 3, 31, 1, 0, 0));
+	assert_int_equal(cron_prev(&c, berlin, utc_at(2024, 3, 29, 0, 0, 0),
+	    utc_at(2024, 3, 31, 0, 59, 59), &prev), WK_OK);
+	assert_int_equal(prev, utc_at(2024, 3, 30, 1, 30, 0));
+
+	/* In the second pass of the fold, 02:30 has fired at 00:30 UTC. */
+	assert_int_equal(cron_prev(&c, berlin, utc_at(2024, 10, 26, 12, 0, 0),
+	    utc_at(2024, 10, 27, 1, 10, 0), &prev), WK_OK);
+	assert_int_equal(prev, utc_at(2024, 10, 27, 0, 30, 0));
+	tz_free(berlin);
+	tz_free(utc);
+}
+
 int
 main(void)
 {
@@ -662,6 +772,8 @@ main(void)
 		cmocka_unit_test(matches_minute_reference),
 		cmocka_unit_test(fires_between_limits),
 		cmocka_unit_test(parse_rejects_missing_days),
+		cmocka_unit_test(prev_matches_listed_firings),
+		cmocka_unit_test(prev_bounds_and_long_intervals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
