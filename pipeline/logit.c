@@ -34,6 +34,7 @@ struct logit_progress {
 	struct churn_phase *phase;  /* where progress goes, or NULL */
 	double gnorm0;              /* gradient norm at w = 0 */
 	double log_span;            /* log(gnorm0 / norm when it stops) */
+	double reported;            /* highest fraction reported so far */
 };
 
 static struct logit_progress *logit_active;
@@ -68,6 +69,11 @@ logit_print(const char *text)
 		done = 0.0;
 	if (done > 1.0)
 		done = 1.0;
+	/* The gradient norm may grow between two iterations, and progress
+	 * must not go back. */
+	if (done <= lp->reported)
+		return;
+	lp->reported = done;
 	churn_progress_fn(lp->phase, done);
 }
 
@@ -187,7 +193,7 @@ logit_solve(const struct problem *prob, double c, double gnorm0,
 	struct parameter param = { .solver_type = L2R_LR, .eps = LOGIT_EPS,
 	    .C = c, .p = 0.1 };
 	double n_min = n_pos < prob->l - n_pos ? n_pos : prob->l - n_pos;
-	struct logit_progress progress = { phase, gnorm0, 0.0 };
+	struct logit_progress progress = { phase, gnorm0, 0.0, 0.0 };
 	struct model *lm;
 	const char *msg;
 	int rc;
