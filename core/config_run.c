@@ -80,8 +80,14 @@ cfg_exit_codes(struct cfgcheck *ck, const struct cfgcheck_member *m,
 	if (*codes == NULL)
 		return cfgcheck_nomem(ck);
 	json_array_foreach(m->value, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > 255)
+		if (json_is_integer(v) && (json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 255))
+			return cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
+			    jsonpos_element(&ck->pos, m->node, i)),
+			    _("%lld in \"%s\" is not an exit code; exit codes "
+			    "run from 0 to 255"), (long long)json_integer_value(v),
+			    m->key);
+		if (!json_is_integer(v))
 			return cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
 			    jsonpos_element(&ck->pos, m->node, i)),
 			    _("entries of \"%s\" must be exit codes from 0 to 255"),

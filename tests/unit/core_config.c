@@ -1017,7 +1017,10 @@ supervision_keys_errors(void **state)
 	expect_error(HEAD "{'name': 'a', 'command': 'true', 'memory_limit': "
 	    "'2 GB'}" TAIL, "t.json:2:52: ", "invalid size");
 	expect_error(HEAD "{'name': 'a', 'command': 'true', 'fatal_exit_codes': "
-	    "[65, 300]}" TAIL, "t.json:2:59: ", "exit codes from 0 to 255");
+	    "[65, 300]}" TAIL, "t.json:2:59: ", "300 in \"fatal_exit_codes\" "
+	    "is not an exit code");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'fatal_exit_codes': "
+	    "[65, '1']}" TAIL, "t.json:2:59: ", "exit codes from 0 to 255");
 	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
 	    "[{'metric': 'auc'}]}" TAIL, "t.json:2:44: ", "checks nothing");
 	expect_error(HEAD "{'name': 'a', 'command': 'true', 'gates': "
