@@ -47,7 +47,7 @@ struct sup_spec {
 				     stage's writes outlive the agent */
 };
 
-/* How an out-of-memory end of a stage run was found. */
+/* Cause of an out-of-memory end of a stage run, as the agent detected it. */
 enum sup_oom_cause {
 	SUP_OOM_NONE,       /* not out of memory */
 	SUP_OOM_RSS,        /* the polled resident memory of the group

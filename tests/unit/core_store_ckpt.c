@@ -18,44 +18,26 @@
 
 #include "core/log.h"
 #include "core/store.h"
+#include "tests/unit/store_tmp.h"
 
 #define CKPT_PAGES 16      /* small, so that a few commits start one */
 #define CKPT_COMMITS 1000  /* runs inserted, one commit each */
 #define CKPT_WAL_MAX (256 * 4096)  /* bytes of log allowed; 1000 commits
 				      without checkpoints write megabytes */
 
-static char store_dir[] = "/tmp/wk-store-ckpt-XXXXXX";
-static char db_path[300];
-static char wal_path[310];
 
 static int
 setup(void **state)
 {
 	(void)state;
-	log_min_level = LL_WARN;
-	if (mkdtemp(store_dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
-	snprintf(wal_path, sizeof wal_path, "%s-wal", db_path);
-	return 0;
+	return store_tmp_setup("store-ckpt", LL_WARN);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static off_t
-file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? sb.st_size : -1;
+	return store_tmp_teardown();
 }
 
 /* Waits up to 10 s for the store's first background checkpoint. */
@@ -123,7 +105,7 @@ test_log_stays_short(void **state)
 	id = insert_runs(st, "p", CKPT_COMMITS, 1000000L);
 	assert_true(wait_checkpoints(st) >= 1);
 	/* Without checkpoints each commit adds pages: megabytes of log. */
-	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
+	assert_true(store_tmp_file_size(wal_path) < CKPT_WAL_MAX);
 	assert_int_equal(store_runs_recent(st, "p", runs, 1, &n), WK_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(runs[0].id, id);
@@ -138,7 +120,7 @@ test_fast_writer_bounds_log(void **state)
 	(void)state;
 	/* Back to back, faster than the thread's disk flushes. */
 	insert_runs(st, "f", CKPT_COMMITS, 0);
-	assert_true(file_size(wal_path) < CKPT_WAL_MAX);
+	assert_true(store_tmp_file_size(wal_path) < CKPT_WAL_MAX);
 	store_close(st);
 }
 

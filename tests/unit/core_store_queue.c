@@ -17,30 +17,22 @@
 
 #include "core/log.h"
 #include "core/store.h"
+#include "tests/unit/store_tmp.h"
 #include "core/store_queue.h"
 
-static char store_dir[] = "/tmp/wk-store-queue-XXXXXX";
-static char db_path[300];
 
 static int
 setup(void **state)
 {
 	(void)state;
-	log_min_level = LL_ERROR;
-	if (mkdtemp(store_dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
-	return 0;
+	return store_tmp_setup("store-queue", LL_ERROR);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 static struct store *

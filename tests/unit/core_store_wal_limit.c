@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "core/store.h"
+#include "tests/unit/store_tmp.h"
 
 #define WAL_CKPT_PAGES 64          /* log pages that start a checkpoint */
 #define WAL_FILL_SQL "INSERT INTO wal_fill VALUES (randomblob(65536))"
@@ -27,38 +28,19 @@
 				      the limit */
 #define WAL_WAIT_STEPS 500         /* commits while waiting, 20 ms apart */
 
-static char store_dir[] = "/tmp/wk-store-wal-limit-XXXXXX";
-static char db_path[300];
-static char wal_path[310];
 
 static int
 setup(void **state)
 {
 	(void)state;
-	log_min_level = LL_WARN;
-	if (mkdtemp(store_dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
-	snprintf(wal_path, sizeof wal_path, "%s-wal", db_path);
-	return 0;
+	return store_tmp_setup("store-wal-limit", LL_WARN);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int64_t
-file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+	return store_tmp_teardown();
 }
 
 /* Runs sql on a connection of the store and fails the test on an error. */
@@ -82,13 +64,13 @@ static int64_t
 commit_until_short(struct store *st, int64_t limit)
 {
 	struct timespec pause = { 0, 20 * 1000000L };
-	int64_t size = file_size(wal_path);
+	int64_t size = store_tmp_file_size(wal_path);
 	int i;
 
 	for (i = 0; i < WAL_WAIT_STEPS && size > limit; i++) {
 		exec_sql(st, "INSERT INTO wal_fill VALUES (x'00')");
 		nanosleep(&pause, NULL);
-		size = file_size(wal_path);
+		size = store_tmp_file_size(wal_path);
 	}
 	return size;
 }
@@ -114,7 +96,7 @@ test_log_cut_back_after_reset(void **state)
 	exec_sql(reader, "BEGIN; SELECT count(*) FROM runs;");
 	for (i = 0; i < WAL_FILL_COMMITS; i++)
 		exec_sql(writer, WAL_FILL_SQL);
-	size = file_size(wal_path);
+	size = store_tmp_file_size(wal_path);
 	print_message("log while the reader holds its snapshot: %lld bytes\n",
 	    (long long)size);
 	assert_true(size > STORE_WAL_LIMIT_BYTES);
