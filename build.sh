@@ -22,7 +22,7 @@ build_packages="build-essential cmake pkg-config gettext clang
 	libmicrohttpd-dev libcrypt-dev zlib1g-dev libzstd-dev liblinear-dev libxgboost-dev
 	tzdata"
 test_packages="libcmocka-dev python3 python3-sklearn python3-pandas python3-botocore zstd locales prometheus-alertmanager prometheus tmux
-	chromium fonts-ipafont-gothic wrk curl libclang-rt-dev"
+	chromium fonts-ipafont-gothic wrk curl libclang-rt-dev libfaketime"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
