@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/cgroup.h"
@@ -41,17 +43,57 @@ agent_due(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
 		    "%s"), p->name, logical_date, err.msg);
 }
 
+/* Logs the warnings the loader found in cfg. */
+static void
+agent_log_config_warnings(const struct cfg *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		LOG(LL_WARN, "%s", cfg->warnings[i]);
+	if (cfg->n_warnings_dropped > 0)
+		LOG(LL_WARN, _("%s: %zu more configuration warnings not shown; "
+		    "fix the ones above and reload to see the rest"),
+		    cfg->path, cfg->n_warnings_dropped);
+}
+
+/*
+ * Warns when the state directory that cfg selects is not the one in use.
+ * The new value is resolved as at start, where --state-dir wins over the
+ * file and a relative path is taken from the agent's working directory.
+ * Two paths of one directory, such as "./s" and "/abs/s" or a symbolic
+ * link, match by device and inode.
+ */
+static void
+agent_reload_warn_state_dir(const struct agent *agent, const struct cfg *cfg)
+{
+	struct wk_err err = { 0, "" };
+	struct stat in_use, selected;
+	struct statedir sd;
+
+	if (statedir_resolve(&sd, agent->state_dir_option, cfg, &err) != WK_OK) {
+		LOG(LL_WARN, _("reload: %s; the agent keeps the state directory "
+		    "%s"), err.msg, agent->sd.path);
+		return;
+	}
+	if (strcmp(sd.path, agent->sd.path) == 0)
+		return;
+	if (stat(sd.path, &selected) == 0 &&
+	    stat(agent->sd.path, &in_use) == 0 &&
+	    selected.st_dev == in_use.st_dev &&
+	    selected.st_ino == in_use.st_ino)
+		return;
+	LOG(LL_WARN, _("reload: \"state_dir\" now selects %s, but the agent "
+	    "keeps the state directory %s until it is restarted"), sd.path,
+	    agent->sd.path);
+}
+
 /* Logs the settings of the new configuration that need a restart. */
 static void
-agent_reload_warn(const struct cfg *old, const struct cfg *cfg)
+agent_reload_warn(const struct agent *agent, const struct cfg *old,
+		  const struct cfg *cfg)
 {
-	const char *old_dir = old->state_dir != NULL ? old->state_dir : "";
-	const char *new_dir = cfg->state_dir != NULL ? cfg->state_dir : "";
-
-	if (strcmp(old_dir, new_dir) != 0)
-		LOG(LL_WARN, _("reload: \"state_dir\" changed to \"%s\"; the "
-		    "agent keeps the old state directory until it is restarted"),
-		    new_dir);
+	agent_reload_warn_state_dir(agent, cfg);
 	if (old->web.enabled != cfg->web.enabled ||
 	    strcmp(old->web.host, cfg->web.host) != 0 ||
 	    old->web.port != cfg->web.port ||
@@ -80,37 +122,37 @@ agent_reload_sched(struct agent *agent, const struct cfg *cfg,
 	return sched_reload(agent->sched, cfg, out, err);
 }
 
-int
-agent_reload(struct agent *agent)
+/*
+ * Loads the configuration file again and switches to it. Returns WK_OK, or
+ * WK_ERR_STATE when it switched but the probes or the SLO engine did not
+ * start. Any other error, with err set, means it keeps the old one.
+ */
+static int
+agent_reload_config(struct agent *agent, struct wk_err *err)
 {
-	struct wk_err err = { 0, "" };
 	struct agent_cfg *acfg;
 	struct sched *sched = NULL;
 	struct cfg *cfg;
 	int rc = WK_OK;
 
-	cfg = agent_load_config(agent->config_path, &err);
-	if (cfg == NULL) {
-		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
-		    "%s"), err.msg);
+	cfg = agent_load_config(agent->config_path, err);
+	if (cfg == NULL)
 		return WK_ERR_INVALID;
-	}
 	if (cfg_resolve_state_dir(cfg, agent->sd.path) != WK_OK) {
 		cfg_free(cfg);
-		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
-		    "%s"), _("out of memory"));
-		return WK_ERR_NOMEM;
+		return wk_err_set(err, WK_ERR_NOMEM, "%s", _("out of memory"));
 	}
 	acfg = calloc(1, sizeof *acfg);
 	if (acfg == NULL ||
-	    agent_reload_sched(agent, cfg, &sched, &err) != WK_OK) {
-		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
-		    "%s"), acfg == NULL ? _("out of memory") : err.msg);
+	    agent_reload_sched(agent, cfg, &sched, err) != WK_OK) {
+		if (acfg == NULL)
+			wk_err_set(err, WK_ERR_NOMEM, "%s", _("out of memory"));
 		free(acfg);
 		cfg_free(cfg);
 		return WK_ERR_INVALID;
 	}
-	agent_reload_warn(agent->acfg->cfg, cfg);
+	agent_log_config_warnings(cfg);
+	agent_reload_warn(agent, agent->acfg->cfg, cfg);
 	acfg->cfg = cfg;
 	acfg->refs = 1;
 	sched_free(agent->sched);
@@ -120,19 +162,88 @@ agent_reload(struct agent *agent)
 		free(agent->acfg);
 	}
 	agent->acfg = acfg;
+	agent_queue_drop_removed(agent);
 	if (!agent->local && !agent->stopping)
 		rc = agent_engines_restart(agent);
 	if (!agent->local)
 		agent_alerts_reload(agent);
 	agent_web_reload(agent);
-	if (rc != WK_OK) {
+	return rc;
+}
+
+/*
+ * Tells the service manager that a reload begins (systemd's
+ * Type=notify-reload protocol, sd_notify(3)): RELOADING=1 with the time of
+ * CLOCK_MONOTONIC in microseconds, which systemd compares with the time it
+ * sent SIGHUP.
+ */
+static void
+agent_notify_reloading(void)
+{
+	struct timespec now;
+	char text[96];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(text, sizeof text, "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+	sdnotify_send(text);
+}
+
+int
+agent_reload(struct agent *agent)
+{
+	struct wk_err err = { 0, "" };
+	char text[64 + sizeof err.msg];
+	int rc;
+
+	/* A stopping agent has sent STOPPING=1 and stays stopping. */
+	if (!agent->stopping)
+		agent_notify_reloading();
+	rc = agent_reload_config(agent, &err);
+	if (rc == WK_OK) {
+		LOG(LL_INFO, _("configuration reloaded from %s"),
+		    agent->acfg->cfg->path);
+		if (!agent->stopping)
+			sdnotify_send("READY=1\nSTATUS=supervising");
+		return WK_OK;
+	}
+
+	if (rc == WK_ERR_STATE) {
 		LOG(LL_ERROR, _("configuration reloaded from %s, but the probes "
 		    "or the SLO engine did not start (errors above)"),
-		    cfg->path);
-		return WK_ERR_STATE;
+		    agent->acfg->cfg->path);
+		snprintf(err.msg, sizeof err.msg, "%s", _("the probes or the "
+		    "SLO engine did not start"));
+	} else {
+		LOG(LL_ERROR, _("reload failed, keeping the old configuration: "
+		    "%s"), err.msg);
 	}
-	LOG(LL_INFO, _("configuration reloaded from %s"), cfg->path);
-	return WK_OK;
+	/* STATUS is one line: the message may not hold a newline. */
+	err.msg[strcspn(err.msg, "\n")] = '\0';
+	snprintf(text, sizeof text, "READY=1\nSTATUS=reload failed: %s",
+	    err.msg);
+	if (!agent->stopping)
+		sdnotify_send(text);
+	return rc;
+}
+
+/*
+ * Cancels the runs of a stopping agent with the stop in their reasons, so
+ * that a planned restart reads apart from an operator's cancel.
+ */
+static void
+agent_cancel_stopping(struct agent *agent)
+{
+	const char *name = agent->stop_signal == SIGTERM ? "SIGTERM" :
+	    agent->stop_signal == SIGINT ? "SIGINT" : NULL;
+	char why[128];
+
+	if (name != NULL)
+		snprintf(why, sizeof why, _("the agent was stopping (%s)"),
+		    name);
+	else
+		snprintf(why, sizeof why, "%s", _("the agent was stopping"));
+	agent_cancel_all(agent, why);
 }
 
 static void
@@ -144,7 +255,23 @@ agent_shutdown_expired(struct ev_loop *loop, void *arg)
 	agent->shutdown_timer = 0;
 	LOG(LL_WARN, _("runs still in progress after the shutdown grace "
 	    "period; cancelling them"));
-	agent_cancel_all(agent);
+	agent_cancel_stopping(agent);
+}
+
+/*
+ * SIGTERM, SIGINT in a one-shot agent: cancels the runs of its own command
+ * at once and starts no new run. Runs that other commands handed over go
+ * on, so that their commands report them, until a second signal.
+ */
+static void
+agent_stop_local(struct ev_loop *loop, int signo, struct agent *agent)
+{
+	agent->stopping = 1;
+	agent->stop_signal = signo;
+	LOG(LL_INFO, _("received %s; cancelling the runs of this command"),
+	    strsignal(signo));
+	if (agent_interrupt_local(agent) == 0 && agent->n_runs == 0)
+		ev_stop(loop);
 }
 
 /* SIGTERM, SIGINT: stop scheduling, let runs end, then stop them. */
@@ -156,10 +283,15 @@ agent_stop_signal(struct ev_loop *loop, int signo, void *arg)
 	if (agent->stopping) {
 		LOG(LL_WARN, _("received %s again; cancelling the runs now"),
 		    strsignal(signo));
-		agent_cancel_all(agent);
+		agent_cancel_stopping(agent);
+		return;
+	}
+	if (agent->local) {
+		agent_stop_local(loop, signo, agent);
 		return;
 	}
 	agent->stopping = 1;
+	agent->stop_signal = signo;
 	LOG(LL_INFO, _("received %s; stopping: no new runs, %zu in progress "
 	    "get %lld ms to end"), strsignal(signo), agent->n_runs,
 	    (long long)agent->shutdown_grace_ms);
@@ -241,6 +373,7 @@ agent_init(struct agent *agent, const struct agent_opts *opts)
 	struct cfg *cfg;
 
 	agent->config_path = opts->config_path;
+	agent->state_dir_option = opts->state_dir;
 	agent->shutdown_grace_ms = AGENT_SHUTDOWN_GRACE_MS;
 	agent_block_signals(agent);
 	cfg = agent_load_config(opts->config_path, &err);
@@ -250,6 +383,7 @@ agent_init(struct agent *agent, const struct agent_opts *opts)
 	}
 	if (!opts->keep_log_level)
 		log_min_level = cfg->log_level;
+	agent_log_config_warnings(cfg);
 	agent->acfg = calloc(1, sizeof *agent->acfg);
 	if (agent->acfg == NULL) {
 		cfg_free(cfg);
@@ -415,6 +549,28 @@ agent_drain_alerts(struct agent *agent)
 		ev_run_once(agent->loop, 100);
 }
 
+/*
+ * Serves the runs that other commands handed over to this one-shot agent
+ * until they end, because the lock and the socket go with the process.
+ * NOTE: the agent keeps taking new hand-overs meanwhile, so commands that
+ * keep handing runs over keep it alive.
+ */
+static void
+agent_serve_handed_over(struct agent *agent)
+{
+	size_t n = agent_count_work(agent, 0);
+
+	if (n == 0)
+		return;
+	LOG(LL_INFO, P_("this command's runs ended; waiting for %zu run that "
+	    "another command handed over", "this command's runs ended; "
+	    "waiting for %zu runs that other commands handed over", n), n);
+	while (agent->n_runs > 0 || agent->n_queued > 0) {
+		if (ev_run_once(agent->loop, -1) != WK_OK)
+			break;
+	}
+}
+
 static void
 agent_print_local(struct agent *agent, int json)
 {
@@ -457,8 +613,6 @@ agent_run_local(const struct agent_opts *opts,
 		return CLI_EXIT_STATE;
 	agent->local = 1;
 	code = agent_init(agent, opts);
-	/* One-shot runs stop at once on SIGINT or SIGTERM. */
-	agent->shutdown_grace_ms = 0;
 	if (code == CLI_EXIT_OK) {
 		agent_prepare(agent);
 		code = agent_serve(agent);
@@ -469,15 +623,17 @@ agent_run_local(const struct agent_opts *opts,
 			code = CLI_EXIT_FAILED;
 		}
 	}
-	while (code == CLI_EXIT_OK && (agent->n_runs > 0 || agent->n_queued >
-	    0) && ev_run_once(agent->loop, -1) == WK_OK)
+	while (code == CLI_EXIT_OK && agent_count_work(agent, 1) > 0 &&
+	    ev_run_once(agent->loop, -1) == WK_OK)
 		;
-	agent_drain_alerts(agent);
 	if (code == CLI_EXIT_OK) {
 		agent_print_local(agent, json);
+		fflush(stdout);
 		code = agent->runs_failed > 0 || agent->n_finished_runs == 0 ?
 		    CLI_EXIT_FAILED : CLI_EXIT_OK;
+		agent_serve_handed_over(agent);
 	}
+	agent_drain_alerts(agent);
 	agent_fini(agent);
 	free(agent);
 	return code;

@@ -42,6 +42,8 @@ struct agent_run {
 	struct runner *runner;      /* owned */
 	struct agent_cfg *acfg;     /* holds a reference */
 	struct agent *agent;        /* back pointer */
+	int client_pid;             /* one-shot agent: pid of the command
+				       that handed the run over, 0: its own */
 };
 
 /* A run waiting for the one before it to end (overlap policy queue). */
@@ -51,6 +53,7 @@ struct agent_request {
 	char trigger[16];             /* schedule, manual, backfill, ... */
 	int64_t slot_s;               /* schedule slot, 0: none */
 	int64_t queue_id;             /* run_queue.id, 0: not stored */
+	int client_pid;               /* as in struct agent_run */
 };
 
 struct web_server;
@@ -59,6 +62,7 @@ struct agent {
 	struct ev_loop *loop;                 /* owned */
 	struct store *store;                  /* owned */
 	struct statedir sd;                   /* holds the lock */
+	const char *state_dir_option;         /* --state-dir, or NULL */
 	const char *config_path;              /* NULL: embedded default */
 	struct agent_cfg *acfg;               /* the current configuration */
 	struct sched *sched;                  /* owned; NULL while stopping */
@@ -80,13 +84,19 @@ struct agent {
 						 store's run_queue */
 	size_t n_queued;
 	int stopping;                         /* SIGTERM or SIGINT seen */
+	int stop_signal;                      /* the signal that started the
+						 stop, 0: none */
 	int64_t shutdown_grace_ms;            /* wait before cancelling */
 	uint64_t shutdown_timer;              /* pending cancel, 0: none */
 	int64_t watchdog_us;                  /* systemd's WATCHDOG_USEC, 0 */
-	int local;                            /* one-shot: no schedules, no
-						 socket; stops when idle */
-	size_t runs_failed;                   /* runs that ended failed */
-	int64_t finished_runs[64];            /* ids, for the one-shot report */
+	int local;                            /* one-shot: no schedules;
+						 stops when idle */
+	int client_pid;                       /* one-shot: pid of the command
+						 whose request is being
+						 served, 0: its own */
+	size_t runs_failed;                   /* own runs that ended failed */
+	int64_t finished_runs[64];            /* own run ids, for the one-shot
+						 report */
 	size_t n_finished_runs;
 	int exit_code;                        /* returned by agent_main() */
 	sigset_t old_mask;                    /* signal mask before start */
@@ -104,10 +114,14 @@ int agent_main(const struct agent_opts *opts);
 
 /*
  * Runs what queue() asks for (through agent_request_run, agent_rerun or
- * agent_enqueue) in a one-shot agent that holds the lock but has no
- * schedules and no control socket, waits until every run ended, prints
+ * agent_enqueue) in a one-shot agent that holds the lock and serves the
+ * control socket but has no schedules, waits until every run ended, prints
  * each with report_run_text() (or JSON when json is set) and returns the
  * exit status: 0 when every run succeeded. For the CLI when no agent runs.
+ * Runs that other commands hand over through the socket are neither
+ * printed nor counted in the exit status, but the agent serves them until
+ * they end before it returns. The first SIGINT or SIGTERM cancels only its
+ * own runs, and a second one cancels the handed-over runs too.
  */
 int agent_run_local(const struct agent_opts *opts,
 		    int (*queue)(struct agent *agent, void *arg,
@@ -119,18 +133,30 @@ int agent_run_local(const struct agent_opts *opts,
  * runs started from now on and the schedules restart from it. An invalid
  * file leaves the old configuration in force and returns its error.
  * WK_ERR_STATE means the new configuration applies but the probe or SLO
- * engine did not start on it.
+ * engine did not start on it. Under a service manager (NOTIFY_SOCKET) it
+ * sends RELOADING=1 and MONOTONIC_USEC before, and READY=1 with a STATUS
+ * after, also after a failure, unless the agent is stopping.
  */
 int agent_reload(struct agent *agent);
 
 /* agent_runs.c */
 
 /*
+ * Fills err with WK_ERR_NOTFOUND and "no pipeline named NAME", the nearest
+ * configured name and the list of them (namehint_pipelines()); returns
+ * WK_ERR_NOTFOUND.
+ */
+int agent_unknown_pipeline(const struct agent *agent, const char *name,
+			   struct wk_err *err);
+
+/*
  * Asks for a run of pipeline: starts it, queues it or drops it by the
- * pipeline's overlap policy. Returns WK_OK with *run_id set (0 when queued),
- * WK_ERR_BUSY when the policy drops it or when it would be queued but a
+ * pipeline's overlap policy. A NULL logical_date is today in the pipeline's
+ * time_zone by the agent's wall clock, the date a slot now would get. Returns WK_OK with *run_id set (0 when queued),
+ * WK_ERR_BUSY when the policy drops it, when it would be queued but a
  * run for the date is queued or in progress already (see
- * agent_queue_has()), or another error with err filled.
+ * agent_queue_has()), or, in a one-shot agent, when a run for the date is
+ * queued in the store, or another error with err filled.
  */
 int agent_request_run(struct agent *agent, const char *pipeline,
 		      const char *logical_date, const char *trigger,
@@ -155,10 +181,26 @@ void agent_start_queued(struct agent *agent);
 struct agent_run *agent_find_run(struct agent *agent, int64_t run_id);
 
 /*
- * Cancels every run in progress and empties the queue in memory. The
+ * Cancels every run in progress, with why as the cause in their reasons
+ * (see runner_cancel_because()), and empties the queue in memory. The
  * stored rows of a daemon agent stay: they start after the next start.
  */
-void agent_cancel_all(struct agent *agent);
+void agent_cancel_all(struct agent *agent, const char *why);
+
+/*
+ * Counts the runs in progress and the queued runs of a one-shot agent's
+ * own command (own set), or those that other commands handed over through
+ * the control socket (own 0). A daemon agent's runs all count as own.
+ */
+size_t agent_count_work(const struct agent *agent, int own);
+
+/*
+ * Stops the work of a one-shot agent on its first SIGINT or SIGTERM:
+ * cancels its own runs as `watchkeep cancel` does, drops every queued
+ * run, and lets the runs that other commands handed over go on. Returns
+ * how many of those are in progress.
+ */
+size_t agent_interrupt_local(struct agent *agent);
 
 /* Frees the runs that finished and starts queued ones that may start. */
 void agent_reap_runs(struct agent *agent);
@@ -176,7 +218,9 @@ int agent_queue_store(struct agent *agent, struct agent_request *rq,
  * Tells whether a run of pipeline for logical_date is queued already, or,
  * with running set, in progress. A slot (slot_s) of 0 on either side
  * matches every run of the date. Otherwise the slots must be equal, so
- * that the slots of an hourly schedule on one date are distinct.
+ * that the slots of an hourly schedule on one date are distinct. A
+ * one-shot agent also looks in the store's run_queue, whose rows wait
+ * for the next daemon agent; a daemon agent has them in memory.
  */
 int agent_queue_has(struct agent *agent, const char *pipeline,
 		    const char *logical_date, int64_t slot_s, int running);
@@ -198,6 +242,14 @@ void agent_queue_log_kept(struct agent *agent);
  */
 int agent_queue_drop(struct agent *agent, const char *pipeline,
 		     size_t *dropped, struct wk_err *err);
+
+/*
+ * Drops the queued runs of every pipeline that agent->acfg no longer
+ * configures, in memory and, unless the agent is one-shot, in the store,
+ * with one warning per pipeline. Called after a reload, so that they do
+ * not fail one by one when their turn comes.
+ */
+void agent_queue_drop_removed(struct agent *agent);
 
 /* The listener every runner of the agent reports to. */
 extern const struct runner_listener agent_runner_listener;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -13,6 +12,7 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
 
 struct agent_command {
 	const char *name;
@@ -44,6 +44,24 @@ agent_pick_pipeline(struct agent *agent, json_t *request)
 	if (name == NULL && cfg->n_pipelines == 1)
 		return cfg->pipelines[0].name;
 	return name;
+}
+
+/*
+ * Builds the error response to a request that names no pipeline when the
+ * configuration has several. The response lists them and carries "usage":
+ * true, so that the client exits with the status of an invalid command line.
+ */
+static json_t *
+agent_name_pipeline(const struct agent *agent)
+{
+	char hint[NAMEHINT_MSG_MAX];
+	json_t *answer;
+
+	namehint_pipelines(hint, sizeof hint, agent->acfg->cfg, NULL);
+	answer = control_error(_("name the pipeline: the configuration has "
+	    "several; %s"), hint);
+	json_object_set_new(answer, "usage", json_true());
+	return answer;
 }
 
 static json_t *
@@ -88,22 +106,16 @@ agent_cmd_run_now(struct agent *agent, json_t *request,
 	const char *pipeline = agent_pick_pipeline(agent, request);
 	const char *date = agent_string(request, "date");
 	struct wk_err err = { 0, "" };
-	char today[16];
 	int64_t run_id = 0, days;
-	time_t now = time(NULL);
-	struct tm tm;
 
 	(void)peer;
 	if (pipeline == NULL)
-		return control_error(_("name the pipeline: the configuration "
-		    "has several"));
+		return agent_name_pipeline(agent);
 	if (date != NULL && clk_parse_date(date, &days) != WK_OK)
 		return control_error(_("invalid date \"%s\"; use YYYY-MM-DD"),
 		    date);
-	localtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
-	if (agent_request_run(agent, pipeline, date != NULL ? date : today,
-	    "manual", 0, &run_id, &err) != WK_OK)
+	if (agent_request_run(agent, pipeline, date, "manual", 0, &run_id,
+	    &err) != WK_OK)
 		return control_error("%s", err.msg);
 	return json_pack("{s:b, s:I, s:b}", "ok", 1, "run",
 	    (json_int_t)run_id, "queued", run_id == 0);
@@ -163,10 +175,14 @@ agent_cmd_backfill(struct agent *agent, json_t *request,
 	const char *pipeline = agent_pick_pipeline(agent, request);
 	const char *from = agent_string(request, "from");
 	const char *to = agent_string(request, "to");
-	struct backfill_result result = { 0, 0, NULL };
+	struct backfill_result result = { 0, 0, NULL, 0 };
 	struct wk_err err = { 0, "" };
+	char note[256];
+	json_t *answer;
 
 	(void)peer;
+	if (pipeline == NULL && from != NULL && to != NULL)
+		return agent_name_pipeline(agent);
 	if (pipeline == NULL || from == NULL || to == NULL)
 		return control_error(_("backfill needs \"pipeline\", \"from\" "
 		    "and \"to\""));
@@ -176,9 +192,14 @@ agent_cmd_backfill(struct agent *agent, json_t *request,
 		json_decref(result.already);
 		return control_error("%s", err.msg);
 	}
-	return json_pack("{s:b, s:I, s:I, s:o}", "ok", 1, "runs",
+	answer = json_pack("{s:b, s:I, s:I, s:o, s:I}", "ok", 1, "runs",
 	    (json_int_t)result.queued, "skipped", (json_int_t)result.skipped,
-	    "already_queued", result.already);
+	    "already_queued", result.already, "slots_per_day",
+	    (json_int_t)result.per_day);
+	backfill_note(&result, note, sizeof note);
+	if (note[0] != '\0')
+		json_object_set_new(answer, "note", json_string(note));
+	return answer;
 }
 
 /* Drops the queued runs of a pipeline: `watchkeep cancel --queued`. */
@@ -308,11 +329,31 @@ agent_audit(struct agent *agent, const char *command, json_t *request,
 		store_audit(agent->store, clk_wall_ms(), (int)peer->uid,
 		    (int)peer->pid, command, args, json_is_string(error) ?
 		    json_string_value(error) : "ok");
+	/* NOTE: the error in this line is the answer's text, so it is in
+	   the client's language when the request named another locale. */
 	if (strcmp(command, "status") != 0)
 		LOG(LL_INFO, _("control: uid %d ran %s: %s"), (int)peer->uid,
 		    command, json_is_string(error) ? json_string_value(error) :
 		    "ok");
 	free(args);
+}
+
+/*
+ * Rejects a request for new runs that reaches an interrupted one-shot
+ * agent, which only waits for the runs in progress before it exits.
+ * Returns NULL when the request may go on.
+ */
+static json_t *
+agent_reject_stopping(const struct agent *agent, const char *command)
+{
+	if (!agent->local || !agent->stopping)
+		return NULL;
+	if (strcmp(command, "run-now") != 0 && strcmp(command, "rerun") != 0 &&
+	    strcmp(command, "backfill") != 0)
+		return NULL;
+	return control_error(_("the one-shot agent %d that holds the state "
+	    "directory was interrupted and starts no new run; run the command "
+	    "again when it has exited"), (int)getpid());
 }
 
 json_t *
@@ -326,13 +367,19 @@ agent_control(void *arg, json_t *request, const struct control_peer *peer)
 
 	/* The rows a request writes and its audit row share one commit. */
 	store_group_begin(agent->store);
-	for (i = 0; i < sizeof agent_commands / sizeof agent_commands[0];
-	    i++) {
+	/* A one-shot agent reports only its own command's runs, so it marks
+	   the runs a request starts with the requesting pid. */
+	if (agent->local)
+		agent->client_pid = peer->pid > 0 ? (int)peer->pid : -1;
+	answer = agent_reject_stopping(agent, command);
+	for (i = 0; answer == NULL && i < sizeof agent_commands /
+	    sizeof agent_commands[0]; i++) {
 		if (strcmp(command, agent_commands[i].name) == 0) {
 			answer = agent_commands[i].run(agent, request, peer);
 			break;
 		}
 	}
+	agent->client_pid = 0;
 	if (answer == NULL)
 		answer = control_error(_("unknown command \"%s\""), command);
 	agent_audit(agent, command, request, peer, answer);

@@ -3,7 +3,8 @@
  * writes every run it queues there and removes it when it starts or is
  * dropped. It restores the rows at start and leaves them for the next
  * start when it stops. A one-shot agent (agent_run_local) keeps its queue
- * in memory only and leaves the stored rows alone.
+ * in memory only and leaves the stored rows alone, but reads them to leave
+ * out a date that is queued there already.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
 #include "core/store_queue.h"
 
 _Static_assert(REPORT_MAX_QUEUED >= AGENT_MAX_QUEUED,
@@ -45,21 +47,61 @@ agent_queue_same_slot(int64_t a, int64_t b)
 	return a == 0 || b == 0 || a == b;
 }
 
+/* Tells whether a queued run (pipeline, date, slot) is the one asked for. */
+static int
+agent_queue_same_run(const char *pipeline, const char *logical_date,
+		     int64_t slot_s, const struct agent_request *asked)
+{
+	return strcmp(pipeline, asked->pipeline) == 0 &&
+	    strcmp(logical_date, asked->logical_date) == 0 &&
+	    agent_queue_same_slot(slot_s, asked->slot_s);
+}
+
+/*
+ * Tells whether the store's run_queue contains the run asked for. Only a
+ * one-shot agent reads it: a daemon agent's queue in memory mirrors the
+ * table, but a one-shot agent's does not contain the rows a stopped
+ * daemon agent left for its next start. A failed read counts as no match.
+ */
+static int
+agent_queue_stored_has(struct agent *agent, const struct agent_request *asked)
+{
+	struct store_queued_run *rows;
+	size_t n = 0, i;
+	int found = 0;
+
+	rows = calloc(AGENT_MAX_QUEUED, sizeof *rows);
+	if (rows == NULL || store_queue_list(agent->store, asked->pipeline,
+	    rows, AGENT_MAX_QUEUED, &n) != WK_OK)
+		n = 0;
+	for (i = 0; i < n && !found; i++)
+		found = agent_queue_same_run(rows[i].pipeline,
+		    rows[i].logical_date, rows[i].scheduled_at / 1000, asked);
+	free(rows);
+	return found;
+}
+
 int
 agent_queue_has(struct agent *agent, const char *pipeline,
 		const char *logical_date, int64_t slot_s, int running)
 {
-	const struct agent_request *q;
+	struct agent_request asked;
 	int found = 0;
 	size_t i;
 
+	memset(&asked, 0, sizeof asked);
+	snprintf(asked.pipeline, sizeof asked.pipeline, "%s", pipeline);
+	snprintf(asked.logical_date, sizeof asked.logical_date, "%s",
+	    logical_date);
+	asked.slot_s = slot_s;
 	for (i = 0; i < agent->n_queued; i++) {
-		q = &agent->queue[i];
-		if (strcmp(q->pipeline, pipeline) == 0 &&
-		    strcmp(q->logical_date, logical_date) == 0 &&
-		    agent_queue_same_slot(q->slot_s, slot_s))
+		if (agent_queue_same_run(agent->queue[i].pipeline,
+		    agent->queue[i].logical_date, agent->queue[i].slot_s,
+		    &asked))
 			return 1;
 	}
+	if (agent->local && agent_queue_stored_has(agent, &asked))
+		return 1;
 
 	/* A failed look-up counts as no match: the run is queued. */
 	if (running)
@@ -115,13 +157,15 @@ agent_queue_log_restored(const struct store_queued_run *runs, size_t n,
 	size_t count = agent_queue_count_rows(runs, n, runs[i].pipeline);
 
 	if (known)
-		LOG(LL_INFO, _("pipeline %s: restored %zu queued runs from the "
-		    "store; they start in their order"), runs[i].pipeline,
-		    count);
-	else
-		LOG(LL_WARN, _("pipeline %s is not in the configuration; "
-		    "dropped its %zu queued runs from the store"),
+		LOG(LL_INFO, P_("pipeline %s: restored %zu queued run from "
+		    "the store", "pipeline %s: restored %zu queued runs from "
+		    "the store; they start in their order", count),
 		    runs[i].pipeline, count);
+	else
+		LOG(LL_WARN, P_("pipeline %s is not in the configuration; "
+		    "dropped its %zu queued run from the store", "pipeline %s "
+		    "is not in the configuration; dropped its %zu queued runs "
+		    "from the store", count), runs[i].pipeline, count);
 }
 
 void
@@ -195,12 +239,16 @@ agent_queue_log_kept(struct agent *agent)
 		name = agent->queue[i].pipeline;
 		count = agent_queue_count(agent, name);
 		if (agent->local)
-			LOG(LL_INFO, _("pipeline %s: dropped %zu queued runs "
-			    "of this one-shot command"), name, count);
-		else
-			LOG(LL_INFO, _("pipeline %s: %zu queued runs stay in "
-			    "the store and start after the agent restarts"),
+			LOG(LL_INFO, P_("pipeline %s: dropped %zu queued run "
+			    "of this one-shot command", "pipeline %s: dropped "
+			    "%zu queued runs of this one-shot command", count),
 			    name, count);
+		else
+			LOG(LL_INFO, P_("pipeline %s: %zu queued run stays in "
+			    "the store and starts after the agent restarts",
+			    "pipeline %s: %zu queued runs stay in the store and "
+			    "start after the agent restarts", count), name,
+			    count);
 	}
 }
 
@@ -219,10 +267,63 @@ agent_queue_remove_memory(struct agent *agent, const char *pipeline)
 	return removed;
 }
 
+/* Drops the queued runs of a pipeline that a reload removed. */
+static void
+agent_queue_drop_gone(struct agent *agent, const char *pipeline)
+{
+	char name[CFG_NAME_MAX];
+	size_t dropped, stored = 0;
+
+	/* pipeline may point into agent->queue, which the removal moves. */
+	snprintf(name, sizeof name, "%s", pipeline);
+	dropped = agent_queue_remove_memory(agent, name);
+	if (!agent->local && store_queue_drop_pipeline(agent->store, name,
+	    &stored) != WK_OK)
+		LOG(LL_ERROR, _("reload: the queued runs of pipeline %s, which "
+		    "is no longer in the configuration, could not be removed "
+		    "from the store; the next start drops them"), name);
+	if (stored > dropped)
+		dropped = stored;
+	LOG(LL_WARN, P_("reload: pipeline %s is no longer in the "
+	    "configuration; dropped its %zu queued run", "reload: pipeline %s "
+	    "is no longer in the configuration; dropped its %zu queued runs",
+	    dropped), name, dropped);
+}
+
+void
+agent_queue_drop_removed(struct agent *agent)
+{
+	const struct cfg *cfg = agent->acfg->cfg;
+	struct store_queued_run *rows;
+	size_t i = 0, n = 0;
+
+	while (i < agent->n_queued) {
+		if (cfg_find_pipeline(cfg, agent->queue[i].pipeline) != NULL)
+			i++;
+		else
+			agent_queue_drop_gone(agent, agent->queue[i].pipeline);
+	}
+	if (agent->local)
+		return;
+
+	/* A stopping agent keeps its queue in the store only. */
+	rows = calloc(AGENT_MAX_QUEUED, sizeof *rows);
+	if (rows == NULL || store_queue_list(agent->store, NULL, rows,
+	    AGENT_MAX_QUEUED, &n) != WK_OK)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (agent_queue_first_of(rows, i) &&
+		    cfg_find_pipeline(cfg, rows[i].pipeline) == NULL)
+			agent_queue_drop_gone(agent, rows[i].pipeline);
+	}
+	free(rows);
+}
+
 int
 agent_queue_drop(struct agent *agent, const char *pipeline,
 		 size_t *dropped, struct wk_err *err)
 {
+	char hint[NAMEHINT_MSG_MAX];
 	size_t stored = 0;
 	int rc;
 
@@ -239,10 +340,14 @@ agent_queue_drop(struct agent *agent, const char *pipeline,
 		*dropped = stored;
 
 	if (*dropped == 0 && cfg_find_pipeline(agent->acfg->cfg, pipeline) ==
-	    NULL)
+	    NULL) {
+		namehint_pipelines(hint, sizeof hint, agent->acfg->cfg,
+		    pipeline);
 		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
-		    "\"%s\" and no queued runs of it"), pipeline);
-	LOG(LL_INFO, _("pipeline %s: dropped %zu queued runs on request"),
+		    "\"%s\" and no queued runs of it; %s"), pipeline, hint);
+	}
+	LOG(LL_INFO, P_("pipeline %s: dropped %zu queued run on request",
+	    "pipeline %s: dropped %zu queued runs on request", *dropped),
 	    pipeline, *dropped);
 	return WK_OK;
 }

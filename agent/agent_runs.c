@@ -7,7 +7,9 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
 #include "core/store_queue.h"
+#include "core/text.h"
 
 static void
 agent_reap_soon(struct ev_loop *loop, void *arg)
@@ -34,14 +36,39 @@ agent_listener_stage_ended(void *arg, struct runner *runner,
 	agent_alert_stage(arg, runner, ev);
 }
 
+/* Finds the run of runner in agent->runs, or returns NULL. */
+static struct agent_run *
+agent_run_of(struct agent *agent, const struct runner *runner)
+{
+	size_t i;
+
+	for (i = 0; i < agent->n_runs; i++) {
+		if (agent->runs[i]->runner == runner)
+			return agent->runs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Counts a run that ended in the one-shot report and exit status, unless
+ * another command handed it over, because that run belongs to the other
+ * command.
+ */
 static void
 agent_listener_run_ended(void *arg, struct runner *runner)
 {
 	struct agent *agent = arg;
+	struct agent_run *run = agent_run_of(agent, runner);
 
+	agent_alert_run(agent, runner);
+	if (run != NULL && run->client_pid != 0) {
+		LOG_RUN(LL_INFO, runner_run_id(runner), NULL, _("the run that "
+		    "pid %d handed over ended; it is not part of this "
+		    "command's result"), run->client_pid);
+		return;
+	}
 	if (!runner_succeeded(runner))
 		agent->runs_failed++;
-	agent_alert_run(agent, runner);
 	if (agent->n_finished_runs < sizeof agent->finished_runs /
 	    sizeof agent->finished_runs[0])
 		agent->finished_runs[agent->n_finished_runs++] =
@@ -72,6 +99,7 @@ agent_run_new(struct agent *agent, struct wk_err *err)
 	}
 	run->agent = agent;
 	run->acfg = agent->acfg;
+	run->client_pid = agent->client_pid;
 	agent->acfg->refs++;
 	return run;
 }
@@ -160,6 +188,7 @@ agent_enqueue(struct agent *agent, const struct agent_request *rq,
 	rc = agent_queue_store(agent, &stored, err);
 	if (rc != WK_OK)
 		return rc;
+	stored.client_pid = agent->client_pid;
 	agent->queue[agent->n_queued++] = stored;
 	busy = agent_running_pipeline(agent, rq->pipeline);
 	if (busy != NULL)
@@ -195,6 +224,34 @@ agent_enqueue_once(struct agent *agent, const struct agent_request *rq,
 	    rq->logical_date);
 }
 
+/*
+ * Writes today's date in the pipeline's time_zone ("UTC" when the
+ * configuration names none), as scheduled slots get their logical dates.
+ */
+static int
+agent_pipeline_today(const struct cfg_pipeline *p, char *out, size_t size,
+		     struct wk_err *err)
+{
+	if (sched_logical_date(p->time_zone, clk_wall_ms() / 1000, out,
+	    size) != WK_OK)
+		return wk_err_set(err, WK_ERR_INVALID, _("pipeline %s: cannot "
+		    "load time zone \"%s\" for today's date"), p->name,
+		    p->time_zone);
+	return WK_OK;
+}
+
+int
+agent_unknown_pipeline(const struct agent *agent, const char *name,
+		       struct wk_err *err)
+{
+	char hint[NAMEHINT_MSG_MAX], shown[CFG_NAME_MAX * 2];
+
+	text_sanitize(name, strlen(name), shown, sizeof shown);
+	namehint_pipelines(hint, sizeof hint, agent->acfg->cfg, name);
+	return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named \"%s\"; "
+	    "%s"), shown, hint);
+}
+
 int
 agent_request_run(struct agent *agent, const char *pipeline,
 		  const char *logical_date, const char *trigger,
@@ -206,16 +263,31 @@ agent_request_run(struct agent *agent, const char *pipeline,
 
 	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
 	if (p == NULL)
-		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
-		    "\"%s\""), pipeline);
+		return agent_unknown_pipeline(agent, pipeline, err);
 	if (agent->stopping)
 		return wk_err_set(err, WK_ERR_STATE, _("the agent is stopping"));
 	memset(&rq, 0, sizeof rq);
 	snprintf(rq.pipeline, sizeof rq.pipeline, "%s", pipeline);
-	snprintf(rq.logical_date, sizeof rq.logical_date, "%s", logical_date);
+	if (logical_date != NULL)
+		snprintf(rq.logical_date, sizeof rq.logical_date, "%s",
+		    logical_date);
+	else if (agent_pipeline_today(p, rq.logical_date,
+	    sizeof rq.logical_date, err) != WK_OK)
+		return err->rc;
+	logical_date = rq.logical_date;
 	snprintf(rq.trigger, sizeof rq.trigger, "%s", trigger);
 	rq.slot_s = slot_s;
 	*run_id = 0;
+
+	/* A one-shot agent does not run a date that a stopped daemon agent
+	   left queued in the store: the next daemon agent runs it. */
+	if (agent->local && agent_queue_has(agent, pipeline, logical_date,
+	    slot_s, 0))
+		return wk_err_set(err, WK_ERR_BUSY, _("pipeline %s: a run for %s "
+		    "is queued already and starts when the agent runs; it was "
+		    "not run now (`watchkeep cancel --queued %s` drops the "
+		    "queued runs of the pipeline)"), pipeline, logical_date,
+		    pipeline);
 
 	busy = agent_running_pipeline(agent, pipeline);
 	if (busy == NULL || p->overlap == CFG_OVERLAP_ALLOW)
@@ -241,8 +313,9 @@ agent_rerun(struct agent *agent, const char *pipeline,
 
 	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
 	if (p == NULL)
-		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
-		    "\"%s\""), pipeline);
+		return agent_unknown_pipeline(agent, pipeline, err);
+	if (agent->stopping)
+		return wk_err_set(err, WK_ERR_STATE, _("the agent is stopping"));
 	if (agent_find_run(agent, rr->run_id) != NULL)
 		return wk_err_set(err, WK_ERR_STATE, _("run %lld is in "
 		    "progress; cancel it first"), (long long)rr->run_id);
@@ -276,13 +349,65 @@ agent_find_run(struct agent *agent, int64_t run_id)
 }
 
 void
-agent_cancel_all(struct agent *agent)
+agent_cancel_all(struct agent *agent, const char *why)
 {
 	size_t i;
 
 	agent->n_queued = 0;
 	for (i = 0; i < agent->n_runs; i++)
-		runner_cancel(agent->runs[i]->runner);
+		runner_cancel_because(agent->runs[i]->runner, why);
+}
+
+size_t
+agent_count_work(const struct agent *agent, int own)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < agent->n_runs; i++) {
+		if (!runner_finished(agent->runs[i]->runner) &&
+		    (agent->runs[i]->client_pid == 0) == own)
+			n++;
+	}
+	for (i = 0; i < agent->n_queued; i++) {
+		if ((agent->queue[i].client_pid == 0) == own)
+			n++;
+	}
+	return n;
+}
+
+size_t
+agent_interrupt_local(struct agent *agent)
+{
+	struct agent_run *run;
+	size_t i, own = 0, kept = 0;
+
+	for (i = 0; i < agent->n_queued; i++) {
+		if (agent->queue[i].client_pid == 0) {
+			agent->queue[own++] = agent->queue[i];
+			continue;
+		}
+		LOG(LL_WARN, _("pipeline %s: dropped the queued run for %s that "
+		    "pid %d handed over, because this one-shot agent is "
+		    "stopping"), agent->queue[i].pipeline,
+		    agent->queue[i].logical_date, agent->queue[i].client_pid);
+	}
+	agent->n_queued = own;
+	agent_queue_log_kept(agent);
+	agent->n_queued = 0;
+	for (i = 0; i < agent->n_runs; i++) {
+		run = agent->runs[i];
+		if (runner_finished(run->runner))
+			continue;
+		if (run->client_pid == 0) {
+			runner_cancel(run->runner);
+			continue;
+		}
+		kept++;
+		LOG_RUN(LL_WARN, runner_run_id(run->runner), NULL, _("the run "
+		    "that pid %d handed over goes on until it ends; send "
+		    "SIGINT or SIGTERM again to cancel it"), run->client_pid);
+	}
+	return kept;
 }
 
 /*
@@ -293,13 +418,17 @@ static void
 agent_start_dequeued(struct agent *agent, const struct agent_request *rq)
 {
 	struct wk_err err = { 0, "" };
+	int client_pid = agent->client_pid;
 	int64_t run_id;
 
 	store_group_begin(agent->store);
+	/* The run belongs to the command that queued it. */
+	agent->client_pid = rq->client_pid;
 	if (agent_request_run(agent, rq->pipeline, rq->logical_date,
 	    rq->trigger, rq->slot_s, &run_id, &err) != WK_OK)
 		LOG(LL_ERROR, _("pipeline %s: queued run for %s did not start: "
 		    "%s"), rq->pipeline, rq->logical_date, err.msg);
+	agent->client_pid = client_pid;
 	/* NOTE: when this removal fails, the run starts again after a
 	   restart; the store error is logged. */
 	if (rq->queue_id != 0)

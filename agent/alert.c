@@ -844,6 +844,7 @@ load_silence(const struct store_silence *s, void *arg)
 static int
 engine_load(struct alert_engine *e, int64_t now, struct wk_err *err)
 {
+	char alerts[48], silences[48];
 	int rc;
 
 	rc = store_alerts_each(e->store, 0, load_alert_row, e);
@@ -854,9 +855,15 @@ engine_load(struct alert_engine *e, int64_t now, struct wk_err *err)
 	if (rc != WK_OK)
 		return wk_err_set(err, rc, _("cannot read the alerts from the "
 		    "store %s"), store_path(e->store));
-	if (e->n_alerts > 0)
-		LOG(LL_INFO, _("%zu alerts and %zu silences restored from the "
-		    "store"), e->n_alerts, e->n_silences);
+	if (e->n_alerts > 0) {
+		snprintf(alerts, sizeof alerts, P_("%zu alert", "%zu alerts",
+		    e->n_alerts), e->n_alerts);
+		snprintf(silences, sizeof silences, P_("%zu silence",
+		    "%zu silences", e->n_silences), e->n_silences);
+		/* TRANSLATORS: the two %s are "N alerts" and "N silences". */
+		LOG(LL_INFO, _("%s and %s restored from the store"), alerts,
+		    silences);
+	}
 	return WK_OK;
 }
 

@@ -132,11 +132,13 @@ give_up(struct deliver_rcv *rc, int status, const char *error, int64_t now)
 
 	store_outbox_update(e->store, rc->msg_id, STORE_OUTBOX_FAILED,
 	    rc->attempts, now, status, error, 0);
-	LOG(LL_ERROR, _("receiver %s (%s): message %lld given up after %d "
-	    "attempts: %s"), name, rc->host, (long long)rc->msg_id,
-	    rc->attempts, error);
-	snprintf(detail, sizeof detail, _("host %s, %d attempts, last error: "
-	    "%s"), rc->host, rc->attempts, error);
+	LOG(LL_ERROR, P_("receiver %s (%s): message %lld given up after %d "
+	    "attempt: %s", "receiver %s (%s): message %lld given up after %d "
+	    "attempts: %s", (unsigned long)rc->attempts), name, rc->host,
+	    (long long)rc->msg_id, rc->attempts, error);
+	snprintf(detail, sizeof detail, P_("host %s, %d attempt, last error: "
+	    "%s", "host %s, %d attempts, last error: %s",
+	    (unsigned long)rc->attempts), rc->host, rc->attempts, error);
 	rc->failing = 1;
 	alert_receiver_health(e, rc->index, 1, detail, now);
 }

@@ -256,8 +256,9 @@ group_flush(struct alert_engine *e, struct alert_group *g, int64_t now)
 	g->sent_at = now;
 	if (b.more > 0)
 		g->changed_at = now;
-	LOG(LL_DEBUG, _("queued a message of %zu alerts to receiver %s, "
-	    "group %s"), b.n, r->name, g->key);
+	LOG(LL_DEBUG, P_("queued a message of %zu alert to receiver %s, "
+	    "group %s", "queued a message of %zu alerts to receiver %s, "
+	    "group %s", b.n), b.n, r->name, g->key);
 }
 
 /* Forgets groups that nothing needed for a while. */

@@ -13,71 +13,123 @@
 _Static_assert(BACKFILL_MAX_RUNS <= AGENT_MAX_QUEUED,
     "the agent's queue must hold the runs of a whole backfill");
 
-/* UTC second at which local date `date` (+ extra days) starts in tz. */
-static int
-backfill_day_start(const struct tz *tz, const char *date, int extra,
-		   int64_t *utc_s)
-{
-	int64_t days, first, second;
+#define BACKFILL_COUNT_CHUNK 64  /* slots listed at a time while counting */
 
-	if (clk_parse_date(date, &days) != WK_OK || days < 0)
-		return WK_ERR_INVALID;
-	tz_local_to_utc(tz, (days + extra) * 86400, &first, &second);
-	*utc_s = first;
-	return WK_OK;
+/*
+ * Counts the slots of cron in [start_s, end_s), a chunk at a time, and sets
+ * *first to the earliest when there is one.
+ */
+static size_t
+backfill_count_slots(const struct cron *cron, const struct tz *tz,
+		     int64_t start_s, int64_t end_s, int64_t *first)
+{
+	int64_t chunk[BACKFILL_COUNT_CHUNK], from_s = start_s - 1;
+	size_t n = 0, total = 0;
+	int rc;
+
+	for (;;) {
+		rc = cron_fires_between(cron, tz, from_s, end_s - 1, chunk,
+		    BACKFILL_COUNT_CHUNK, &n);
+		if (total == 0 && n > 0)
+			*first = chunk[0];
+		total += n;
+		if (rc != WK_ERR_LIMIT || n == 0)
+			return total;
+		from_s = chunk[n - 1];
+	}
 }
 
 /*
- * Slots of a pipeline without a schedule: local midnights. Past max it
- * keeps counting without storing, so *n is the whole count even when it
- * returns WK_ERR_LIMIT.
+ * Returns how many slots local date `day` (days since 1970-01-01) has in
+ * tz and sets *first to the earliest. Without a schedule (cron NULL) the
+ * date has one slot, its local midnight.
+ */
+static size_t
+backfill_day_slots(const struct cron *cron, const struct tz *tz, int64_t day,
+		   int64_t *first)
+{
+	int64_t start_s, end_s;
+
+	tz_local_to_utc(tz, day * 86400, &start_s, NULL);
+	tz_local_to_utc(tz, (day + 1) * 86400, &end_s, NULL);
+	if (cron == NULL) {
+		*first = start_s;
+		return 1;
+	}
+	return backfill_count_slots(cron, tz, start_s, end_s, first);
+}
+
+/*
+ * Walks the local dates from_day..to_day and writes the first slot of each
+ * date that has one. Past max it keeps counting without storing, so *n is
+ * the whole count, except that a schedule stops at max + 1 (a frequent one
+ * costs time per slot). Returns WK_ERR_LIMIT when *n passes max.
  */
 static int
-backfill_daily(const struct tz *tz, int64_t from_s, int64_t to_s,
-	       int64_t *slots, size_t max, size_t *n)
+backfill_walk_dates(const struct cron *cron, const struct tz *tz,
+		    int64_t from_day, int64_t to_day, int64_t *slots,
+		    size_t max, size_t *n, size_t *per_day)
 {
-	int64_t day, first, second;
-	struct tz_civil civil;
+	int64_t day, first = 0;
+	size_t count;
 
-	tz_civil_at(tz, from_s, &civil);
-	day = clk_days_from_civil(civil.year, civil.month, civil.day);
-	for (*n = 0;; day++) {
-		tz_local_to_utc(tz, day * 86400, &first, &second);
-		if (first >= to_s)
-			return *n > max ? WK_ERR_LIMIT : WK_OK;
+	*n = 0;
+	*per_day = 0;
+	for (day = from_day; day <= to_day; day++) {
+		count = backfill_day_slots(cron, tz, day, &first);
+		if (count == 0)
+			continue;
 		if (*n < max)
 			slots[*n] = first;
 		(*n)++;
+		if (count > *per_day)
+			*per_day = count;
+		if (*n > max && cron != NULL)
+			break;
 	}
+	return *n > max ? WK_ERR_LIMIT : WK_OK;
+}
+
+/* Parses the range into days since 1970-01-01, from not after to. */
+static int
+backfill_parse_range(const char *from, const char *to, int64_t *from_day,
+		     int64_t *to_day, struct wk_err *err)
+{
+	if (clk_parse_date(from, from_day) != WK_OK || *from_day < 0 ||
+	    clk_parse_date(to, to_day) != WK_OK || *to_day < *from_day)
+		return wk_err_set(err, WK_ERR_INVALID, _("invalid range %s to "
+		    "%s; give two dates YYYY-MM-DD, the first not after the "
+		    "second"), from, to);
+	return WK_OK;
 }
 
 int
 backfill_slots(const struct cfg_pipeline *p, const char *from, const char *to,
-	       int64_t *slots, size_t max, size_t *n, struct wk_err *err)
+	       int64_t *slots, size_t max, size_t *n, size_t *per_day,
+	       struct wk_err *err)
 {
 	const char *reason = NULL;
 	struct tz *tz = NULL;
 	struct cron cron;
-	int64_t from_s, to_s;
+	int64_t from_day, to_day;
 	size_t bad;
 	int rc;
 
+	*n = 0;
+	*per_day = 0;
+	rc = backfill_parse_range(from, to, &from_day, &to_day, err);
+	if (rc != WK_OK)
+		return rc;
 	if (tz_load(p->time_zone, &tz, err) != WK_OK)
 		return WK_ERR_INVALID;
-	if (backfill_day_start(tz, from, 0, &from_s) != WK_OK ||
-	    backfill_day_start(tz, to, 1, &to_s) != WK_OK || to_s <= from_s) {
-		tz_free(tz);
-		return wk_err_set(err, WK_ERR_INVALID, _("invalid range %s to "
-		    "%s; give two dates YYYY-MM-DD, the first not after the "
-		    "second"), from, to);
-	}
 	if (p->schedule == NULL)
-		rc = backfill_daily(tz, from_s, to_s, slots, max, n);
+		rc = backfill_walk_dates(NULL, tz, from_day, to_day, slots, max,
+		    n, per_day);
 	else if (cron_parse(p->schedule, &cron, &bad, &reason) != WK_OK)
 		rc = WK_ERR_INVALID;
-	else	/* (from_s - 1, to_s - 1]: both ends of the range count. */
-		rc = cron_fires_between(&cron, tz, from_s - 1, to_s - 1, slots,
-		    max, n);
+	else
+		rc = backfill_walk_dates(&cron, tz, from_day, to_day, slots,
+		    max, n, per_day);
 	tz_free(tz);
 	if (rc == WK_ERR_LIMIT && p->schedule == NULL)
 		return wk_err_set(err, rc, _("the range %s to %s holds %zu "
@@ -86,31 +138,19 @@ backfill_slots(const struct cfg_pipeline *p, const char *from, const char *to,
 		    p->name, max);
 	if (rc == WK_ERR_LIMIT)
 		return wk_err_set(err, rc, _("the range %s to %s holds more "
-		    "than %zu slots of pipeline %s, the most one backfill may "
-		    "run; split it into shorter ranges"), from, to, max,
-		    p->name);
+		    "than %zu dates on which pipeline %s is scheduled, the most "
+		    "one backfill may run; split it into shorter ranges"), from,
+		    to, max, p->name);
 	if (rc != WK_OK)
 		return wk_err_set(err, rc, _("cannot compute the slots of %s"),
 		    p->name);
 	return WK_OK;
 }
 
-/* Appends date to dates unless it is the last one there (slots ascend). */
-static void
-backfill_note_date(json_t *dates, const char *date)
-{
-	size_t n = json_array_size(dates);
-	const char *last = n > 0 ?
-	    json_string_value(json_array_get(dates, n - 1)) : NULL;
-
-	if (last == NULL || strcmp(last, date) != 0)
-		json_array_append_new(dates, json_string(date));
-}
-
 /*
- * Turns the slots into run requests, leaving out the slots whose date is
- * queued or in progress already: those go to *skipped and their dates,
- * each once, to already (when not NULL).
+ * Turns the first slots of the dates into run requests, leaving out the
+ * dates with a run queued or in progress already, of any slot: those go to
+ * *skipped and, when already is not NULL, to already.
  */
 static int
 backfill_plan(struct agent *agent, const struct cfg_pipeline *p,
@@ -132,14 +172,16 @@ backfill_plan(struct agent *agent, const struct cfg_pipeline *p,
 		    rq.logical_date, sizeof rq.logical_date);
 		if (rc != WK_OK)
 			return rc;
-		if (!agent_queue_has(agent, p->name, rq.logical_date,
-		    rq.slot_s, 1)) {
+
+		/* Slot 0 matches the runs of every slot of the date. */
+		if (!agent_queue_has(agent, p->name, rq.logical_date, 0, 1)) {
 			rqs[(*n_new)++] = rq;
 			continue;
 		}
 		(*skipped)++;
 		if (already != NULL)
-			backfill_note_date(already, rq.logical_date);
+			json_array_append_new(already,
+			    json_string(rq.logical_date));
 	}
 	return WK_OK;
 }
@@ -191,10 +233,10 @@ backfill_request(struct agent *agent, const char *pipeline, const char *from,
 
 	result->queued = 0;
 	result->skipped = 0;
+	result->per_day = 0;
 	p = cfg_find_pipeline(agent->acfg->cfg, pipeline);
 	if (p == NULL)
-		return wk_err_set(err, WK_ERR_NOTFOUND, _("no pipeline named "
-		    "\"%s\""), pipeline);
+		return agent_unknown_pipeline(agent, pipeline, err);
 	if (agent->stopping)
 		return wk_err_set(err, WK_ERR_STATE, _("the agent is stopping"));
 	slots = calloc(BACKFILL_MAX_RUNS, sizeof *slots);
@@ -204,7 +246,8 @@ backfill_request(struct agent *agent, const char *pipeline, const char *from,
 		goto out;
 	}
 
-	rc = backfill_slots(p, from, to, slots, BACKFILL_MAX_RUNS, &n, err);
+	rc = backfill_slots(p, from, to, slots, BACKFILL_MAX_RUNS, &n,
+	    &result->per_day, err);
 	if (rc == WK_OK && n == 0)
 		rc = wk_err_set(err, WK_ERR_NOTFOUND, _("the schedule \"%s\" "
 		    "of pipeline %s has no slot from %s to %s, so no run was "
@@ -222,4 +265,20 @@ out:
 	free(rqs);
 	free(slots);
 	return rc;
+}
+
+void
+backfill_note(const struct backfill_result *result, char *out, size_t size)
+{
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	if (result->per_day <= 1)
+		return;
+
+	snprintf(out, size, P_("one run per date, because a run's logical "
+	    "date is a date; the schedule fires up to %zu time a day",
+	    "one run per date, because a run's logical date is a date; the "
+	    "schedule fires up to %zu times a day", result->per_day),
+	    result->per_day);
 }

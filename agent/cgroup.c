@@ -2,13 +2,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/procfs.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
 
@@ -126,10 +129,79 @@ fail:
 	return WK_ERR_IO;
 }
 
+/* Tells whether pid exists and is no zombie, from /proc/PID/stat. */
+static int
+cgroup_pid_running(pid_t pid)
+{
+	char text[512], state;
+
+	if (procfs_read(pid, "stat", text, sizeof text) <= 0)
+		return 0;
+	state = procfs_stat_state(text);
+	return state != '\0' && state != 'Z';
+}
+
+int
+cgroup_signal_procs(const char *dir, int signo)
+{
+	char path[4096];
+	pid_t self = getpid();
+	long pid;
+	int read_pids = 0, alive = 0;
+	FILE *f;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/cgroup.procs", dir) >=
+	    sizeof path)
+		return -1;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (read_pids < CGROUP_PROCS_MAX && fscanf(f, "%ld", &pid) == 1) {
+		read_pids++;
+		/* Guards against a kill(0) or kill(-1) of the agent's own
+		   group or of every process it may signal. */
+		if (pid <= 0 || pid == (long)self ||
+		    !cgroup_pid_running((pid_t)pid))
+			continue;
+		alive += kill((pid_t)pid, signo) == 0;
+	}
+	fclose(f);
+	return alive;
+}
+
+int
+cgroup_kill(const char *dir)
+{
+	int saved;
+
+	if (cgroup_write(dir, "cgroup.kill", "1") == 0)
+		return 0;
+	saved = errno;
+	if (cgroup_signal_procs(dir, SIGKILL) >= 0)
+		return 0;
+	errno = saved;
+	return -1;
+}
+
 void
 cgroup_remove(const char *dir)
 {
-	if (rmdir(dir) < 0 && errno != ENOENT)
+	struct timespec pause = { 0, 5 * 1000000L };
+	int waited_ms = 0, rc;
+
+	rc = rmdir(dir);
+	if (rc < 0 && errno == EBUSY) {
+		if (cgroup_kill(dir) < 0)
+			LOG(LL_WARN, _("cannot kill the processes of the cgroup "
+			    "%s: %s"), dir, strerror(errno));
+		errno = EBUSY;
+	}
+	while (rc < 0 && errno == EBUSY && waited_ms < CGROUP_REMOVE_WAIT_MS) {
+		nanosleep(&pause, NULL);
+		waited_ms += 5;
+		rc = rmdir(dir);
+	}
+	if (rc < 0 && errno != ENOENT)
 		LOG(LL_WARN, _("cannot remove the cgroup %s: %s"), dir,
 		    strerror(errno));
 }

@@ -9,6 +9,7 @@
 #include "agent/statedir.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
 #include "core/store.h"
 #include "core/store_logs.h"
 #include "core/text.h"
@@ -180,26 +181,30 @@ fail:
 
 #define CLI_PIPELINES_MAX 64   /* pipeline names listed in an error */
 
-/* Prints the names of cfg's pipelines and of those with runs as "a, b". */
+/*
+ * Writes the hint for name (namehint_write()) among cfg's pipelines and
+ * those with runs, names[0..n-1], at most CLI_PIPELINES_MAX of them.
+ */
 static void
-cli_print_pipelines(const struct cfg *cfg, char (*names)[STORE_NAME_MAX],
-		    size_t n)
+cli_pipelines_hint(char *out, size_t cap, const struct cfg *cfg,
+		   const char *name, char (*names)[STORE_NAME_MAX], size_t n)
 {
-	char shown[STORE_NAME_MAX * 2];
-	size_t i, printed = 0;
+	const char *list[CFG_MAX_PIPELINES + CLI_PIPELINES_MAX];
+	char (*shown)[STORE_NAME_MAX * 2] = calloc(CLI_PIPELINES_MAX,
+	    sizeof *shown);
+	size_t i, count = 0;
 
 	for (i = 0; cfg != NULL && i < cfg->n_pipelines; i++)
-		fprintf(stderr, "%s%s", printed++ > 0 ? ", " : "",
-		    cfg->pipelines[i].name);
-	for (i = 0; i < n; i++) {
+		list[count++] = cfg->pipelines[i].name;
+	for (i = 0; shown != NULL && i < n && i < CLI_PIPELINES_MAX; i++) {
 		if (cfg != NULL && cfg_find_pipeline(cfg, names[i]) != NULL)
 			continue;
-		text_sanitize(names[i], strlen(names[i]), shown, sizeof shown);
-		fprintf(stderr, "%s%s", printed++ > 0 ? ", " : "", shown);
+		text_sanitize(names[i], strlen(names[i]), shown[i],
+		    sizeof shown[i]);
+		list[count++] = shown[i];
 	}
-	if (printed == 0)
-		fprintf(stderr, "%s", _("none yet"));
-	fputc('\n', stderr);
+	namehint_write(out, cap, NAMEHINT_PIPELINES, name, list, count);
+	free(shown);
 }
 
 int
@@ -207,7 +212,7 @@ cli_check_pipeline(const char *command, struct store *store,
 		   const struct cfg *cfg, const char *pipeline)
 {
 	char (*names)[STORE_NAME_MAX] = NULL;
-	char shown[STORE_NAME_MAX * 2];
+	char shown[STORE_NAME_MAX * 2], hint[NAMEHINT_MSG_MAX];
 	size_t n = 0, i;
 	int code = CLI_EXIT_FAILED;
 
@@ -231,10 +236,10 @@ cli_check_pipeline(const char *command, struct store *store,
 		}
 	}
 	text_sanitize(pipeline, strlen(pipeline), shown, sizeof shown);
+	cli_pipelines_hint(hint, sizeof hint, cfg, pipeline, names, n);
 	fprintf(stderr, _("watchkeep %s: no pipeline named \"%s\" in the "
-	    "configuration or in the store's runs; known pipelines: "),
-	    command, shown);
-	cli_print_pipelines(cfg, names, n);
+	    "configuration or in the store's runs; %s\n"), command, shown,
+	    hint);
 
 out:
 	free(names);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,20 @@ clientctl_explain_unanswered(json_t *request, struct wk_err *err)
 		    "sending it again"), reason, command);
 }
 
+/*
+ * Sets the "locale" of request to this process's message locale, so that
+ * the agent writes its response in the caller's language. A name the
+ * agent would reject (see control_locale_valid()) is left out.
+ */
+static void
+clientctl_set_locale(json_t *request)
+{
+	const char *name = setlocale(LC_MESSAGES, NULL);
+
+	if (name != NULL && control_locale_valid(name))
+		json_object_set_new(request, "locale", json_string(name));
+}
+
 int
 clientctl_request(const struct cli_common *common, json_t *request,
 		  json_t **answer, struct wk_err *err)
@@ -89,6 +104,7 @@ clientctl_request(const struct cli_common *common, json_t *request,
 	if (rc != WK_OK)
 		return rc;
 
+	clientctl_set_locale(request);
 	snprintf(path, sizeof path, "%s/control.sock", sd.path);
 	rc = control_request(path, request, CLIENTCTL_TIMEOUT_MS, answer, err);
 	if (rc == WK_ERR_BUSY && err != NULL)
@@ -298,6 +314,13 @@ clientctl_wait_runs(const struct cli_common *common, const int64_t *runs,
 }
 
 int
+clientctl_error_status(json_t *answer)
+{
+	return json_is_true(json_object_get(answer, "usage")) ?
+	    CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+}
+
+int
 clientctl_run_now_and_wait(const struct cli_common *common,
 			   const char *const *pipelines, size_t n,
 			   const char *date)
@@ -306,6 +329,7 @@ clientctl_run_now_and_wait(const struct cli_common *common,
 	struct wk_err err = { 0, "" };
 	json_t *request, *answer = NULL;
 	size_t i, n_runs = 0;
+	int code;
 
 	for (i = 0; i < n && n_runs < 64; i++) {
 		request = json_pack("{s:s}", "command", "run-now");
@@ -324,8 +348,9 @@ clientctl_run_now_and_wait(const struct cli_common *common,
 			fprintf(stderr, _("watchkeep: the agent did not start "
 			    "the run: %s\n"), json_string_value(
 			    json_object_get(answer, "error")));
+			code = clientctl_error_status(answer);
 			json_decref(answer);
-			return CLI_EXIT_FAILED;
+			return code;
 		}
 		if (json_integer_value(json_object_get(answer, "run")) > 0)
 			runs[n_runs++] = json_integer_value(json_object_get(

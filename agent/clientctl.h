@@ -17,7 +17,9 @@
 
 /*
  * Sends request to the agent of the state directory common names (or its
- * configuration's, or the default). Returns WK_OK with *answer set (check
+ * configuration's, or the default), with this process's message locale
+ * added as its "locale", so that the answer's texts are in the caller's
+ * language. Returns WK_OK with *answer set (check
  * its "ok"), WK_ERR_NOTFOUND when no agent listens, WK_ERR_BUSY when the
  * request was sent but not answered within CLIENTCTL_TIMEOUT_MS, or another
  * error. For an unanswered run-now, rerun, backfill or cancel, err says
@@ -25,6 +27,13 @@
  */
 int clientctl_request(const struct cli_common *common, json_t *request,
 		      json_t **answer, struct wk_err *err);
+
+/*
+ * Returns the exit status for a response whose "ok" is false:
+ * CLI_EXIT_USAGE when the agent marked it "usage" (the request lacked a
+ * name the command line should give), else CLI_EXIT_FAILED.
+ */
+int clientctl_error_status(json_t *answer);
 
 /*
  * Waits until the runs are no longer "running" (reading the store

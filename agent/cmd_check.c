@@ -14,7 +14,9 @@ check_help(void)
 	    "\n"
 	    "Loads the configuration (default: the embedded one) and checks it\n"
 	    "as the agent would. Prints each error as FILE:LINE:COLUMN with what\n"
-	    "to change, and exits 3 when the configuration is invalid.\n"));
+	    "to change, and exits 3 when the configuration is invalid. Prints\n"
+	    "warnings about settings that have no effect the same way, which\n"
+	    "do not change the exit status.\n"));
 }
 
 /*
@@ -47,6 +49,21 @@ check_warn_adopt(const struct cfg *cfg)
 	}
 }
 
+/* Prints the warnings the loader found, one a line. */
+static void
+check_print_warnings(const struct cfg *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		fprintf(stderr, "%s\n", cfg->warnings[i]);
+	if (cfg->n_warnings_dropped > 0)
+		fprintf(stderr, P_("%s: %zu more warning not shown\n",
+		    "%s: %zu more warnings not shown\n",
+		    cfg->n_warnings_dropped), cfg->path,
+		    cfg->n_warnings_dropped);
+}
+
 int
 cmd_check_config(int argc, char **argv)
 {
@@ -74,6 +91,7 @@ cmd_check_config(int argc, char **argv)
 	cfg = cli_load_config(&common);
 	if (cfg == NULL)
 		return CLI_EXIT_CONFIG;
+	check_print_warnings(cfg);
 	check_warn_adopt(cfg);
 	for (i = 0; i < cfg->n_pipelines; i++)
 		stages += cfg->pipelines[i].n_stages;

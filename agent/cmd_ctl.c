@@ -18,6 +18,7 @@
 #include "agent/statedir.h"
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/namehint.h"
 #include "core/store_queue.h"
 
 /* Options of the subcommands of this file; unused ones stay NULL or 0. */
@@ -222,8 +223,9 @@ ctl_send(const struct ctl_opts *o, json_t *request, int *handled,
 	if (!json_is_true(json_object_get(answer, "ok"))) {
 		fprintf(stderr, "watchkeep: %s\n", json_string_value(
 		    json_object_get(answer, "error")));
+		rc = clientctl_error_status(answer);
 		json_decref(answer);
-		return CLI_EXIT_FAILED;
+		return rc;
 	}
 	if (answer_out != NULL)
 		*answer_out = answer;
@@ -261,14 +263,31 @@ ctl_run_local(const struct agent_opts *a,
 	return code;
 }
 
-static void
-ctl_today(char *out, size_t size)
+/*
+ * Checks, before a one-shot agent starts, that the command line names the
+ * pipeline when the configuration has several. Returns CLI_EXIT_USAGE with
+ * the list when it does not, CLI_EXIT_CONFIG for an invalid configuration
+ * (reported), else CLI_EXIT_OK.
+ */
+static int
+ctl_check_named(const char *command, const struct ctl_opts *o)
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	char hint[NAMEHINT_MSG_MAX];
+	struct cfg *cfg;
+	int code = CLI_EXIT_OK;
 
-	localtime_r(&now, &tm);
-	strftime(out, size, "%Y-%m-%d", &tm);
+	if (o->pipeline != NULL)
+		return CLI_EXIT_OK;
+	cfg = cli_load_config(&o->common);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	if (cfg->n_pipelines > 1) {
+		namehint_pipelines(hint, sizeof hint, cfg, NULL);
+		code = cli_usage_error(command, _("name the pipeline: the "
+		    "configuration has several; %s"), hint);
+	}
+	cfg_free(cfg);
+	return code;
 }
 
 /* The pipeline named, or the only one of the configuration. */
@@ -290,7 +309,8 @@ run_now_help(void)
 	    "configuration has one), by its overlap policy, and waits for it.\n"
 	    "Asks the agent when one runs; otherwise runs it here.\n"
 	    "\n"
-	    "Options: -c FILE, --state-dir DIR, --json, --date (default: today)\n"));
+	    "Options: -c FILE, --state-dir DIR, --json, --date (default: today\n"
+	    "in the pipeline's time_zone)\n"));
 }
 
 /*
@@ -316,15 +336,13 @@ run_now_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
 	const struct ctl_opts *o = arg;
 	const char *p = ctl_pipeline(o, agent->acfg->cfg);
-	char today[16];
 	int64_t run_id;
 
 	if (p == NULL)
 		return wk_err_set(err, WK_ERR_INVALID, _("name the pipeline: "
 		    "the configuration has several"));
-	ctl_today(today, sizeof today);
-	return agent_request_run(agent, p, o->date != NULL ? o->date : today,
-	    "manual", 0, &run_id, err);
+	return agent_request_run(agent, p, o->date, "manual", 0, &run_id,
+	    err);
 }
 
 int
@@ -354,6 +372,9 @@ cmd_run_now(int argc, char **argv)
 		names[0] = o.pipeline;
 		return clientctl_run_now_and_wait(&o.common, names, 1, o.date);
 	}
+	code = ctl_check_named("run-now", &o);
+	if (code != CLI_EXIT_OK)
+		return code;
 	a = ctl_agent_opts(&o);
 	return ctl_run_local(&a, run_now_queue, &o);
 }
@@ -383,14 +404,17 @@ rerun_help(void)
 static int
 rerun_resolve(struct ctl_opts *o, const struct cfg *cfg, struct store *store)
 {
+	char hint[NAMEHINT_MSG_MAX];
 	struct store_run run;
 	size_t n = 0;
 	int code;
 
 	o->pipeline = ctl_pipeline(o, cfg);
-	if (o->pipeline == NULL)
+	if (o->pipeline == NULL) {
+		namehint_pipelines(hint, sizeof hint, cfg, NULL);
 		return cli_usage_error("rerun", _("write --from PIPELINE/STAGE: "
-		    "the configuration has several pipelines"));
+		    "the configuration has several pipelines; %s"), hint);
+	}
 	if (o->run_id != 0)
 		return CLI_EXIT_OK;
 	if (store_runs_recent(store, o->pipeline, &run, 1, &n) != WK_OK ||
@@ -429,22 +453,32 @@ rerun_dry_upstream(const struct cfg_pipeline *p, size_t i,
 	return strongest;
 }
 
+/* The latest attempt of stage among rows, or NULL when it has none. */
+static const struct store_stage_run *
+rerun_dry_row(const struct store_stage_run *rows, size_t n, const char *stage)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].stage, stage) == 0)
+			return &rows[i];
+	}
+	return NULL;
+}
+
 /* The attempt number the re-run gives stage, as runner_resume does. */
 static int
 rerun_dry_attempt(const struct store_stage_run *rows, size_t n,
 		  const char *stage)
 {
-	size_t i;
+	const struct store_stage_run *row = rerun_dry_row(rows, n, stage);
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(rows[i].stage, stage) != 0)
-			continue;
-		if (rows[i].started_at == 0 &&
-		    strcmp(rows[i].state, STORE_STAGE_PENDING) == 0)
-			return rows[i].attempt;
-		return rows[i].attempt + 1;
-	}
-	return 1;
+	if (row == NULL)
+		return 1;
+	if (row->started_at == 0 &&
+	    strcmp(row->state, STORE_STAGE_PENDING) == 0)
+		return row->attempt;
+	return row->attempt + 1;
 }
 
 /*
@@ -463,11 +497,6 @@ rerun_dry_stage(const struct ctl_opts *o, struct store *store,
 	struct runner_skip skip;
 	int rc = 0;
 
-	if (upstream == RERUN_STOPS) {
-		printf("  %-20s %s\n", name, _("would not run: a stage it "
-		    "depends on would fail"));
-		return RERUN_STOPS;
-	}
 	if (!o->force)
 		rc = runner_policy_predict(store, p, &p->stages[i], run, &skip,
 		    reason, sizeof reason);
@@ -493,36 +522,55 @@ rerun_dry_stage(const struct ctl_opts *o, struct store *store,
 	return RERUN_SAME;
 }
 
-/* Prints the prediction of every stage of p, in dependency order. */
+/*
+ * Prints the prediction of every stage of p, in dependency order. A stage
+ * that a failed or not-run dependency blocks is found by the rule the
+ * runner applies (runner_policy_blocked), so that the dry run and the
+ * re-run name the same reason.
+ */
 static int
 rerun_dry_print(const struct ctl_opts *o, struct store *store,
 		const struct cfg_pipeline *p, const int *selected,
 		struct stagectx_run *run)
 {
+	int blocked[CFG_MAX_STAGES], kept[CFG_MAX_STAGES];
 	enum rerun_effect effect[CFG_MAX_STAGES];
-	struct store_stage_run *rows = calloc(p->n_stages, sizeof *rows);
+	struct store_stage_run *rows = calloc(CFG_MAX_STAGES, sizeof *rows);
+	char why[STORE_TEXT_MAX];
 	size_t n = 0, k, i;
 
+	/* All the run's stages, as runner_resume reads them, because the
+	   store may contain stages that the configuration no longer has. */
 	if (rows == NULL || store_stage_runs_latest(store, o->run_id, rows,
-	    p->n_stages, &n) != WK_OK) {
+	    CFG_MAX_STAGES, &n) != WK_OK) {
 		free(rows);
 		fprintf(stderr, _("watchkeep: cannot read the stages of run "
 		    "%lld from the store\n"), (long long)o->run_id);
 		return CLI_EXIT_STATE;
 	}
 
-	/* NOTE: a selected stage whose other, kept dependency had failed is
-	   shown by its own inputs, but the re-run does not start it. */
 	for (k = 0; k < p->n_stages; k++) {
 		i = p->order[k];
-		effect[i] = RERUN_SAME;
-		if (!selected[i]) {
+		kept[i] = !selected[i];
+		if (kept[i]) {
+			blocked[i] = runner_kept_blocks(rerun_dry_row(rows, n,
+			    p->stages[i].name));
+			effect[i] = blocked[i] ? RERUN_STOPS : RERUN_SAME;
 			printf("  %-20s %s\n", p->stages[i].name, _("kept"));
 			continue;
 		}
-		run->attempt = rerun_dry_attempt(rows, n, p->stages[i].name);
-		effect[i] = rerun_dry_stage(o, store, p, i, run,
-		    rerun_dry_upstream(p, i, effect));
+		if (runner_policy_blocked(p, &p->stages[i], blocked, kept, why,
+		    sizeof why) >= 0) {
+			printf("  %-20s ", p->stages[i].name);
+			printf(_("would not run: %s\n"), why);
+			effect[i] = RERUN_STOPS;
+		} else {
+			run->attempt = rerun_dry_attempt(rows, n,
+			    p->stages[i].name);
+			effect[i] = rerun_dry_stage(o, store, p, i, run,
+			    rerun_dry_upstream(p, i, effect));
+		}
+		blocked[i] = effect[i] == RERUN_STOPS;
 	}
 	free(rows);
 	return CLI_EXIT_OK;
@@ -570,6 +618,31 @@ rerun_dry(const struct ctl_opts *o, const struct cfg *cfg,
 	return rerun_dry_print(o, store, p, selected, &run);
 }
 
+/*
+ * Prints that there is nothing to re-run when --only-failed leaves no
+ * stage selected, and returns 1 then. A plan that fails is left to
+ * rerun_dry or the agent to report.
+ */
+static int
+rerun_nothing(const struct ctl_opts *o, const struct cfg *cfg,
+	      struct store *store)
+{
+	const struct cfg_pipeline *p = cfg_find_pipeline(cfg, o->pipeline);
+	struct runner_rerun rr = { o->run_id, o->stage, o->only_failed,
+		o->force, 0 };
+	struct wk_err err = { 0, "" };
+	int selected[CFG_MAX_STAGES];
+	char text[256];
+
+	if (p == NULL || runner_plan_rerun(store, p, &rr, selected, &err) !=
+	    WK_OK || runner_plan_count(p, selected) > 0)
+		return 0;
+	snprintf(text, sizeof text, _("nothing to re-run: every selected "
+	    "stage of run %lld succeeded"), (long long)o->run_id);
+	printf("%s\n", text);
+	return 1;
+}
+
 static int
 rerun_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
@@ -580,7 +653,10 @@ rerun_queue(struct agent *agent, void *arg, struct wk_err *err)
 	return agent_rerun(agent, o->pipeline, &rr, err);
 }
 
-/* Opens what rerun needs to resolve its run: configuration and store. */
+/*
+ * Opens what rerun needs to resolve its run: configuration and store.
+ * Returns -1 when the run has nothing to re-run, which is no error.
+ */
 static int
 rerun_prepare(struct ctl_opts *o, struct cfg **cfg, struct store **store)
 {
@@ -597,6 +673,8 @@ rerun_prepare(struct ctl_opts *o, struct cfg **cfg, struct store **store)
 		return CLI_EXIT_STATE;
 	}
 	code = rerun_resolve(o, *cfg, *store);
+	if (code == CLI_EXIT_OK && rerun_nothing(o, *cfg, *store))
+		return -1;
 	if (code == CLI_EXIT_OK && o->dry_run)
 		code = rerun_dry(o, *cfg, *store, sd.path);
 	return code;
@@ -621,8 +699,14 @@ cmd_rerun(int argc, char **argv)
 		    "required"));
 	code = rerun_prepare(&o, &cfg, &store);
 	store_close(store);
+	if (code < 0) {
+		/* rerun_prepare printed that there is nothing to re-run. */
+		code = CLI_EXIT_OK;
+		goto out;
+	}
 	if (code != CLI_EXIT_OK || o.dry_run)
 		goto out;
+
 
 	request = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b}", "command",
 	    "rerun", "pipeline", o.pipeline, "from", o.stage, "run",
@@ -756,6 +840,7 @@ cancel_queued_store(const struct ctl_opts *o, const struct statedir *sd,
 static int
 cancel_queued_local(const struct ctl_opts *o, size_t *dropped)
 {
+	char hint[NAMEHINT_MSG_MAX];
 	struct wk_err err = { 0, "" };
 	struct statedir sd;
 	struct cfg *cfg;
@@ -771,6 +856,14 @@ cancel_queued_local(const struct ctl_opts *o, size_t *dropped)
 	} else {
 		fprintf(stderr, "watchkeep: %s\n", err.msg);
 		code = err.rc == WK_ERR_BUSY ? CLI_EXIT_BUSY : CLI_EXIT_STATE;
+	}
+	/* As in the agent, a name neither configured nor queued is a typo. */
+	if (code == CLI_EXIT_OK && *dropped == 0 &&
+	    cfg_find_pipeline(cfg, o->queued) == NULL) {
+		namehint_pipelines(hint, sizeof hint, cfg, o->queued);
+		fprintf(stderr, _("watchkeep: no pipeline named \"%s\" and no "
+		    "queued runs of it; %s\n"), o->queued, hint);
+		code = CLI_EXIT_FAILED;
 	}
 	cfg_free(cfg);
 	return code;
@@ -858,11 +951,13 @@ backfill_help(void)
 	printf("%s", _(
 	    "Usage: watchkeep backfill PIPELINE --from YYYY-MM-DD --to YYYY-MM-DD\n"
 	    "\n"
-	    "Runs the pipeline once per scheduled slot between the two dates\n"
-	    "(inclusive, local dates in the pipeline's time zone; once a day\n"
-	    "when it has no schedule), one run after another, each with its\n"
-	    "slot's date as its logical date. Asks the agent when one runs;\n"
-	    "otherwise runs them here and prints them.\n"));
+	    "Runs the pipeline once for each date between the two dates\n"
+	    "(inclusive, local dates in the pipeline's time zone) on which its\n"
+	    "schedule fires, or on every date when it has no schedule, one run\n"
+	    "after another, each with that date as its logical date. A\n"
+	    "schedule that fires several times a day gets one run per date.\n"
+	    "Asks the agent when one runs; otherwise runs them here and\n"
+	    "prints them.\n"));
 }
 
 /* Checks the range of a backfill before any agent is asked or started. */
@@ -885,40 +980,71 @@ backfill_check_range(const struct ctl_opts *o)
 	return code;
 }
 
+/* Prints the dates a backfill left out, because they had a run already. */
+static void
+backfill_print_left_out(FILE *out, json_int_t skipped, json_t *already)
+{
+	size_t i, n = json_array_size(already);
+
+	if (n == 0)
+		return;
+	fprintf(out, P_("not queued again, because a run for the date is "
+	    "queued or in progress already: %lld run, dates:", "not queued "
+	    "again, because a run for the date is queued or in progress "
+	    "already: %lld runs, dates:", (unsigned long)skipped),
+	    (long long)skipped);
+	for (i = 0; i < n; i++)
+		fprintf(out, " %s", json_string_value(json_array_get(already,
+		    i)));
+	fprintf(out, "\n");
+}
+
+/*
+ * Queues the backfill in a one-shot agent. Writes to stderr what a
+ * running agent would send back beside the runs: the dates left out and
+ * the note on a schedule that fires several times a day.
+ */
 static int
 backfill_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
 	const struct ctl_opts *o = arg;
 	const char *p = ctl_pipeline(o, agent->acfg->cfg);
-	struct backfill_result result = { 0, 0, NULL };
+	struct backfill_result result = { 0, 0, NULL, 0 };
+	char note[256];
+	int rc;
 
 	if (p == NULL)
 		return wk_err_set(err, WK_ERR_INVALID, _("name the pipeline"));
-	return backfill_request(agent, p, o->from_date, o->to_date, &result,
+	result.already = json_array();
+	rc = backfill_request(agent, p, o->from_date, o->to_date, &result,
 	    err);
+	if (rc == WK_OK) {
+		backfill_print_left_out(stderr, (json_int_t)result.skipped,
+		    result.already);
+		backfill_note(&result, note, sizeof note);
+		if (note[0] != '\0')
+			fprintf(stderr, "watchkeep: %s\n", note);
+	}
+	json_decref(result.already);
+	return rc;
 }
 
-/* Prints the agent's reply to a backfill: runs queued and runs left out. */
+/*
+ * Prints the agent's answer to a backfill: the runs queued, the runs left
+ * out and the agent's note on a schedule that fires several times a day.
+ */
 static void
 backfill_print(json_t *answer)
 {
-	json_t *already = json_object_get(answer, "already_queued");
-	size_t i, n = json_array_size(already);
 	json_int_t runs = json_integer_value(json_object_get(answer, "runs"));
-	json_int_t skipped = json_integer_value(json_object_get(answer,
-	    "skipped"));
+	const char *note = json_string_value(json_object_get(answer, "note"));
 
 	printf(P_("queued %lld run in the agent\n", "queued %lld runs in the "
 	    "agent\n", (unsigned long)runs), (long long)runs);
-	if (n == 0)
-		return;
-	printf(P_("not queued again, because a run for the date is queued or "
-	    "in progress already: %lld run, dates:", "not queued again, "
-	    "because a run for the date is queued or in progress already: "
-	    "%lld runs, dates:", (unsigned long)skipped), (long long)skipped);
-	for (i = 0; i < n; i++)
-		printf(" %s", json_string_value(json_array_get(already, i)));
-	printf("\n");
+	backfill_print_left_out(stdout, json_integer_value(json_object_get(
+	    answer, "skipped")), json_object_get(answer, "already_queued"));
+	if (note != NULL)
+		printf("%s\n", note);
 }
 
 int
@@ -948,6 +1074,9 @@ cmd_backfill(int argc, char **argv)
 		json_decref(answer);
 		return code;
 	}
+	code = ctl_check_named("backfill", &o);
+	if (code != CLI_EXIT_OK)
+		return code;
 	a = ctl_agent_opts(&o);
 	return ctl_run_local(&a, backfill_queue, &o);
 }

@@ -315,7 +315,9 @@ logs_print_row(const struct store_logs_row *r)
 
 	if (r->dropped_lines >= 0) {
 		logs_size(size, sizeof size, r->dropped_bytes);
-		printf(_("%s %8lld ~ [%lld lines (%s) not stored]\n"),
+		printf(P_("%s %8lld ~ [%lld line (%s) not stored]\n",
+		    "%s %8lld ~ [%lld lines (%s) not stored]\n",
+		    (unsigned long)r->dropped_lines),
 		    logs_stream_name(r->stream), (long long)r->line_no,
 		    (long long)r->dropped_lines, size);
 		return;
@@ -380,8 +382,10 @@ logs_print_gap(const struct logs_cursor *c, const struct store_logs_row *r)
 	if (c->q.errors_only || c->json_lines || c->json_array || last == 0 ||
 	    r->line_no <= last + 1)
 		return;
-	printf(_("%s %8s ~ [%lld lines not shown: the stored end of the "
-	    "output moved on]\n"), logs_stream_name(r->stream), "",
+	printf(P_("%s %8s ~ [%lld line not shown: the stored end of the "
+	    "output moved on]\n", "%s %8s ~ [%lld lines not shown: the "
+	    "stored end of the output moved on]\n",
+	    (unsigned long)(r->line_no - last - 1)), logs_stream_name(r->stream), "",
 	    (long long)(r->line_no - last - 1));
 }
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent/agent.h"
 #include "agent/cli.h"
@@ -17,6 +16,8 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
+#include "core/text.h"
 
 #define RUN_MAX_SELECTED 64
 
@@ -52,7 +53,8 @@ run_help(void)
 	    "  --state-dir DIR     state directory (default:\n"
 	    "                      $XDG_STATE_HOME/watchkeep or\n"
 	    "                      ~/.local/state/watchkeep)\n"
-	    "  --date YYYY-MM-DD   logical date of the runs (default: today)\n"
+	    "  --date YYYY-MM-DD   logical date of the runs (default: today in\n"
+	    "                      each pipeline's time_zone)\n"
 	    "  --json              print the result as JSON\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default: info)\n"
 	    "  -v, -q              debug, or warnings and errors only\n"));
@@ -96,35 +98,36 @@ run_parse(int argc, char **argv, struct run_opts *opts)
 	return CLI_EXIT_OK;
 }
 
-static void
-run_today(char *out, size_t size)
-{
-	time_t now = (time_t)(clk_wall_ms() / 1000);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(out, size, "%Y-%m-%d", &tm);
-}
-
 /* Checks --date and the named pipelines against the configuration. */
 static int
 run_check_selection(const struct run_opts *opts)
 {
+	char hint[NAMEHINT_MSG_MAX], shown[CFG_NAME_MAX * 2];
 	struct cfg *cfg;
 	int64_t days;
 	size_t i;
 	int code = CLI_EXIT_OK;
 
 	if (opts->date != NULL && clk_parse_date(opts->date, &days) != WK_OK)
-		return cli_usage_error("run", _("invalid date \"%s\"; use "
-		    "YYYY-MM-DD"), opts->date);
+		return cli_usage_error("run", _("invalid date \"%s\" for "
+		    "%s; give a calendar date YYYY-MM-DD, such as 2026-02-28"),
+		    opts->date, "--date");
+	if (opts->date != NULL && days < 0)
+		return cli_usage_error("run", _("date \"%s\" for %s is "
+		    "before 1970-01-01; give a later date"), opts->date,
+		    "--date");
 	cfg = cli_load_config(&opts->common);
 	if (cfg == NULL)
 		return CLI_EXIT_CONFIG;
 	for (i = 0; i < opts->n_selected && code == CLI_EXIT_OK; i++) {
-		if (cfg_find_pipeline(cfg, opts->selected[i]) == NULL)
-			code = cli_usage_error("run", _("no pipeline named "
-			    "\"%s\" in %s"), opts->selected[i], cfg->path);
+		if (cfg_find_pipeline(cfg, opts->selected[i]) != NULL)
+			continue;
+		text_sanitize(opts->selected[i], strlen(opts->selected[i]),
+		    shown, sizeof shown);
+		namehint_pipelines(hint, sizeof hint, cfg, opts->selected[i]);
+		fprintf(stderr, _("watchkeep run: no pipeline named \"%s\" "
+		    "in %s; %s\n"), shown, cfg->path, hint);
+		code = CLI_EXIT_FAILED;
 	}
 	cfg_free(cfg);
 	return code;
@@ -150,18 +153,15 @@ run_queue(struct agent *agent, void *arg, struct wk_err *err)
 {
 	const struct run_opts *opts = arg;
 	const struct cfg *cfg = agent->acfg->cfg;
-	char today[16];
 	int64_t run_id;
 	size_t i;
 	int rc;
 
-	run_today(today, sizeof today);
 	for (i = 0; i < cfg->n_pipelines; i++) {
 		if (!run_is_selected(opts, cfg->pipelines[i].name))
 			continue;
 		rc = agent_request_run(agent, cfg->pipelines[i].name,
-		    opts->date != NULL ? opts->date : today, "once", 0,
-		    &run_id, err);
+		    opts->date, "once", 0, &run_id, err);
 		if (rc != WK_OK)
 			return rc;
 	}

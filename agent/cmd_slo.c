@@ -304,7 +304,9 @@ slocli_print_budget(const struct slo_status *s)
 	char sli[64], left[64], bad[64], allowed[64];
 
 	slocli_format_num(sli, sizeof sli, s->sli, 100.0, 3, "%");
-	printf(_("  %-12s %s (%lld of %lld events good)\n"), _("SLI"), sli,
+	printf(P_("  %-12s %s (%lld of %lld event good)\n",
+	    "  %-12s %s (%lld of %lld events good)\n",
+	    (unsigned long)s->total), _("SLI"), sli,
 	    (long long)s->good, (long long)s->total);
 	slocli_format_num(left, sizeof left, s->budget_remaining, 100.0, 1, "%");
 	if (!s->budget_remaining.known) {

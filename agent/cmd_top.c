@@ -1,8 +1,8 @@
 /*
  * `watchkeep top`: starts the terminal UI of tui/ on the store of the
- * state directory, with the actions it offers (re-run, cancel, run now,
- * acknowledge, silence, end a silence) sent to the running agent over
- * the control socket.
+ * state directory, with the actions it offers (re-run, cancel, drop the
+ * queued runs of a pipeline, run now, acknowledge, silence, end a
+ * silence) sent to the running agent over the control socket.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -148,6 +148,21 @@ top_cancel(void *ctx, int64_t run_id, struct wk_err *err)
 }
 
 static int
+top_cancel_queued(void *ctx, const char *pipeline, size_t *dropped,
+		  struct wk_err *err)
+{
+	json_t *answer = NULL;
+	int rc;
+
+	rc = top_send(ctx, json_pack("{s:s, s:s}", "command", "cancel-queued",
+	    "pipeline", pipeline), &answer, err);
+	*dropped = rc == WK_OK ? (size_t)json_integer_value(json_object_get(
+	    answer, "dropped")) : 0;
+	json_decref(answer);
+	return rc;
+}
+
+static int
 top_run_now(void *ctx, const char *pipeline, int64_t *run_id,
 	    struct wk_err *err)
 {
@@ -229,7 +244,8 @@ int
 cmd_top(int argc, char **argv)
 {
 	struct tui_actions actions = { NULL, top_rerun, top_cancel,
-	    top_run_now, top_ack, top_silence, top_unsilence };
+	    top_run_now, top_ack, top_silence, top_unsilence,
+	    top_cancel_queued };
 	const char *no_color = getenv("NO_COLOR");
 	struct wk_err err = { 0, "" };
 	struct tui_opts topts;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #define CONTROL_BACKLOG 128   /* connections the kernel queues for accept */
 #define CONTROL_ACCEPT_MAX CONTROL_MAX_CLIENTS  /* accepts per loop turn */
+#define CONTROL_LOCALES 4     /* client locales kept loaded for replies */
 
 struct control_client {
 	int fd;                        /* -1 when the slot is free */
@@ -31,6 +33,12 @@ struct control_client {
 	struct control_server *server; /* back pointer */
 };
 
+/* A client's message locale, loaded for the replies in its language. */
+struct control_locale {
+	char name[CONTROL_LOCALE_MAX + 1];  /* as requested, "": slot free */
+	locale_t locale;   /* owned; (locale_t)0: not installed here */
+};
+
 struct control_server {
 	struct ev_loop *loop;          /* not owned */
 	int fd;                        /* listening socket */
@@ -38,7 +46,75 @@ struct control_server {
 	control_handler_fn handler;
 	void *arg;
 	struct control_client clients[CONTROL_MAX_CLIENTS];
+	struct control_locale locales[CONTROL_LOCALES];  /* loaded ones */
+	size_t next_locale;            /* slot the next new locale takes */
 };
+
+int
+control_locale_valid(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0 || len > CONTROL_LOCALE_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789_.@-", name[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Returns the locale that has the agent's categories except LC_MESSAGES,
+ * which is name's, loading it into a slot of s->locales on first use.
+ * Returns (locale_t)0 when name is missing, invalid or not installed, so
+ * that the reply keeps the agent's language.
+ */
+static locale_t
+control_locale(struct control_server *s, const char *name)
+{
+	struct control_locale *slot;
+	locale_t base;
+	size_t i;
+
+	if (name == NULL || !control_locale_valid(name))
+		return (locale_t)0;
+	for (i = 0; i < CONTROL_LOCALES; i++) {
+		if (strcmp(s->locales[i].name, name) == 0)
+			return s->locales[i].locale;
+	}
+
+	slot = &s->locales[s->next_locale];
+	s->next_locale = (s->next_locale + 1) % CONTROL_LOCALES;
+	if (slot->locale != (locale_t)0)
+		freelocale(slot->locale);
+	snprintf(slot->name, sizeof slot->name, "%s", name);
+	base = duplocale(LC_GLOBAL_LOCALE);
+	slot->locale = base != (locale_t)0 ?
+	    newlocale(LC_MESSAGES_MASK, name, base) : (locale_t)0;
+	if (slot->locale == (locale_t)0) {
+		/* newlocale() leaves base to the caller when it fails. */
+		if (base != (locale_t)0)
+			freelocale(base);
+		LOG(LL_INFO, _("control socket: locale %s of a request is not "
+		    "installed; replies to it use the agent's language"), name);
+	}
+	return slot->locale;
+}
+
+static void
+control_free_locales(struct control_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < CONTROL_LOCALES; i++) {
+		if (s->locales[i].locale != (locale_t)0)
+			freelocale(s->locales[i].locale);
+		s->locales[i].locale = (locale_t)0;
+		s->locales[i].name[0] = '\0';
+	}
+}
 
 json_t *
 control_error(const char *fmt, ...)
@@ -90,14 +166,25 @@ control_send(struct control_client *c, json_t *answer)
 	free(text);
 }
 
+/*
+ * Handles one request line and sends the response. The response is
+ * composed in the language of the request's "locale" member (the client's
+ * LC_MESSAGES) when the agent has that locale installed. The LOG macros
+ * switch back to the agent's locale for the agent's own log lines.
+ */
 static void
 control_handle_line(struct control_client *c, const char *line)
 {
 	struct control_server *s = c->server;
+	locale_t reply_locale, agent_locale = (locale_t)0;
 	json_error_t jerr;
 	json_t *request, *answer;
 
 	request = json_loads(line, 0, &jerr);
+	reply_locale = control_locale(s, json_string_value(json_object_get(
+	    request, "locale")));
+	if (reply_locale != (locale_t)0)
+		agent_locale = uselocale(reply_locale);
 	if (request == NULL || !json_is_object(request) ||
 	    !json_is_string(json_object_get(request, "command")))
 		answer = control_error(_("invalid request: %s; send a JSON "
@@ -108,6 +195,8 @@ control_handle_line(struct control_client *c, const char *line)
 		    (int)c->peer.uid);
 	else
 		answer = s->handler(s->arg, request, &c->peer);
+	if (reply_locale != (locale_t)0)
+		uselocale(agent_locale);
 	json_decref(request);
 	if (answer != NULL) {
 		control_send(c, answer);
@@ -278,6 +367,7 @@ control_close(struct control_server *s)
 	ev_fd_del(s->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
+	control_free_locales(s);
 	free(s);
 }
 

@@ -7,6 +7,11 @@
  * {"ok": true, ...} or {"ok": false, "error": "message"}, and closes the
  * connection. A request line may be at most CONTROL_LINE_MAX bytes; a
  * connection that sends nothing for CONTROL_IDLE_MS is closed.
+ *
+ * A request may name the client's message locale in "locale" (such as
+ * "ja_JP.UTF-8"; see control_locale_valid()). The agent then writes the
+ * texts of its answer in that language when it has the locale installed,
+ * and in its own language otherwise. Its log lines keep its own language.
  */
 #ifndef WK_CONTROL_H
 #define WK_CONTROL_H
@@ -20,6 +25,7 @@
 #define CONTROL_LINE_MAX (64 * 1024)
 #define CONTROL_IDLE_MS 10000
 #define CONTROL_MAX_CLIENTS 32
+#define CONTROL_LOCALE_MAX 64   /* bytes of the "locale" of a request */
 
 /* The process at the other end of a connection. */
 struct control_peer {
@@ -56,6 +62,13 @@ void control_close(struct control_server *server);
  */
 int control_request(const char *path, json_t *request, int timeout_ms,
 		    json_t **answer, struct wk_err *err);
+
+/*
+ * Tells whether name may be sent as the "locale" of a request: 1 to
+ * CONTROL_LOCALE_MAX bytes of [A-Za-z0-9_.@-], which excludes paths and
+ * the composite names setlocale(LC_ALL, NULL) may return.
+ */
+int control_locale_valid(const char *name);
 
 /* Builds {"ok": false, "error": message}. */
 json_t *control_error(const char *fmt, ...)

@@ -1,3 +1,6 @@
+/* fallocate(2) and FALLOC_FL_PUNCH_HOLE are Linux interfaces. */
+#define _GNU_SOURCE
+
 #include "logcap.h"
 
 #include <errno.h>
@@ -23,6 +26,7 @@
 #define LOGCAP_CUT_NOTE_MAX 48   /* bytes of the note after a cut line */
 #define LOGCAP_READ_CHUNK 65536  /* bytes read from a log file at once */
 #define LOGCAP_RESTORE_ROWS 32   /* stored tail rows read at once */
+#define LOGCAP_PUNCH_MIN (1024 * 1024) /* minimum bytes made a hole at once */
 
 int
 logcap_init(struct logcap *cap, struct store *store, int64_t stage_run_id,
@@ -298,8 +302,10 @@ logcap_store_signatures(struct logcap *cap)
 		if (store_logs_signature_add(cap->store, cap->stage_run_id,
 		    e->text, e->sample, e->pending, e->first_at, e->last_at) !=
 		    WK_OK && cap->store_failed++ == 0)
-			LOG(LL_WARN, _("stage run %lld: %lld errors of signature "
-			    "\"%s\" were not counted"),
+			LOG(LL_WARN, P_("stage run %lld: %lld error of "
+			    "signature \"%s\" was not counted", "stage run "
+			    "%lld: %lld errors of signature \"%s\" were not "
+			    "counted", (unsigned long)e->pending),
 			    (long long)cap->stage_run_id, (long long)e->pending,
 			    e->text);
 		e->pending = 0;
@@ -642,6 +648,46 @@ logcap_read_due(struct ev_loop *loop, void *arg)
 	    logcap_read_due, cap);
 }
 
+/* Counts the newlines of n bytes read at read_offset that are in the head. */
+static void
+logcap_count_head(struct logcap *cap, const char *data, size_t n)
+{
+	uint64_t head = (uint64_t)cap->limits.file_head_bytes;
+	uint64_t at = (uint64_t)cap->read_offset;
+
+	if (at >= head)
+		return;
+	if (n > head - at)
+		n = (size_t)(head - at);
+	cap->file_head_newlines += logcap_count_newlines(data, n);
+}
+
+/*
+ * Makes the bytes read past the head, except the last file_tail_bytes, a
+ * hole in the file, LOGCAP_PUNCH_MIN or more at a time. A file system
+ * without holes gets no second try: its file is cut when the stage ends.
+ */
+static void
+logcap_punch(struct logcap *cap)
+{
+	int64_t from = cap->punched_to > cap->limits.file_head_bytes ?
+	    cap->punched_to : cap->limits.file_head_bytes;
+	int64_t to = cap->read_offset - cap->limits.file_tail_bytes;
+
+	if (!cap->reads_file || to - from < LOGCAP_PUNCH_MIN)
+		return;
+	if (fallocate(cap->read_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)from, (off_t)(to - from)) == 0) {
+		cap->punched_to = to;
+		return;
+	}
+	LOG_RUN(LL_DEBUG, cap->run_id, cap->label[0] != '\0' ? cap->label :
+	    NULL, _("stage run %lld: cannot make the middle of a log file a "
+	    "hole: %s; the file is cut when the stage ends"),
+	    (long long)cap->stage_run_id, strerror(errno));
+	cap->punched_to = INT64_MAX;
+}
+
 int
 logcap_read_file(struct logcap *cap, uint64_t max)
 {
@@ -662,11 +708,13 @@ logcap_read_file(struct logcap *cap, uint64_t max)
 			    "stage run %lld failed: %s"),
 			    (long long)cap->stage_run_id, strerror(errno));
 		if (n <= 0)
-			return 0;
+			break;
+		logcap_count_head(cap, chunk, (size_t)n);
 		cap->read_offset += n;
 		done += (uint64_t)n;
 		logcap_feed(cap, chunk, (size_t)n);
 	}
+	logcap_punch(cap);
 	return done >= max;
 }
 
@@ -701,7 +749,7 @@ logcap_start_file(struct logcap *cap, struct ev_loop *loop, int *child_fd)
 		return WK_ERR_STATE;
 
 	wfd = logcap_create(cap->file_path, O_APPEND);
-	rfd = wfd < 0 ? -1 : logcap_open_in_dir(cap->file_path, O_RDONLY);
+	rfd = wfd < 0 ? -1 : logcap_open_in_dir(cap->file_path, O_RDWR);
 	if (wfd < 0 || rfd < 0) {
 		logcap_warn_open(cap, cap->file_path, errno, 0);
 		if (wfd >= 0)
@@ -783,14 +831,14 @@ logcap_resume_file(struct logcap *cap, struct ev_loop *loop)
 	if (rc != WK_OK)
 		return rc;
 
-	fd = logcap_open_in_dir(cap->file_path, O_RDONLY);
+	fd = logcap_open_in_dir(cap->file_path, O_RDWR);
 	if (fd < 0) {
 		logcap_warn_open(cap, cap->file_path, errno, 1);
 		return WK_ERR_IO;
 	}
 	/* NOTE: error counts the earlier agent had not committed, and the
 	   error block it was in, are lost, so signatures may count fewer. */
-	cap->line_no = lines;
+	cap->line_no = cap->resumed_lines = lines;
 	cap->stored_offset = offset;
 	if (logcap_restore_tail(cap) != WK_OK)
 		LOG_RUN(LL_WARN, cap->run_id, cap->label[0] != '\0' ?
@@ -826,9 +874,13 @@ logcap_finish_file(struct logcap *cap)
 	if (tail->dropped > 0) {
 		lines = cap->newlines - cap->file_head_newlines -
 		    ring_bytes_count(tail, '\n');
-		n = snprintf(marker, sizeof marker, _("%s[watchkeep: %llu "
-		    "bytes (%llu lines) dropped here; this file keeps the "
-		    "first %llu and the last %llu bytes of the output]\n"),
+		/* TRANSLATORS: the form follows the count of lines. */
+		n = snprintf(marker, sizeof marker, P_("%s[watchkeep: %llu "
+		    "bytes (%llu line) dropped here; this file keeps the "
+		    "first %llu and the last %llu bytes of the output]\n",
+		    "%s[watchkeep: %llu bytes (%llu lines) dropped here; this "
+		    "file keeps the first %llu and the last %llu bytes of the "
+		    "output]\n", (unsigned long)lines),
 		    cap->head_ends_line ? "" : "\n",
 		    (unsigned long long)tail->dropped,
 		    (unsigned long long)lines,
@@ -856,8 +908,11 @@ logcap_log_dropped(const struct logcap *cap)
 		    (unsigned long long)(cap->file_head + cap->file_tail.len),
 		    (unsigned long long)cap->bytes);
 	if (cap->tail.dropped_lines > 0)
-		LOG(LL_INFO, _("stage run %lld: %s: the store keeps %lld of "
-		    "%lld lines (limits logs.head_lines and logs.tail_lines)"),
+		LOG(LL_INFO, P_("stage run %lld: %s: the store keeps %lld of "
+		    "%lld line (limits logs.head_lines and logs.tail_lines)",
+		    "stage run %lld: %s: the store keeps %lld of %lld lines "
+		    "(limits logs.head_lines and logs.tail_lines)",
+		    (unsigned long)cap->line_no),
 		    (long long)cap->stage_run_id, name,
 		    (long long)(cap->line_no - (int64_t)cap->tail.dropped_lines),
 		    (long long)cap->line_no);
@@ -866,6 +921,109 @@ logcap_log_dropped(const struct logcap *cap)
 		    "or error counts to the store failed"),
 		    (long long)cap->stage_run_id, name,
 		    (long long)cap->store_failed);
+}
+
+/* Counts the newlines of the file at fd in [from, to), reading it. */
+static uint64_t
+logcap_count_file_newlines(int fd, int64_t from, int64_t to)
+{
+	char chunk[LOGCAP_READ_CHUNK];
+	uint64_t count = 0;
+	ssize_t n;
+
+	while (from < to) {
+		n = pread(fd, chunk, to - from < (int64_t)sizeof chunk ?
+		    (size_t)(to - from) : sizeof chunk, (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		count += logcap_count_newlines(chunk, (size_t)n);
+		from += n;
+	}
+	return count;
+}
+
+/* Writes n bytes at offset; returns 0, or -1 with errno. */
+static int
+logcap_pwrite_all(int fd, const char *data, size_t n, int64_t offset)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(fd, data, n, (off_t)offset);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		data += w;
+		n -= (size_t)w;
+		offset += w;
+	}
+	return 0;
+}
+
+/*
+ * Cuts a log file that the ended stage wrote itself, the way logcap_file()
+ * and logcap_finish_file() cap a file the agent writes. The file keeps its
+ * first file_head_bytes, the marker line with the bytes and lines dropped,
+ * and its last file_tail_bytes, which are held in memory meanwhile.
+ * NOTE: the newlines of a head read by an earlier agent are counted by
+ * reading that part of the head again, which holds up the loop.
+ */
+static void
+logcap_cut_own_file(struct logcap *cap)
+{
+	int64_t head = cap->limits.file_head_bytes;
+	int64_t tail = cap->limits.file_tail_bytes;
+	const char *name = cap->stream == STORE_STDERR ? "stderr" : "stdout";
+	uint64_t lines, head_newlines = cap->file_head_newlines;
+	char marker[512], last = '\n', *tail_data = NULL;
+	struct stat sb;
+	int n;
+
+	if (fstat(cap->read_fd, &sb) < 0 || sb.st_size <= head + tail)
+		return;
+	tail_data = malloc(tail > 0 ? (size_t)tail : 1);
+	if (tail_data == NULL || pread(cap->read_fd, tail_data, (size_t)tail,
+	    sb.st_size - tail) != (ssize_t)tail ||
+	    (head > 0 && pread(cap->read_fd, &last, 1, head - 1) != 1))
+		goto out;
+
+	head_newlines += logcap_count_file_newlines(cap->read_fd, 0,
+	    cap->resumed_at < head ? cap->resumed_at : head);
+	lines = (uint64_t)cap->resumed_lines + cap->newlines - head_newlines -
+	    logcap_count_newlines(tail_data, (size_t)tail);
+	/* TRANSLATORS: the form follows the count of lines. */
+	n = snprintf(marker, sizeof marker, P_("%s[watchkeep: %llu "
+	    "bytes (%llu line) dropped here; this file keeps the "
+	    "first %llu and the last %llu bytes of the output]\n",
+	    "%s[watchkeep: %llu bytes (%llu lines) dropped here; this "
+	    "file keeps the first %llu and the last %llu bytes of the "
+	    "output]\n", (unsigned long)lines),
+	    last == '\n' ? "" : "\n",
+	    (unsigned long long)(sb.st_size - head - tail),
+	    (unsigned long long)lines, (unsigned long long)head,
+	    (unsigned long long)tail);
+	if (n < 0 || (size_t)n >= sizeof marker)
+		n = (int)strlen(marker);
+	if (ftruncate(cap->read_fd, (off_t)head) < 0 ||
+	    logcap_pwrite_all(cap->read_fd, marker, (size_t)n, head) < 0 ||
+	    logcap_pwrite_all(cap->read_fd, tail_data, (size_t)tail,
+	    head + n) < 0) {
+		LOG(LL_WARN, _("stage run %lld: %s: cutting the log file to "
+		    "logs.file_head and logs.file_tail failed: %s"),
+		    (long long)cap->stage_run_id, name, strerror(errno));
+		goto out;
+	}
+	LOG(LL_INFO, _("stage run %lld: %s: the log file keeps %llu of "
+	    "%llu bytes (limits logs.file_head and logs.file_tail)"),
+	    (long long)cap->stage_run_id, name,
+	    (unsigned long long)(head + tail),
+	    (unsigned long long)sb.st_size);
+
+out:
+	free(tail_data);
 }
 
 void
@@ -889,6 +1047,7 @@ logcap_finish(struct logcap *cap)
 		logcap_log_dropped(cap);
 	}
 	if (cap->reads_file) {
+		logcap_cut_own_file(cap);
 		close(cap->read_fd);
 		cap->reads_file = 0;
 	}

@@ -23,8 +23,11 @@
  * and at the end, and stores with the lines how far the file was read
  * (core/store_logpos.h). An agent that adopts the stage after a restart
  * goes on from there (logcap_resume_file()), so each line is stored once.
- * The file caps do not apply to such a file, which grows as the stage
- * writes.
+ * The file caps apply to such a file too. While the stage runs, the bytes
+ * read that are past the head and before the last file_tail_bytes become
+ * a hole (fallocate(2) FALLOC_FL_PUNCH_HOLE), so they take no disk space
+ * where the file system supports holes. At the end the file is cut to its
+ * head, the marker line and its tail.
  *
  * The agent opens no log file through a symbolic link: a stage that puts
  * one in place of its log file or its stage directory gets a warning and
@@ -113,6 +116,9 @@ struct logcap {
 	int64_t resumed_at;           /* file offset the reads started at */
 	int64_t stored_offset;        /* file offset last stored as the read
 					 position, -1 before the first */
+	int64_t resumed_lines;        /* lines before resumed_at */
+	int64_t punched_to;           /* file offset up to which the bytes
+					 past the head are a hole */
 };
 
 /*
@@ -185,9 +191,10 @@ void logcap_tick(struct logcap *cap);
 /*
  * Stores an unfinished last line, the tail and the signature counts,
  * writes the file's tail and closes the file, and frees the buffers. When
- * the stage writes the file itself, first reads what is left of it, and
- * stores the final read position. Safe to call twice, and on a zeroed
- * struct with file_fd -1.
+ * the stage writes the file itself, first reads what is left of it and
+ * stores the final read position, then cuts the file to the caps. The cut
+ * moves the file's bytes, so call it only once the stage has ended. Safe
+ * to call twice, and on a zeroed struct with file_fd -1.
  */
 void logcap_finish(struct logcap *cap);
 

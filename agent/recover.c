@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/logcap.h"
+#include "agent/stagenotify.h"
 #include "agent/stagectx.h"
 #include "core/clock.h"
 #include "core/i18n.h"
@@ -179,6 +180,12 @@ struct recover_adopted {
 					     group-wait timer, 0: none */
 	int timed_out;                    /* this agent stopped the group at
 					     the stage's deadline */
+	int heartbeat_missed;             /* this agent stopped the group by
+					     heartbeat_action "kill" */
+	int ended;                        /* its main process has ended */
+	int64_t deadline_ns;              /* monotonic deadline, 0: none */
+	struct stagenotify notify;        /* the socket bound again at the
+					     stage's NOTIFY_SOCKET */
 	int64_t group_wait_ns;            /* monotonic time the wait for the
 					     group to be empty began */
 };
@@ -322,6 +329,8 @@ recover_adopted_judge(struct recover_adopted *a)
 	if (a->timed_out) {
 		state = STORE_STAGE_TIMED_OUT;
 		reason = _("timed out");
+	} else if (a->heartbeat_missed) {
+		reason = _("heartbeats stopped; the stage was stopped");
 	} else if (recover_outputs_ok(a, &declared)) {
 		state = STORE_STAGE_SUCCEEDED;
 		reason = "";
@@ -368,7 +377,8 @@ recover_adopted_retryable(const struct recover_adopted *a,
 {
 	if (st == NULL || a->row.attempt > st->retries)
 		return 0;
-	return a->timed_out || st->n_retry_exit_codes == 0;
+	return a->timed_out || a->heartbeat_missed ||
+	    st->n_retry_exit_codes == 0;
 }
 
 /*
@@ -438,6 +448,9 @@ recover_adopted_ended(struct recover_adopted *a)
 	struct store *store = g->agent->store;
 
 	store_group_begin(store);
+	/* Metrics sent just before the end are still queued. */
+	stagenotify_read(&a->notify, INT_MAX);
+	stagenotify_close(&a->notify);
 	logcap_finish(&a->cap[0]);
 	logcap_finish(&a->cap[1]);
 	recover_adopted_judge(a);
@@ -458,8 +471,9 @@ recover_adopted_ended(struct recover_adopted *a)
 }
 
 /*
- * Ends an adopted stage once its group is empty. After a timeout, what is
- * left of the group gets SIGKILL, as for a stage the agent started, and
+ * Ends an adopted stage once its group is empty. After this agent stopped
+ * it (timeout or heartbeat_action "kill"), what is left of the group gets
+ * SIGKILL, as for a stage the agent started, and
  * the wait stops after RECOVER_GROUP_WAIT_MS.
  */
 static void
@@ -467,7 +481,8 @@ recover_adopted_drain(struct ev_loop *loop, void *arg)
 {
 	struct recover_adopted *a = arg;
 	int64_t waited = clk_mono_ns() - a->group_wait_ns;
-	int alive = a->timed_out ? sup_group_alive(a->row.pid) : 0;
+	int alive = a->timed_out || a->heartbeat_missed ?
+	    sup_group_alive(a->row.pid) : 0;
 
 	a->timer = 0;
 	if (alive > 0 && waited < RECOVER_GROUP_WAIT_MS * INT64_C(1000000)) {
@@ -491,6 +506,7 @@ recover_adopted_gone(struct ev_loop *loop, struct recover_adopted *a)
 	if (a->timer != 0)
 		ev_timer_cancel(loop, a->timer);
 	a->timer = 0;
+	a->ended = 1;
 	a->group_wait_ns = clk_mono_ns();
 	recover_adopted_drain(loop, a);
 }
@@ -579,8 +595,104 @@ recover_adopted_deadline(struct recover_adopted *a)
 	clk_format_duration(left, sizeof left, left_ms);
 	LOG_RUN(LL_INFO, a->group->run.id, a->label, _("the timeout of %s "
 	    "of the adopted stage ends in %s"), limit, left);
-	a->timer = ev_timer_at(a->group->agent->loop, clk_mono_ns() +
-	    left_ms * INT64_C(1000000), recover_adopted_timeout, a);
+	a->deadline_ns = clk_mono_ns() + left_ms * INT64_C(1000000);
+	a->timer = ev_timer_at(a->group->agent->loop, a->deadline_ns,
+	    recover_adopted_timeout, a);
+}
+
+static int
+recover_notify_active(void *arg)
+{
+	const struct recover_adopted *a = arg;
+
+	return !a->ended && !a->timed_out && !a->heartbeat_missed;
+}
+
+/*
+ * Applies heartbeat_action "kill" to an adopted stage: SIGTERM to its
+ * group now and SIGKILL after the grace period, in place of its deadline.
+ */
+static void
+recover_notify_stop(void *arg)
+{
+	struct recover_adopted *a = arg;
+	struct ev_loop *loop = a->group->agent->loop;
+
+	if (a->timer != 0)
+		ev_timer_cancel(loop, a->timer);
+	a->heartbeat_missed = 1;
+	kill(-a->row.pid, SIGTERM);
+	a->timer = ev_timer_at(loop, clk_mono_ns() + a->grace_ms *
+	    INT64_C(1000000), recover_adopted_kill, a);
+}
+
+/* Moves the adopted stage's deadline at its request (EXTEND_TIMEOUT_USEC). */
+static void
+recover_notify_extend(void *arg, int64_t extend_us)
+{
+	struct recover_adopted *a = arg;
+	int64_t at = clk_mono_ns() + extend_us * 1000;
+
+	if (a->deadline_ns == 0 || a->timer == 0 || at <= a->deadline_ns ||
+	    !recover_notify_active(a))
+		return;
+	ev_timer_cancel(a->group->agent->loop, a->timer);
+	a->deadline_ns = at;
+	a->timer = ev_timer_at(a->group->agent->loop, at,
+	    recover_adopted_timeout, a);
+	LOG_RUN(LL_INFO, a->group->run.id, a->label,
+	    _("timeout extended by %lld ms at the stage's request"),
+	    (long long)(extend_us / 1000));
+}
+
+static const struct stagenotify_ops recover_notify_ops = {
+	.active = recover_notify_active,
+	.stop = recover_notify_stop,
+	.extend = recover_notify_extend,
+};
+
+/*
+ * Binds a new socket at the NOTIFY_SOCKET the adopted stage was started
+ * with, read from its environment, so that its STATUS, progress, metrics
+ * and heartbeats reach this agent. The heartbeat interval is the
+ * WATCHDOG_USEC it was started with, judged from now. Datagrams it sent
+ * while no agent held the socket are lost.
+ */
+static void
+recover_adopted_notify(struct recover_adopted *a)
+{
+	char address[PATH_MAX];
+	struct stagectx ctx;
+	int64_t watchdog_us, heartbeat_ms = 0;
+	int rc;
+
+	if (stagenotify_env_of(a->row.pid, address, sizeof address,
+	    &watchdog_us) != WK_OK) {
+		LOG_RUN(LL_WARN, a->group->run.id, a->label, _("cannot read "
+		    "the environment of adopted process %d: %s; its notify "
+		    "datagrams are not received"), a->row.pid,
+		    strerror(errno));
+		return;
+	}
+	if (address[0] == '\0' || recover_adopted_ctx(a, &ctx) != WK_OK)
+		return;	/* it was started without a notify socket */
+	rc = stagenotify_rebind(&a->notify, address, ctx.stage_dir);
+	stagectx_free(&ctx);
+	if (rc != WK_OK) {
+		LOG_RUN(LL_WARN, a->group->run.id, a->label, _("cannot bind "
+		    "the notify socket %s of adopted process %d again: %s; "
+		    "its notify datagrams are not received"), address,
+		    a->row.pid, rc == WK_ERR_INVALID ?
+		    _("not an address the agent gives") : strerror(errno));
+		return;
+	}
+	if (watchdog_us > 0)
+		heartbeat_ms = watchdog_us < 1000 ? 1 : watchdog_us / 1000;
+	stagenotify_watch(&a->notify, a->row.pid, NULL, heartbeat_ms,
+	    clk_mono_ns());
+	LOG_RUN(LL_INFO, a->group->run.id, a->label, _("receiving the notify "
+	    "datagrams of adopted process %d at %s again"), a->row.pid,
+	    address);
 }
 
 /*
@@ -659,10 +771,13 @@ recover_adopt(struct recover_group *g, const struct cfg_pipeline *p,
 			    "its declared outputs"), rows[i].pid,
 			    rows[i].attempt);
 		recover_adopted_logs(a);
-		/* NOTE: heartbeats of an adopted stage are not checked: they
-		   went to the notify socket of the previous agent. */
-		if (alive)
+		stagenotify_init(&a->notify, g->agent->loop, g->agent->store,
+		    g->run.id, a->row.id, a->label, st->heartbeat_action ==
+		    CFG_HEARTBEAT_KILL, &recover_notify_ops, a);
+		if (alive) {
 			recover_adopted_deadline(a);
+			recover_adopted_notify(a);
+		}
 		/* An ended process is judged at the loop's next turn. */
 		recover_adopted_watch(g->agent->loop, a);
 		adopted[i] = 1;

@@ -7,6 +7,7 @@
 #include "agent/table.h"
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/store_retry.h"
 #include "core/text.h"
 
 #define REPORT_MAX_METRICS 64
@@ -29,6 +30,10 @@ report_state_name(const char *state)
 		return _("not run");
 	if (strcmp(state, STORE_STAGE_SKIPPED) == 0)
 		return _("skipped");
+	if (strcmp(state, STORE_STAGE_OUT_OF_MEMORY) == 0)
+		return _("out of memory");
+	if (strcmp(state, STORE_STAGE_RETRY_WAIT) == 0)
+		return _("waiting to retry");
 	return state;
 }
 
@@ -178,6 +183,56 @@ report_failure(FILE *out, struct store *st, const struct store_stage_run *s)
 	free(lines);
 }
 
+/*
+ * Describes the next attempt of a stage waiting to retry: its number, when
+ * it starts (relative to now_ms) and why the attempt before it failed.
+ */
+static void
+report_retry_text(struct store *st, const struct store_stage_run *s,
+		  int64_t now_ms, char *text, size_t size)
+{
+	char failed[STORE_TEXT_MAX] = "", when[32];
+	int64_t failed_id = 0;
+
+	if (store_stage_attempt_before(st, s->id, &failed_id, failed,
+	    sizeof failed) != WK_OK || failed[0] == '\0')
+		snprintf(failed, sizeof failed, "%s", _("reason not stored"));
+	if (s->retry_at <= 0) {
+		snprintf(text, size, _("attempt %d has no stored start time; "
+		    "attempt %d failed: %s"), s->attempt, s->attempt - 1,
+		    failed);
+	} else if (s->retry_at >= now_ms) {
+		clk_format_duration(when, sizeof when, s->retry_at - now_ms);
+		snprintf(text, size, _("attempt %d starts in %s; attempt %d "
+		    "failed: %s"), s->attempt, when, s->attempt - 1, failed);
+	} else {
+		clk_format_duration(when, sizeof when, now_ms - s->retry_at);
+		snprintf(text, size, _("attempt %d was due %s ago; attempt %d "
+		    "failed: %s"), s->attempt, when, s->attempt - 1, failed);
+	}
+}
+
+/* Prints the stages waiting to retry, under a heading. */
+static void
+report_retries(FILE *out, struct store *st,
+	       const struct store_stage_run *stages, size_t n)
+{
+	char text[STORE_TEXT_MAX + 128];
+	int64_t now_ms = clk_wall_ms();
+	int heading = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(stages[i].state, STORE_STAGE_RETRY_WAIT) != 0)
+			continue;
+		if (!heading)
+			fprintf(out, "\n%s\n", _("Retries:"));
+		heading = 1;
+		report_retry_text(st, &stages[i], now_ms, text, sizeof text);
+		fprintf(out, "  %s: %s\n", stages[i].stage, text);
+	}
+}
+
 /* Prints the outputs of a stage; returns how many it printed. */
 static size_t
 report_outputs(FILE *out, struct store *st, const struct store_stage_run *s,
@@ -201,19 +256,38 @@ report_outputs(FILE *out, struct store *st, const struct store_stage_run *s,
 	return n;
 }
 
+/*
+ * The time a running run has taken since its start (ms), or -1 for a run
+ * that ended or has no start time.
+ */
+static int64_t
+report_running_for(const struct store_run *run, int64_t now_ms)
+{
+	if (strcmp(run->state, STORE_RUN_RUNNING) != 0 || run->started_at <= 0)
+		return -1;
+	return now_ms > run->started_at ? now_ms - run->started_at : 0;
+}
+
 static void
 report_header(FILE *out, const struct store_run *run)
 {
+	int64_t running_ms = report_running_for(run, clk_wall_ms());
 	char took[32], started[40];
 
 	clk_format_utc(started, sizeof started, run->started_at);
-	if (run->duration_ms >= 0)
+	if (running_ms >= 0)
+		clk_format_duration(took, sizeof took, running_ms);
+	else if (run->duration_ms >= 0)
 		clk_format_duration(took, sizeof took, run->duration_ms);
 	else
 		snprintf(took, sizeof took, "-");
-	fprintf(out, _("Run %lld of pipeline %s: %s in %s\n"),
-	    (long long)run->id, run->pipeline, report_state_name(run->state),
-	    took);
+	if (running_ms >= 0)
+		fprintf(out, _("Run %lld of pipeline %s: running for %s\n"),
+		    (long long)run->id, run->pipeline, took);
+	else
+		fprintf(out, _("Run %lld of pipeline %s: %s in %s\n"),
+		    (long long)run->id, run->pipeline,
+		    report_state_name(run->state), took);
 	fprintf(out, _("  logical date %s, trigger %s, started %s\n"),
 	    run->logical_date, run->trigger, started);
 	if (run->reason[0] != '\0')
@@ -249,6 +323,7 @@ report_run_text(FILE *out, struct store *st, int64_t run_id)
 	}
 	for (i = 0; i < n; i++)
 		report_stage_details(out, st, &stages[i], width, &heading);
+	report_retries(out, st, stages, n);
 	if (failed) {
 		fprintf(out, "\n%s\n", _("Failures:"));
 		for (i = 0; i < n; i++) {
@@ -317,6 +392,29 @@ report_json_known(json_t *obj, const char *key, int64_t value)
 	    json_null());
 }
 
+/*
+ * Adds retry_at_ms (the due time of the next attempt) and
+ * retry_after_reason (why the attempt before it failed) to the JSON form
+ * of a stage. Both are null unless the stage waits to retry.
+ */
+static void
+report_retry_json(struct store *st, const struct store_stage_run *s,
+		  json_t *obj)
+{
+	char failed[STORE_TEXT_MAX] = "";
+	int64_t failed_id = 0;
+	int waiting = strcmp(s->state, STORE_STAGE_RETRY_WAIT) == 0;
+
+	report_json_known(obj, "retry_at_ms", waiting && s->retry_at > 0 ?
+	    s->retry_at : -1);
+	if (waiting && store_stage_attempt_before(st, s->id, &failed_id,
+	    failed, sizeof failed) == WK_OK && failed[0] != '\0')
+		json_object_set_new(obj, "retry_after_reason",
+		    json_string(failed));
+	else
+		json_object_set_new(obj, "retry_after_reason", json_null());
+}
+
 static json_t *
 report_stage_json(struct store *st, const struct store_stage_run *s)
 {
@@ -342,6 +440,7 @@ report_stage_json(struct store *st, const struct store_stage_run *s)
 	report_json_known(obj, "max_rss_kb", s->max_rss_kb);
 	json_object_set_new(obj, "reason", s->reason[0] != '\0' ?
 	    json_string(s->reason) : json_null());
+	report_retry_json(st, s, obj);
 	if (store_metrics_get(st, s->id, metrics, REPORT_MAX_METRICS, &n) ==
 	    WK_OK) {
 		for (i = 0; i < n; i++)
@@ -383,6 +482,8 @@ report_run_json(struct store *st, int64_t run_id)
 	report_json_known(obj, "ended_at_ms", run.ended_at > 0 ?
 	    run.ended_at : -1);
 	report_json_known(obj, "duration_ms", run.duration_ms);
+	report_json_known(obj, "running_for_ms", report_running_for(&run,
+	    clk_wall_ms()));
 	json_object_set_new(obj, "reason", run.reason[0] != '\0' ?
 	    json_string(run.reason) : json_null());
 	list = json_array();

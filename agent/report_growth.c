@@ -17,14 +17,17 @@ growth_outlook(char *out, size_t size, enum trend_outlook outlook,
 	       const char *limit_name)
 {
 	char limit[32], date[16];
+	int64_t days;
 
 	clk_format_duration(limit, sizeof limit, limit_ms);
 	switch (outlook) {
 	case TREND_AT:
 		clk_format_date(date, sizeof date, reach_at / CLK_MS_PER_DAY);
-		snprintf(out, size, _("passes its %s %s around %s (in %lld "
-		    "days)"), limit, limit_name, date,
-		    (long long)((reach_at - now_ms) / CLK_MS_PER_DAY));
+		days = (reach_at - now_ms) / CLK_MS_PER_DAY;
+		snprintf(out, size, P_("passes its %s %s around %s (in %lld "
+		    "day)", "passes its %s %s around %s (in %lld days)",
+		    (unsigned long)days), limit, limit_name, date,
+		    (long long)days);
 		break;
 	case TREND_ALREADY:
 		snprintf(out, size, _("already at its %s %s"), limit,

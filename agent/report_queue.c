@@ -89,7 +89,8 @@ report_queue_text(FILE *out, struct store *st, const char *pipeline,
 		table_print(t, out, 0);
 	}
 	if (n > max)
-		fprintf(out, _("... and %zu more queued runs\n"), n - max);
+		fprintf(out, P_("... and %zu more queued run\n",
+		    "... and %zu more queued runs\n", n - max), n - max);
 	free(runs);
 	free(t);
 	return WK_OK;

@@ -75,6 +75,25 @@ retention_before(int64_t now_ms, int64_t age_ms)
 	return age_ms > 0 ? now_ms - age_ms : INT64_MIN;
 }
 
+/* Logs what a pass removed, each count with its noun in the right form. */
+static void
+retention_log_removed(const struct retention_result *out)
+{
+	char runs[48], lines[48], dirs[48], rows[64];
+
+	snprintf(runs, sizeof runs, P_("%zu run", "%zu runs", out->runs),
+	    out->runs);
+	snprintf(lines, sizeof lines, P_("%zu log line", "%zu log lines",
+	    out->log_lines), out->log_lines);
+	snprintf(dirs, sizeof dirs, P_("%zu run directory",
+	    "%zu run directories", out->run_dirs), out->run_dirs);
+	snprintf(rows, sizeof rows, P_("%zu row of alert history",
+	    "%zu rows of alert history", out->alert_rows), out->alert_rows);
+	/* TRANSLATORS: the four parts are the counts above. */
+	LOG(LL_INFO, _("retention: removed %s, %s, %s and %s"), runs, lines,
+	    dirs, rows);
+}
+
 int
 retention_pass(struct store *store, const struct cfg *cfg,
 	       const char *state_dir, int64_t now_ms,
@@ -113,8 +132,6 @@ retention_pass(struct store *store, const struct cfg *cfg,
 		out->alert_rows += rc == WK_OK ? n : 0;
 	}
 	if (out->runs + out->log_lines + out->run_dirs + out->alert_rows > 0)
-		LOG(LL_INFO, _("retention: removed %zu runs, %zu log lines, "
-		    "%zu run directories and %zu rows of alert history"),
-		    out->runs, out->log_lines, out->run_dirs, out->alert_rows);
+		retention_log_removed(out);
 	return rc;
 }

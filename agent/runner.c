@@ -15,8 +15,12 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/namehint.h"
 #include "core/paths.h"
 #include "core/store_retry.h"
+
+/* Missing outputs named in a stage's failure reason; the rest are counted. */
+#define RUNNER_MISSING_NAMED 3
 
 enum runner_stage_state {
 	RS_WAITING,    /* dependencies not finished yet */
@@ -35,6 +39,8 @@ struct runner_stage {
 	struct sup_proc *proc;         /* owned while running */
 	uint64_t retry_timer;          /* pending backoff timer, 0: none */
 	int gate_failed;               /* the last attempt failed a gate */
+	int kept;                      /* a re-run left it as an earlier
+					  pass ended it */
 	struct runner *runner;         /* back pointer for callbacks */
 	char label[2 * CFG_NAME_MAX];  /* "pipeline/stage", for logs */
 };
@@ -57,6 +63,8 @@ struct runner {
 	size_t running;                       /* stages in RS_RUNNING */
 	int force;                            /* never skip unchanged stages */
 	int cancelled;                        /* runner_cancel() was called */
+	char cancel_why[256];                 /* cause given to
+						 runner_cancel_because(), "" */
 	int finished;                         /* done() was called */
 	int succeeded;                        /* the run succeeded */
 	char first_failure[STORE_TEXT_MAX];   /* reason of the run's failure */
@@ -146,36 +154,49 @@ runner_notify_end(struct runner *runner, struct runner_stage *rs,
 		l->stage_ended(runner->opts.listener_arg, runner, &ev);
 }
 
-/* Marks every waiting stage that depends on a stage that failed as not run. */
+/*
+ * Marks every waiting stage that depends on a stage that failed or did not
+ * run as not run, by the rule a dry re-run predicts with
+ * (runner_policy_blocked).
+ */
 static void
 runner_skip_dependents(struct runner *runner)
 {
 	const struct cfg_pipeline *p = runner->pipeline;
-	char reason[STORE_TEXT_MAX];
-	size_t k, i = 0, d;
+	char why[STORE_TEXT_MAX - 16], reason[STORE_TEXT_MAX];
+	int blocked[CFG_MAX_STAGES], kept[CFG_MAX_STAGES];
+	size_t k, i;
 
+	for (i = 0; i < p->n_stages; i++) {
+		blocked[i] = runner->stages[i].state == RS_FAILED ||
+		    runner->stages[i].state == RS_NOT_RUN;
+		kept[i] = runner->stages[i].kept;
+	}
 	/* pipeline->order lists dependencies first, so one pass suffices. */
 	for (k = 0; k < p->n_stages; k++) {
 		struct runner_stage *rs = &runner->stages[p->order[k]];
 
-		if (rs->state != RS_WAITING)
-			continue;
-		for (d = 0; d < rs->cfg->n_depends_on; d++) {
-			i = rs->cfg->dep_index[d];
-			if (runner->stages[i].state == RS_FAILED ||
-			    runner->stages[i].state == RS_NOT_RUN)
-				break;
-		}
-		if (d == rs->cfg->n_depends_on)
+		if (rs->state != RS_WAITING || runner_policy_blocked(p,
+		    rs->cfg, blocked, kept, why, sizeof why) < 0)
 			continue;
 		rs->state = RS_NOT_RUN;
-		snprintf(reason, sizeof reason, _("not run: dependency %s did "
-		    "not succeed"), runner->stages[i].cfg->name);
+		blocked[p->order[k]] = 1;
+		snprintf(reason, sizeof reason, _("not run: %s"), why);
 		runner_store_end(runner, rs, STORE_STAGE_NOT_RUN, NULL, reason);
 		runner_notify_end(runner, rs, STORE_STAGE_NOT_RUN, reason, -1,
 		    NULL);
 		LOG_RUN(LL_INFO, runner->run_id, rs->label, "%s", reason);
 	}
+}
+
+/* Writes the reason of a cancel: "cancelled", with its cause when given. */
+static void
+runner_cancel_text(const struct runner *runner, char *out, size_t size)
+{
+	if (runner->cancel_why[0] == '\0')
+		snprintf(out, size, "%s", _("cancelled"));
+	else
+		snprintf(out, size, _("cancelled: %s"), runner->cancel_why);
 }
 
 static void
@@ -187,32 +208,70 @@ runner_fail_stage(struct runner *runner, struct runner_stage *rs,
 	runner_store_end(runner, rs, state, result, reason);
 	runner_notify_end(runner, rs, state, reason, -1, result);
 	LOG_RUN(LL_ERROR, runner->run_id, rs->label, _("failed: %s"), reason);
-	if (runner->first_failure[0] == '\0')
+	/* A stage stopped by a cancel with a cause gives the run that cause. */
+	if (runner->first_failure[0] == '\0' && runner->cancel_why[0] != '\0')
+		runner_cancel_text(runner, runner->first_failure,
+		    sizeof runner->first_failure);
+	else if (runner->first_failure[0] == '\0')
 		snprintf(runner->first_failure, sizeof runner->first_failure,
 		    _("stage %s failed: %s"), rs->cfg->name, reason);
 	runner_skip_dependents(runner);
 }
 
-/* Checks and records the declared outputs of a stage that exited 0. */
+/*
+ * Fills reason for n missing declared outputs, of which names lists the
+ * first RUNNER_MISSING_NAMED, separated by commas.
+ */
+static void
+runner_describe_missing(const char *names, size_t n, char *reason,
+			size_t size)
+{
+	size_t more = n > RUNNER_MISSING_NAMED ? n - RUNNER_MISSING_NAMED : 0;
+
+	if (n == 1)
+		snprintf(reason, size, _("declared output %s is missing "
+		    "after exit status 0"), names);
+	else if (more == 0)
+		snprintf(reason, size, _("declared outputs %s are missing "
+		    "after exit status 0"), names);
+	else
+		snprintf(reason, size, P_("declared outputs %s and %zu more "
+		    "are missing after exit status 0", "declared outputs %s "
+		    "and %zu more are missing after exit status 0", more),
+		    names, more);
+}
+
+/*
+ * Checks and records the declared outputs of a stage that exited 0. The
+ * outputs that exist are recorded even when others are missing, and the
+ * reason names the missing ones.
+ */
 static int
 runner_check_outputs(struct runner *runner, const struct runner_stage *rs,
 		     const struct stagectx *ctx, char *reason, size_t size)
 {
+	char names[STORE_TEXT_MAX - 64] = "";
+	size_t i, n = 0, len;
 	struct stat st;
-	size_t i;
 
 	for (i = 0; i < ctx->n_outputs; i++) {
-		if (stat(ctx->outputs[i], &st) != 0) {
-			snprintf(reason, size, _("declared output %s is missing "
-			    "after exit status 0"), ctx->outputs[i]);
-			return -1;
+		if (stat(ctx->outputs[i], &st) == 0) {
+			store_output_add(runner->store, rs->stage_run_id,
+			    ctx->outputs[i], (int64_t)st.st_size,
+			    (int64_t)st.st_mtim.tv_sec * 1000 +
+			    st.st_mtim.tv_nsec / 1000000);
+			continue;
 		}
-		store_output_add(runner->store, rs->stage_run_id,
-		    ctx->outputs[i], (int64_t)st.st_size,
-		    (int64_t)st.st_mtim.tv_sec * 1000 +
-		    st.st_mtim.tv_nsec / 1000000);
+		if (++n > RUNNER_MISSING_NAMED)
+			continue;
+		len = strlen(names);
+		snprintf(names + len, sizeof names - len, "%s%s",
+		    n > 1 ? ", " : "", ctx->outputs[i]);
 	}
-	return 0;
+	if (n == 0)
+		return 0;
+	runner_describe_missing(names, n, reason, size);
+	return -1;
 }
 
 /*
@@ -276,7 +335,8 @@ runner_describe_oom(const struct sup_result *r, int64_t limit, char *reason,
  * the stage's memory limit in bytes.
  */
 static void
-runner_describe_failure(const struct sup_result *r, int64_t limit,
+runner_describe_failure(const struct runner *runner,
+			const struct sup_result *r, int64_t limit,
 			char *reason, size_t size)
 {
 	const char *tail = r->last_error[0] != '\0' ? r->last_error : "";
@@ -292,7 +352,7 @@ runner_describe_failure(const struct sup_result *r, int64_t limit,
 	else if (r->timed_out)
 		snprintf(reason, size, _("timed out"));
 	else if (r->cancelled)
-		snprintf(reason, size, _("cancelled"));
+		runner_cancel_text(runner, reason, size);
 	else if (r->signal != 0)
 		snprintf(reason, size, _("killed by signal %d (%s)%s%s"),
 		    r->signal, strsignal(r->signal), sep, tail);
@@ -410,8 +470,8 @@ runner_stage_done(struct sup_proc *proc, const struct sup_result *r,
 	    !r->heartbeat_missed && !r->out_of_memory && r->signal == 0 &&
 	    r->exit_code == 0;
 	if (!ok) {
-		runner_describe_failure(r, rs->cfg->memory_limit, reason,
-		    sizeof reason);
+		runner_describe_failure(runner, r, rs->cfg->memory_limit,
+		    reason, sizeof reason);
 		runner_attempt_failed(runner, rs, r, reason, 0);
 	} else if (runner_check_outputs(runner, rs, &at->ctx, reason,
 	    sizeof reason) < 0) {
@@ -499,6 +559,10 @@ runner_fill_spec(struct runner *runner, struct runner_stage *rs,
 		.heartbeat_kill = st->heartbeat_action == CFG_HEARTBEAT_KILL,
 		.memory_limit = st->memory_limit, .logs = runner->opts.logs,
 		.log_to_files = st->on_restart == CFG_RESTART_ADOPT,
+		.fatal_exit_codes = st->fatal_exit_codes,
+		.n_fatal_exit_codes = st->n_fatal_exit_codes,
+		.retry_exit_codes = st->retry_exit_codes,
+		.n_retry_exit_codes = st->n_retry_exit_codes,
 	};
 }
 
@@ -626,8 +690,8 @@ runner_carried_failure(struct runner *runner)
 	size_t i;
 
 	if (runner->cancelled) {
-		snprintf(runner->first_failure, sizeof runner->first_failure,
-		    "%s", _("cancelled"));
+		runner_cancel_text(runner, runner->first_failure,
+		    sizeof runner->first_failure);
 		return;
 	}
 	for (i = 0; i < runner->pipeline->n_stages; i++) {
@@ -888,10 +952,17 @@ runner_row_succeeded(const struct store_stage_run *row)
 }
 
 int
+runner_kept_blocks(const struct store_stage_run *row)
+{
+	return row == NULL || !runner_row_succeeded(row);
+}
+
+int
 runner_plan_rerun(struct store *store, const struct cfg_pipeline *p,
 		  const struct runner_rerun *rr, int *selected,
 		  struct wk_err *err)
 {
+	char hint[NAMEHINT_MSG_MAX];
 	struct store_stage_run *rows;
 	struct store_run run;
 	int *found, rc;
@@ -899,9 +970,11 @@ runner_plan_rerun(struct store *store, const struct cfg_pipeline *p,
 	size_t k, d;
 
 	from = rr->from != NULL ? runner_stage_index(p, rr->from) : -1;
-	if (rr->from != NULL && from < 0)
+	if (rr->from != NULL && from < 0) {
+		namehint_stages(hint, sizeof hint, p, rr->from);
 		return wk_err_set(err, WK_ERR_NOTFOUND, _("pipeline %s has no "
-		    "stage \"%s\""), p->name, rr->from);
+		    "stage \"%s\"; %s"), p->name, rr->from, hint);
+	}
 	if (store_run_get(store, rr->run_id, &run) != WK_OK ||
 	    strcmp(run.pipeline, p->name) != 0)
 		return wk_err_set(err, WK_ERR_NOTFOUND, _("run %lld of "
@@ -935,6 +1008,16 @@ runner_plan_rerun(struct store *store, const struct cfg_pipeline *p,
 	free(rows);
 	free(found);
 	return rc;
+}
+
+size_t
+runner_plan_count(const struct cfg_pipeline *p, const int *selected)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_stages; i++)
+		n += selected[i] != 0;
+	return n;
 }
 
 /*
@@ -982,8 +1065,10 @@ runner_prepare_rerun(struct runner *runner, const int *selected,
 		size_t i = p->order[k];
 
 		if (!selected[i]) {
-			rs->state = found[i] && runner_row_succeeded(&rows[i]) ?
-			    RS_SUCCEEDED : found[i] ? RS_FAILED : RS_NOT_RUN;
+			rs->state = !runner_kept_blocks(found[i] ? &rows[i] :
+			    NULL) ? RS_SUCCEEDED : found[i] ? RS_FAILED :
+			    RS_NOT_RUN;
+			rs->kept = 1;
 			continue;
 		}
 		rs->state = RS_WAITING;
@@ -1063,6 +1148,12 @@ runner_resume(struct ev_loop *loop, struct store *store,
 	runner->force = rr->force;
 	runner->run_id = rr->run_id;
 	rc = runner_plan_rerun(store, p, rr, selected, err);
+	/* A recovered run ends through the runner even when every stage
+	   succeeded, so that its row leaves the running state. */
+	if (rc == WK_OK && !rr->recovering && runner_plan_count(p, selected) == 0)
+		rc = wk_err_set(err, WK_ERR_STATE, _("nothing to re-run: every "
+		    "selected stage of run %lld succeeded"),
+		    (long long)rr->run_id);
 	if (rc == WK_OK)
 		rc = runner_load_latest(store, p, rr->run_id, rows, found, err);
 	if (rc == WK_OK && store_run_get(store, rr->run_id, &run) == WK_OK) {
@@ -1136,13 +1227,25 @@ runner_cancel_retry(struct runner *runner, struct runner_stage *rs)
 void
 runner_cancel(struct runner *runner)
 {
+	runner_cancel_because(runner, NULL);
+}
+
+void
+runner_cancel_because(struct runner *runner, const char *why)
+{
 	const struct cfg_pipeline *p = runner->pipeline;
 	size_t k;
 
 	if (runner->finished || runner->cancelled)
 		return;
 	runner->cancelled = 1;
-	LOG_RUN(LL_INFO, runner->run_id, NULL, _("cancelling the run"));
+	snprintf(runner->cancel_why, sizeof runner->cancel_why, "%s",
+	    why != NULL ? why : "");
+	if (why != NULL)
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("cancelling the run: "
+		    "%s"), why);
+	else
+		LOG_RUN(LL_INFO, runner->run_id, NULL, _("cancelling the run"));
 	for (k = 0; k < p->n_stages; k++) {
 		struct runner_stage *rs = &runner->stages[p->order[k]];
 

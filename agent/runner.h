@@ -101,12 +101,31 @@ int runner_plan_rerun(struct store *store, const struct cfg_pipeline *pipeline,
 		      const struct runner_rerun *rr, int *selected,
 		      struct wk_err *err);
 
+/* Counts the stages that runner_plan_rerun selected. */
+size_t runner_plan_count(const struct cfg_pipeline *pipeline,
+			 const int *selected);
+
+/*
+ * Tells whether a stage that a re-run keeps, whose latest attempt in the
+ * run is row (NULL: it has none), keeps the stages that depend on it from
+ * running: it has no attempt, or its attempt neither succeeded nor was
+ * skipped as unchanged.
+ */
+int runner_kept_blocks(const struct store_stage_run *row);
+
 /*
  * Stops the running stages; the stages not started are marked not run. A
  * stage that waits for a retry ends as its last failed attempt, whose
  * reason then names the cancel. Does nothing on a run already cancelled.
  */
 void runner_cancel(struct runner *runner);
+
+/*
+ * Cancels like runner_cancel(). A non-NULL why names the cause, such as
+ * "the agent was stopping (SIGTERM)": the reason of the run, and of a
+ * stage that the cancel stopped, is then "cancelled: WHY".
+ */
+void runner_cancel_because(struct runner *runner, const char *why);
 
 /*
  * Sends SIGKILL at once to the process group of each running stage of a

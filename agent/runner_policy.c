@@ -48,12 +48,15 @@ runner_policy_retryable(const struct cfg_stage *stage, int attempt,
 	if (attempt > stage->retries || result == NULL || !result->spawned ||
 	    result->cancelled || gate_or_output)
 		return 0;
+	/* A fatal exit code wins over a timeout or an out-of-memory end:
+	   the program itself reported why it gave up. */
+	if (result->signal == 0 && runner_policy_listed(
+	    stage->fatal_exit_codes, stage->n_fatal_exit_codes,
+	    result->exit_code))
+		return 0;
 	if (result->timed_out || result->heartbeat_missed ||
 	    result->out_of_memory || result->signal != 0)
 		return 1;
-	if (runner_policy_listed(stage->fatal_exit_codes,
-	    stage->n_fatal_exit_codes, result->exit_code))
-		return 0;
 	if (stage->n_retry_exit_codes > 0)
 		return runner_policy_listed(stage->retry_exit_codes,
 		    stage->n_retry_exit_codes, result->exit_code);
@@ -294,6 +297,57 @@ runner_policy_find_skip(struct store *store, const char *pipeline,
 	return store_stage_find_unchanged(store, pipeline, stage->name,
 	    fingerprint, &skip->stage_run_id, &skip->run_id,
 	    &skip->attempt) == WK_OK;
+}
+
+/*
+ * Follows kept, blocked stages up from index i to one whose own
+ * dependencies do not block it: the stage to re-run from. With several
+ * such stages it returns the one reached through the first dependencies.
+ */
+static size_t
+runner_policy_blocked_root(const struct cfg_pipeline *p, size_t i,
+			   const int *blocked, const int *kept)
+{
+	const struct cfg_stage *st;
+	size_t d, up;
+
+	for (;;) {
+		st = &p->stages[i];
+		for (d = 0; d < st->n_depends_on; d++) {
+			up = st->dep_index[d];
+			if (blocked[up] && kept[up])
+				break;
+		}
+		if (d == st->n_depends_on)
+			return i;
+		i = st->dep_index[d];
+	}
+}
+
+long
+runner_policy_blocked(const struct cfg_pipeline *p,
+		      const struct cfg_stage *stage, const int *blocked,
+		      const int *kept, char *reason, size_t size)
+{
+	size_t d, i, root;
+
+	for (d = 0; d < stage->n_depends_on; d++) {
+		i = stage->dep_index[d];
+		if (!blocked[i])
+			continue;
+		root = kept[i] ? runner_policy_blocked_root(p, i, blocked,
+		    kept) : i;
+		if (kept[i])
+			snprintf(reason, size, _("dependency %s did not succeed "
+			    "and is not part of this re-run; re-run with --from "
+			    "%s/%s"), p->stages[i].name, p->name,
+			    p->stages[root].name);
+		else
+			snprintf(reason, size, _("dependency %s did not "
+			    "succeed"), p->stages[i].name);
+		return (long)i;
+	}
+	return -1;
 }
 
 int

@@ -18,8 +18,9 @@
 /*
  * Tells whether a failed attempt may be retried by its stage's policy:
  * not when attempts are used up, the process never started, it was
- * cancelled, a quality gate or an output check failed (gate_or_output), or
- * the exit status is fatal or not among the retryable ones.
+ * cancelled, a quality gate or an output check failed (gate_or_output),
+ * the main process exited with a fatal exit code (also after a timeout or
+ * out of memory), or it exited with a code not among the retryable ones.
  */
 int runner_policy_retryable(const struct cfg_stage *stage, int attempt,
 			    const struct sup_result *result,
@@ -79,5 +80,19 @@ int runner_policy_predict(struct store *store, const struct cfg_pipeline *p,
 			  const struct cfg_stage *stage,
 			  const struct stagectx_run *run,
 			  struct runner_skip *skip, char *reason, size_t size);
+
+/*
+ * Finds the first dependency of stage that keeps it from running: one
+ * whose blocked[] entry (indexed like p's stages) is set because it
+ * failed, did not run or, in a dry run, would not succeed. kept[] marks
+ * the stages that a re-run leaves as an earlier pass ended them. For such
+ * a dependency the reason names the --from option that re-runs it from
+ * the first kept stage that blocked it.
+ * Returns the dependency's index with reason filled, or -1 when no
+ * dependency blocks the stage.
+ */
+long runner_policy_blocked(const struct cfg_pipeline *p,
+			   const struct cfg_stage *stage, const int *blocked,
+			   const int *kept, char *reason, size_t size);
 
 #endif

@@ -100,8 +100,10 @@ sdnotify_assign(const char *line, size_t len, struct sdnotify_msg *msg)
 
 	if (sdnotify_key_is(line, key_len, "READY"))
 		msg->ready = strcmp(value, "1") == 0;
-	else if (sdnotify_key_is(line, key_len, "WATCHDOG"))
+	else if (sdnotify_key_is(line, key_len, "WATCHDOG")) {
 		msg->watchdog = strcmp(value, "1") == 0;
+		msg->watchdog_trigger = strcmp(value, "trigger") == 0;
+	}
 	else if (sdnotify_key_is(line, key_len, "STOPPING"))
 		msg->stopping = strcmp(value, "1") == 0;
 	else if (sdnotify_key_is(line, key_len, "STATUS")) {

@@ -2,8 +2,8 @@
  * Parsing of the datagrams a stage sends to its NOTIFY_SOCKET, in the
  * sd_notify(3) format: newline-separated KEY=VALUE assignments.
  *
- * Keys understood: READY=1, STATUS=text, WATCHDOG=1, EXTEND_TIMEOUT_USEC=n,
- * STOPPING=1, and the watchkeep keys X_WATCHKEEP_PROGRESS=fraction (0..1)
+ * Keys understood: READY=1, STATUS=text, WATCHDOG=1, WATCHDOG=trigger,
+ * EXTEND_TIMEOUT_USEC=n, STOPPING=1, and the watchkeep keys X_WATCHKEEP_PROGRESS=fraction (0..1)
  * and X_WATCHKEEP_METRIC=name=value (repeatable). Other keys are ignored,
  * as systemd ignores keys it does not know.
  */
@@ -28,6 +28,7 @@ struct sdnotify_metric {
 struct sdnotify_msg {
 	int ready;                     /* READY=1 */
 	int watchdog;                  /* WATCHDOG=1 */
+	int watchdog_trigger;          /* WATCHDOG=trigger */
 	int stopping;                  /* STOPPING=1 */
 	int has_status;                /* STATUS= was present */
 	char status[SDNOTIFY_STATUS_MAX]; /* sanitized STATUS= text */

@@ -10,6 +10,12 @@
  * notify socket, enforces the timeout (SIGTERM to
  * the group, the grace period, SIGKILL to the group) and, once the child has
  * exited, kills what is left of its group, reaps it and calls done().
+ * Every signal to the group also goes to the stage's processes that left
+ * it: those of the stage cgroup's cgroup.procs (cgroup.h), or without a
+ * cgroup those found by their environment (sup_escape.h). The counts of the
+ * processes left in the group at the exit and of those that had left it
+ * are logged and stored as the metrics watchkeep.leftover_processes and
+ * watchkeep.escaped_processes.
  */
 #ifndef WK_SUP_H
 #define WK_SUP_H
@@ -40,6 +46,13 @@ struct sup_spec {
 	int heartbeat_kill;       /* kill when heartbeats stop, else warn */
 	int64_t memory_limit;     /* bytes, 0: none */
 	int memory_rlimit;        /* also set RLIMIT_AS to memory_limit */
+	const int *fatal_exit_codes; /* the stage's fatal_exit_codes, 0..255;
+					copied. An exit with a declared
+					code is never an allocation failure */
+	size_t n_fatal_exit_codes;   /* entries of fatal_exit_codes */
+	const int *retry_exit_codes; /* the stage's retry_exit_codes, 0..255;
+					copied, used as fatal_exit_codes */
+	size_t n_retry_exit_codes;   /* entries of retry_exit_codes */
 	const char *cgroup_dir;   /* cgroup v2 directory to join, or NULL */
 	const struct cfg_logs *logs; /* caps of log capture, NULL: defaults */
 	int log_to_files;         /* stdout and stderr are the log files
@@ -55,7 +68,8 @@ enum sup_oom_cause {
 	SUP_OOM_CGROUP,     /* the kernel's OOM killer acted in the
 			       stage's cgroup */
 	SUP_OOM_ALLOCATION  /* an allocation failed under RLIMIT_AS, as
-			       the stage's output reported */
+			       the last lines of the stage's stderr
+			       reported (rule at sup_allocation_failed()) */
 };
 
 /* How a stage run ended. */
@@ -68,13 +82,17 @@ struct sup_result {
 	int heartbeat_missed;    /* killed because heartbeats stopped */
 	int out_of_memory;       /* killed for passing the memory limit */
 	enum sup_oom_cause oom_cause; /* how out_of_memory was found */
-	int64_t peak_group_rss;  /* largest RSS of the group seen, bytes */
+	int64_t peak_group_rss;  /* largest polled sum of the RSS of the
+				    group and the processes that left it,
+				    bytes; 0 when not polled */
 	int64_t duration_ms;     /* start to reap, from CLOCK_MONOTONIC */
 	int64_t started_at;      /* wall clock ms, at fork */
 	int64_t ended_at;        /* wall clock ms, at reap */
 	int64_t user_cpu_ms;     /* from wait4 */
 	int64_t sys_cpu_ms;      /* from wait4 */
-	int64_t max_rss_kb;      /* from wait4 */
+	int64_t max_rss_kb;      /* the larger of wait4's ru_maxrss (the
+				    main process, or the largest descendant
+				    it waited for) and peak_group_rss */
 	int64_t stdout_lines;    /* lines captured */
 	int64_t stderr_lines;
 	int64_t error_lines;     /* lines flagged as errors, both streams */

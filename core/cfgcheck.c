@@ -8,9 +8,12 @@
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/text.h"
+#include "core/tz.h"
+#include "core/tz_names.h"
 #include "core/vars.h"
 
 #define HINT_LEN_MAX 64  /* longer words get no "did you mean" hint */
+#define REF_QUOTE_MAX 48 /* bytes of a malformed reference in a message */
 #define NAME_CHARS \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
@@ -30,6 +33,43 @@ cfgcheck_fail_at(struct cfgcheck *ck, struct jsonpos_loc loc,
 		loc.column = 1;
 	return wk_err_set(ck->err, WK_ERR_INVALID, "%s:%d:%d: %s", ck->name,
 	    loc.line, loc.column, msg);
+}
+
+void
+cfgcheck_warn_at(struct cfgcheck *ck, struct jsonpos_loc loc,
+		 const char *fmt, ...)
+{
+	char msg[WK_ERR_MSG_MAX], *line = NULL;
+	struct cfg *cfg = ck->cfg;
+	va_list ap;
+	int n;
+
+	if (cfg == NULL)
+		return;
+	if (cfg->n_warnings >= CFG_WARNINGS_MAX) {
+		cfg->n_warnings_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (loc.line < 1)
+		loc.line = 1;
+	if (loc.column < 1)
+		loc.column = 1;
+
+	/* TRANSLATORS: FILE:LINE:COLUMN: warning: MESSAGE */
+	n = snprintf(NULL, 0, _("%s:%d:%d: warning: %s"), ck->name, loc.line,
+	    loc.column, msg);
+	if (n > 0)
+		line = malloc((size_t)n + 1);
+	if (line == NULL) {
+		cfg->n_warnings_dropped++;
+		return;
+	}
+	snprintf(line, (size_t)n + 1, _("%s:%d:%d: warning: %s"), ck->name,
+	    loc.line, loc.column, msg);
+	cfg->warnings[cfg->n_warnings++] = line;
 }
 
 int
@@ -482,10 +522,13 @@ cfgcheck_name(struct cfgcheck *ck, json_t *obj, int obj_node,
 	return cfgcheck_string(ck, &m, example, out);
 }
 
-/* Reports a reference to a name that the scope does not make visible. */
+/*
+ * Reports a reference to a name that the scope does not make visible;
+ * shell is 1 for a command that /bin/sh -c runs.
+ */
 static int
 unknown_variable(struct cfgcheck *ck, struct jsonpos_loc loc, const char *name,
-		 const struct cfgcheck_scope *sc)
+		 const struct cfgcheck_scope *sc, int shell)
 {
 	const char *hint;
 	size_t i;
@@ -502,14 +545,44 @@ unknown_variable(struct cfgcheck *ck, struct jsonpos_loc loc, const char *name,
 		return cfgcheck_fail_at(ck, loc,
 		    _("unknown variable ${%s}; did you mean ${%s}?"), name,
 		    hint);
+	if (shell)
+		return cfgcheck_fail_at(ck, loc,
+		    _("unknown variable ${%s}; define it in \"env\", or leave it to the shell: write $%s, or $${%s} to pass \"${%s}\" on to the shell"),
+		    name, name, name, name);
 	return cfgcheck_fail_at(ck, loc,
 	    _("unknown variable ${%s}; define it in \"env\" or use a WATCHKEEP_ variable such as ${WATCHKEEP_STAGE_DIR}"),
 	    name);
 }
 
-int
-cfgcheck_refs(struct cfgcheck *ck, int node, const char *text,
-	      const struct cfgcheck_scope *sc)
+/*
+ * Reports the malformed reference that starts at text[offset] (its '$'),
+ * quoted up to its '}' or the end of the text, with the escape "$${" that
+ * keeps a "${" as text, as a shell default such as ${X:-none} needs.
+ */
+static int
+malformed_reference(struct cfgcheck *ck, int node, const char *text,
+		    size_t offset, const char *reason)
+{
+	char ref[REF_QUOTE_MAX + 1];
+	size_t len = strcspn(text + offset, "}");
+
+	if (text[offset + len] == '}')
+		len++;
+	if (len > REF_QUOTE_MAX)
+		len = REF_QUOTE_MAX;
+	memcpy(ref, text + offset, len);
+	ref[len] = '\0';
+	/* TRANSLATORS: the second and last %s are the same reference, the
+	 * last one with the escape "$" in front. */
+	return cfgcheck_fail_at(ck, jsonpos_string_loc(&ck->pos, node, offset),
+	    _("invalid variable reference \"%s\": %s; to pass a literal \"${\" on to the program or shell, write \"$$\" for its \"$\", as in \"$%s\""),
+	    cfgcheck_quote(ref).text, _(reason), cfgcheck_quote(ref).text);
+}
+
+/* Checks the references of text; shell as for unknown_variable(). */
+static int
+check_refs(struct cfgcheck *ck, int node, const char *text,
+	   const struct cfgcheck_scope *sc, int shell)
 {
 	struct vars_token tok;
 	const char *reason = NULL;
@@ -519,9 +592,8 @@ cfgcheck_refs(struct cfgcheck *ck, int node, const char *text,
 		char name[VARS_NAME_MAX];
 
 		if (vars_next(text, &pos, &tok, &reason) != WK_OK)
-			return cfgcheck_fail_at(ck,
-			    jsonpos_string_loc(&ck->pos, node, tok.offset),
-			    _("invalid variable reference: %s"), _(reason));
+			return malformed_reference(ck, node, text, tok.offset,
+			    reason);
 		if (tok.kind == VARS_END)
 			return WK_OK;
 		if (tok.kind != VARS_REF)
@@ -535,8 +607,22 @@ cfgcheck_refs(struct cfgcheck *ck, int node, const char *text,
 		if (i == sc->visible)
 			return unknown_variable(ck,
 			    jsonpos_string_loc(&ck->pos, node, tok.offset),
-			    name, sc);
+			    name, sc, shell);
 	}
+}
+
+int
+cfgcheck_refs(struct cfgcheck *ck, int node, const char *text,
+	      const struct cfgcheck_scope *sc)
+{
+	return check_refs(ck, node, text, sc, 0);
+}
+
+int
+cfgcheck_shell_refs(struct cfgcheck *ck, int node, const char *text,
+		    const struct cfgcheck_scope *sc)
+{
+	return check_refs(ck, node, text, sc, 1);
 }
 
 void
@@ -562,6 +648,27 @@ is_builtin(const char *name)
 	return 0;
 }
 
+/*
+ * Tells whether the agent manages name in every stage's environment: it
+ * sets NOTIFY_SOCKET, and WATCHDOG_USEC with a heartbeat (agent/sup.c),
+ * and removes WATCHDOG_PID of its own environment (agent/stagectx.c). A
+ * WATCHDOG_PID that names another process turns the stage's watchdog off.
+ */
+static int
+is_agent_managed(const char *name)
+{
+	static const char *const managed[] = {
+		"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", NULL
+	};
+	size_t i;
+
+	for (i = 0; managed[i] != NULL; i++) {
+		if (strcmp(managed[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Checks the name and value of one env entry (member node child). */
 static int
 check_env_entry(struct cfgcheck *ck, int child, const char *name,
@@ -574,6 +681,10 @@ check_env_entry(struct cfgcheck *ck, int child, const char *name,
 	if (is_builtin(name))
 		return cfgcheck_fail_at(ck, cfgcheck_key_at(ck, child),
 		    _("\"%s\" is set by the agent and cannot be set in \"env\"; choose another name"),
+		    name);
+	if (is_agent_managed(name))
+		return cfgcheck_fail_at(ck, cfgcheck_key_at(ck, child),
+		    _("\"%s\" is set by the agent, which passes its own notify socket and heartbeat interval to every stage, so \"env\" cannot set it; remove this entry"),
 		    name);
 	if (value == NULL || !json_is_string(value))
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, child),
@@ -645,10 +756,43 @@ cfgcheck_env(struct cfgcheck *ck, const struct cfgcheck_member *m,
 }
 
 int
+cfgcheck_time_zone(struct cfgcheck *ck, int node, const char *key,
+		   const char *name)
+{
+	struct wk_err err = { 0, "" };
+	struct tz_names zones;
+	struct tz *tz = NULL;
+	const char *hint = NULL;
+	int rc;
+
+	if (tz_load(name, &tz, &err) == WK_OK) {
+		tz_free(tz);
+		return WK_OK;
+	}
+	if (err.rc != WK_ERR_NOTFOUND)
+		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
+		    _("invalid \"%s\": %s"), key, err.msg);
+
+	if (tz_names_load(&zones) == WK_OK)
+		hint = cfgcheck_nearest(name,
+		    (const char *const *)zones.names, zones.count);
+	if (hint != NULL)
+		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
+		    _("invalid \"%s\": unknown time zone \"%s\"; did you mean \"%s\"?"),
+		    key, cfgcheck_quote(name).text, hint);
+	else
+		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, node),
+		    _("invalid \"%s\": %s"), key, err.msg);
+	tz_names_free(&zones);
+	return rc;
+}
+
+int
 cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		  int64_t *ms)
 {
 	const char *text, *reason = NULL;
+	char whole[CLK_WHOLE_LEN];
 	size_t bad = 0;
 	int64_t value;
 
@@ -662,7 +806,13 @@ cfgcheck_duration(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		return WK_OK;
 	}
 
-	if (clk_parse_duration(text, &value, &bad, &reason) != WK_OK)
+	if (clk_parse_duration(text, &value, &bad, &reason) != WK_OK &&
+	    clk_whole_duration(text, whole, sizeof whole) == WK_OK)
+		return cfgcheck_fail_at(ck,
+		    jsonpos_string_loc(&ck->pos, m->node, bad),
+		    _("invalid duration \"%s\" for \"%s\": fractions are not accepted; write \"%s\" for the same duration"),
+		    cfgcheck_quote(text).text, m->key, whole);
+	if (reason != NULL)
 		return cfgcheck_fail_at(ck,
 		    jsonpos_string_loc(&ck->pos, m->node, bad),
 		    _("invalid duration \"%s\" for \"%s\": %s; write a number and a unit, such as \"90s\" or \"1h30m\", or \"0\" for none"),

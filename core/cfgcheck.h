@@ -29,6 +29,7 @@ struct cfgcheck {
 	const char *name;    /* file name shown in messages */
 	struct jsonpos pos;  /* places of the keys and values */
 	struct wk_err *err;  /* receives the first error */
+	struct cfg *cfg;     /* receives the warnings; NULL: they are dropped */
 };
 
 /* A member of an object: its value and its node in the position tree. */
@@ -55,6 +56,15 @@ struct cfgcheck_quoted {
 /* Fills ck->err with "NAME:LINE:COLUMN: message"; returns WK_ERR_INVALID. */
 int cfgcheck_fail_at(struct cfgcheck *ck, struct jsonpos_loc loc,
 		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Adds "NAME:LINE:COLUMN: warning: message" to ck->cfg->warnings, or
+ * counts it in n_warnings_dropped once CFG_WARNINGS_MAX are kept or when
+ * the line cannot be allocated. The load goes on.
+ */
+void cfgcheck_warn_at(struct cfgcheck *ck, struct jsonpos_loc loc,
+		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Fills ck->err for a failed allocation; returns WK_ERR_NOMEM. */
@@ -183,6 +193,22 @@ void cfgcheck_scope_init(struct cfgcheck_scope *sc);
  */
 int cfgcheck_refs(struct cfgcheck *ck, int node, const char *text,
 		  const struct cfgcheck_scope *sc);
+
+/*
+ * Checks the references of a command that /bin/sh -c runs, like
+ * cfgcheck_refs(). The error for an unknown name also says how to leave
+ * the variable to the shell ($NAME, or $${NAME} for a literal ${NAME}).
+ */
+int cfgcheck_shell_refs(struct cfgcheck *ck, int node, const char *text,
+			const struct cfgcheck_scope *sc);
+
+/*
+ * Checks that the time zone name (the value of key at node) loads from the
+ * zone database. An unknown name gets the nearest zone name of the
+ * database as a hint (see tz_names_load()).
+ */
+int cfgcheck_time_zone(struct cfgcheck *ck, int node, const char *key,
+		       const char *name);
 
 /*
  * Copies the optional "env" object m into env (the caller frees it). Its

@@ -9,6 +9,10 @@
 #include "i18n.h"
 #include "rc.h"
 
+/* Digits clk_whole_duration() reads, so that no product overflows. */
+#define CLK_WHOLE_MAX INT64_C(1000000000)  /* whole part, read up to here */
+#define CLK_SCALE_MAX INT64_C(1000000000)  /* 10^digits of the fraction */
+
 static int64_t (*clk_mono_source)(void);
 static int64_t (*clk_wall_source)(void);
 
@@ -97,6 +101,11 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 			number = number * 10 + (*p - '0');
 		}
 		start = p;
+		if (*p == '.' || *p == ',') {
+			*bad_offset = (size_t)(p - text);
+			*reason = N_("fractions are not accepted; write a whole number of a smaller unit, such as 1500ms for 1.5s");
+			return WK_ERR_INVALID;
+		}
 		while (isalpha((unsigned char)*p))
 			p++;
 		if (p == start) {
@@ -126,6 +135,51 @@ clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 		total += number * unit;
 	}
 	*ms = total;
+	return WK_OK;
+}
+
+/* Writes ms as a whole number of the largest unit that divides it. */
+static void
+clk_put_whole(char *out, size_t cap, int64_t ms)
+{
+	static const char *const names[] = { "w", "d", "h", "m", "s", "ms" };
+	int64_t unit = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		unit = clk_unit_ms(names[i], strlen(names[i]));
+		if (ms % unit == 0)
+			break;
+	}
+	if (ms == 0 || i == sizeof names / sizeof names[0])
+		snprintf(out, cap, "0");
+	else
+		snprintf(out, cap, "%" PRId64 "%s", ms / unit, names[i]);
+}
+
+int
+clk_whole_duration(const char *text, char *out, size_t cap)
+{
+	int64_t whole = 0, fraction = 0, scale = 1, unit;
+	const char *p = text, *start;
+
+	for (; isdigit((unsigned char)*p) && whole < CLK_WHOLE_MAX; p++)
+		whole = whole * 10 + (*p - '0');
+	if (p == text || *p != '.')
+		return WK_ERR_INVALID;
+	for (p++; isdigit((unsigned char)*p) && scale < CLK_SCALE_MAX; p++) {
+		fraction = fraction * 10 + (*p - '0');
+		scale *= 10;
+	}
+	start = p;
+	while (isalpha((unsigned char)*p))
+		p++;
+	unit = clk_unit_ms(start, (size_t)(p - start));
+	if (scale == 1 || *p != '\0' || unit == 0 ||
+	    fraction * unit % scale != 0)
+		return WK_ERR_INVALID;
+
+	clk_put_whole(out, cap, whole * unit + fraction * unit / scale);
 	return WK_OK;
 }
 

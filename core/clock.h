@@ -33,6 +33,17 @@ void clk_set_source(int64_t (*mono_ns)(void), int64_t (*wall_ms)(void));
 int clk_parse_duration(const char *text, int64_t *ms, size_t *bad_offset,
 		       const char **reason);
 
+/*
+ * Writes to out[0..cap-1] the duration text, a number with a decimal
+ * fraction and one unit such as "1.5s", as a whole number of the largest
+ * unit that fits: "1500ms" for "1.5s", "90m" for "1.5h". Returns WK_OK, or
+ * WK_ERR_INVALID when text has another form or is no whole number of
+ * milliseconds ("1.0005s").
+ */
+int clk_whole_duration(const char *text, char *out, size_t cap);
+
+#define CLK_WHOLE_LEN 32  /* bytes clk_whole_duration() writes at most */
+
 /* Writes a duration for people: "850 ms", "12.4 s", "4m05s", "2h10m", "3d4h". */
 void clk_format_duration(char *out, size_t size, int64_t ms);
 

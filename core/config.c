@@ -111,7 +111,7 @@ load_shell_command(struct cfgcheck *ck, struct cfg_stage *st,
 	if (text[0] == '\0')
 		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
 		    _("\"command\" must not be empty; give a shell command or an array such as [\"churn\", \"train\"]"));
-	rc = cfgcheck_refs(ck, m->node, text, sc);
+	rc = cfgcheck_shell_refs(ck, m->node, text, sc);
 	if (rc != WK_OK)
 		return rc;
 
@@ -712,6 +712,7 @@ cfg_load_text(const char *text, size_t len, const char *name,
 		goto out;
 
 	cfg = calloc(1, sizeof *cfg);
+	ck.cfg = cfg;
 	if (cfg != NULL)
 		cfg->path = strdup(name);
 	if (cfg == NULL || cfg->path == NULL)
@@ -880,6 +881,8 @@ cfg_free(struct cfg *cfg)
 	free(cfg->pipelines);
 	for (i = 0; cfg_sections[i].key != NULL; i++)
 		cfg_sections[i].free(cfg);
+	for (i = 0; i < cfg->n_warnings; i++)
+		free(cfg->warnings[i]);
 	free(cfg->state_dir);
 	free(cfg->path);
 	free(cfg);

@@ -6,7 +6,8 @@
  * (with the nearest valid key as a hint), wrong types, invalid durations,
  * duplicate names, unknown dependencies, dependency cycles and unknown
  * ${NAME} variables. Every error names the file, line and column of the
- * offending key or value and says what to change.
+ * offending key or value and says what to change. Settings that load but
+ * have no effect are kept as warnings in the same form.
  */
 #ifndef WK_CONFIG_H
 #define WK_CONFIG_H
@@ -25,6 +26,7 @@
 #define CFG_FILE_MAX (4 << 20)   /* bytes in a configuration file */
 #define CFG_MAX_ENV 64           /* entries in one env object */
 #define CFG_GRACE_DEFAULT_MS 10000  /* grace when the key is absent */
+#define CFG_WARNINGS_MAX 32      /* warnings kept of one load */
 /* Maximum timeout or grace, in milliseconds. */
 #define CFG_DURATION_MAX_MS (365 * INT64_C(86400000))
 
@@ -181,11 +183,17 @@ struct cfg {
 	struct cfg_probes *probes;
 	struct cfg_retention retention;  /* the "retention" section */
 	struct cfg_web web;              /* the "web" section */
+	/* "FILE:LINE:COL: warning: ..." lines of settings that load but look
+	   like a mistake, owned, in file order */
+	char *warnings[CFG_WARNINGS_MAX];
+	size_t n_warnings;               /* entries in warnings */
+	size_t n_warnings_dropped;       /* warnings past CFG_WARNINGS_MAX */
 };
 
 /*
  * Loads and checks the configuration file at path. Returns a new cfg, or
- * NULL with err filled: "FILE:LINE:COL: MESSAGE".
+ * NULL with err filled: "FILE:LINE:COL: MESSAGE". A loaded cfg may carry
+ * warnings (cfg->warnings), which the caller shows or logs.
  */
 struct cfg *cfg_load_file(const char *path, struct wk_err *err);
 

@@ -20,7 +20,6 @@
 #include "core/config.h"
 #include "core/cron.h"
 #include "core/i18n.h"
-#include "core/tz.h"
 
 #define ALERTING_WHERE N_("in \"alerting\"")
 
@@ -681,29 +680,25 @@ load_cron_window(struct cfgcheck *ck, struct cfg_alert_window *w,
 		 json_t *obj, int node)
 {
 	struct cfgcheck_member m = cfgcheck_get_member(ck, obj, node, "cron");
-	struct wk_err err = { 0, "" };
-	const char *reason = NULL;
+	char reason[CRON_REASON_MAX];
 	struct cron c;
-	struct tz *tz;
 	size_t bad = 0;
 	int rc;
 
 	rc = cfgcheck_string(ck, &m, "\"0 2 * * 6\"", &w->cron);
-	if (rc == WK_OK && cron_parse(w->cron, &c, &bad, &reason) != WK_OK)
+	if (rc == WK_OK && cron_parse_explained(w->cron, &c, &bad, reason,
+	    sizeof reason) != WK_OK)
 		rc = cfgcheck_fail_at(ck, jsonpos_string_loc(&ck->pos, m.node,
 		    bad), _("invalid cron schedule \"%s\": %s"),
-		    cfgcheck_quote(w->cron).text, _(reason));
+		    cfgcheck_quote(w->cron).text, reason);
 	m = cfgcheck_get_member(ck, obj, node, "time_zone");
 	if (rc == WK_OK)
 		rc = cfgcheck_string(ck, &m, "\"Asia/Tokyo\"", &w->time_zone);
 	if (rc == WK_OK && w->time_zone == NULL &&
 	    (w->time_zone = strdup("UTC")) == NULL)
 		rc = cfgcheck_nomem(ck);
-	if (rc == WK_OK && tz_load(w->time_zone, &tz, &err) != WK_OK)
-		rc = cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m.node), "%s",
-		    err.msg);
-	else if (rc == WK_OK)
-		tz_free(tz);
+	if (rc == WK_OK)
+		rc = cfgcheck_time_zone(ck, m.node, "time_zone", w->time_zone);
 	if (rc != WK_OK)
 		return rc;
 

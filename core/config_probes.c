@@ -17,7 +17,6 @@
 #include "core/cron.h"
 #include "core/i18n.h"
 #include "core/jsonpos.h"
-#include "core/tz.h"
 
 #define PROBE_INTERVAL_MIN_MS INT64_C(1000)
 #define PROBE_RETENTION_MIN_MS INT64_C(3600000)
@@ -949,23 +948,19 @@ check_push_schedule(struct cfgcheck *ck, struct cfg_probe_push *pu,
 		    const struct cfgcheck_member *sched,
 		    const struct cfgcheck_member *zone)
 {
-	struct wk_err err = { 0, "" };
-	const char *reason = NULL;
-	struct tz *tz = NULL;
+	char reason[CRON_REASON_MAX];
 	struct cron cron;
 	size_t bad = 0;
 
-	if (cron_parse(pu->schedule, &cron, &bad, &reason) != WK_OK)
+	if (cron_parse_explained(pu->schedule, &cron, &bad, reason,
+	    sizeof reason) != WK_OK)
 		return cfgcheck_fail_at(ck,
 		    jsonpos_string_loc(&ck->pos, sched->node, bad),
-		    _("invalid schedule \"%s\": %s; write five fields, minute hour day-of-month month day-of-week, such as \"30 2 * * *\""),
-		    cfgcheck_quote(pu->schedule).text, _(reason));
-	if (tz_load(pu->time_zone, &tz, &err) != WK_OK)
-		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
-		    zone->value != NULL ? zone->node : sched->node),
-		    _("invalid \"time_zone\": %s"), err.msg);
-	tz_free(tz);
-	return WK_OK;
+		    _("invalid schedule \"%s\": %s"),
+		    cfgcheck_quote(pu->schedule).text, reason);
+	return cfgcheck_time_zone(ck,
+	    zone->value != NULL ? zone->node : sched->node, "time_zone",
+	    pu->time_zone);
 }
 
 /* Reads "period", or "schedule" with "time_zone": exactly one form. */

@@ -14,7 +14,6 @@
 
 #include "core/cron.h"
 #include "core/i18n.h"
-#include "core/tz.h"
 
 #define CFG_EXIT_CODES_MAX 64
 #define CFG_GATES_MAX 32
@@ -190,32 +189,18 @@ static int
 cfg_check_schedule(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		   const char *expr)
 {
-	const char *reason = NULL;
+	char reason[CRON_REASON_MAX];
 	struct cron cron;
 	size_t bad = 0;
 
 	if (expr == NULL)
 		return WK_OK;
-	if (cron_parse(expr, &cron, &bad, &reason) != WK_OK)
+	if (cron_parse_explained(expr, &cron, &bad, reason, sizeof reason) !=
+	    WK_OK)
 		return cfgcheck_fail_at(ck,
 		    jsonpos_string_loc(&ck->pos, m->node, bad),
-		    _("invalid schedule \"%s\": %s; write five fields, minute hour day-of-month month day-of-week, such as \"30 2 * * *\""),
-		    cfgcheck_quote(expr).text, _(reason));
-	return WK_OK;
-}
-
-/* Checks that a time zone loads from the zone database. */
-static int
-cfg_check_time_zone(struct cfgcheck *ck, const struct cfgcheck_member *m,
-		    const char *name)
-{
-	struct wk_err err = { 0, "" };
-	struct tz *tz = NULL;
-
-	if (tz_load(name, &tz, &err) != WK_OK)
-		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid \"%s\": %s"), m->key, err.msg);
-	tz_free(tz);
+		    _("invalid schedule \"%s\": %s"),
+		    cfgcheck_quote(expr).text, reason);
 	return WK_OK;
 }
 
@@ -245,7 +230,8 @@ cfg_load_pipeline_run(struct cfgcheck *ck, struct cfg_pipeline *pl,
 	    (pl->time_zone = strdup("UTC")) == NULL)
 		rc = cfgcheck_nomem(ck);
 	if (rc == WK_OK)
-		rc = cfg_check_time_zone(ck, &m, pl->time_zone);
+		rc = cfgcheck_time_zone(ck, m.node, "time_zone",
+		    pl->time_zone);
 	if (rc != WK_OK)
 		return rc;
 
@@ -360,6 +346,36 @@ cfg_load_gates(struct cfgcheck *ck, struct cfg_stage *st,
 	return WK_OK;
 }
 
+/*
+ * Rejects an exit code listed in both retry_exit_codes and
+ * fatal_exit_codes of the stage at node, because the two lists contradict
+ * each other about it. The error points at the fatal_exit_codes entry.
+ */
+static int
+cfg_check_exit_code_overlap(struct cfgcheck *ck, const struct cfg_stage *st,
+			    int node)
+{
+	int retry_list = jsonpos_member(&ck->pos, node, "retry_exit_codes");
+	int fatal_list = jsonpos_member(&ck->pos, node, "fatal_exit_codes");
+	struct jsonpos_loc retry_at;
+	size_t i, j;
+
+	for (i = 0; i < st->n_fatal_exit_codes; i++) {
+		for (j = 0; j < st->n_retry_exit_codes; j++) {
+			if (st->fatal_exit_codes[i] != st->retry_exit_codes[j])
+				continue;
+			retry_at = cfgcheck_value_at(ck,
+			    jsonpos_element(&ck->pos, retry_list, j));
+			return cfgcheck_fail_at(ck, cfgcheck_value_at(ck,
+			    jsonpos_element(&ck->pos, fatal_list, i)),
+			    _("exit code %d is in both \"retry_exit_codes\" (line %d, column %d) and \"fatal_exit_codes\", which contradict each other; remove it from the list that is wrong"),
+			    st->fatal_exit_codes[i], retry_at.line,
+			    retry_at.column);
+		}
+	}
+	return WK_OK;
+}
+
 /* Reads retries and the exit codes that decide them. */
 static int
 cfg_load_retries(struct cfgcheck *ck, struct cfg_stage *st, json_t *obj,
@@ -389,7 +405,56 @@ cfg_load_retries(struct cfgcheck *ck, struct cfg_stage *st, json_t *obj,
 	if (rc == WK_OK)
 		rc = cfg_exit_codes(ck, &m, &st->fatal_exit_codes,
 		    &st->n_fatal_exit_codes);
+	if (rc == WK_OK)
+		rc = cfg_check_exit_code_overlap(ck, st, node);
 	return rc;
+}
+
+/*
+ * Checks "heartbeat_action" against "heartbeat". Without a heartbeat the
+ * stage gets no WATCHDOG_USEC and the agent watches no heartbeats. So
+ * "warn", a choice of how to treat stopped heartbeats, is an error, and
+ * "kill", the default, only suggests a forgotten heartbeat and is a
+ * warning. A stage without a heartbeat thus always has the action "kill"
+ * for a WATCHDOG=trigger it sends.
+ */
+static int
+cfg_check_heartbeat_action(struct cfgcheck *ck, const struct cfg_stage *st,
+			   int node)
+{
+	int key = jsonpos_member(&ck->pos, node, "heartbeat_action");
+
+	if (key == JSONPOS_NONE || st->heartbeat_ms > 0)
+		return WK_OK;
+	if (st->heartbeat_action != CFG_HEARTBEAT_KILL)
+		return cfgcheck_fail_at(ck, cfgcheck_key_at(ck, key),
+		    _("\"heartbeat_action\" is \"warn\" but the stage has no \"heartbeat\", so the agent watches no heartbeats to warn about; add \"heartbeat\": \"5m\" or remove \"heartbeat_action\""));
+	cfgcheck_warn_at(ck, cfgcheck_key_at(ck, key),
+	    _("\"heartbeat_action\" is \"kill\", the default, but the stage has no \"heartbeat\", so the key has no effect; add \"heartbeat\": \"5m\" or remove \"heartbeat_action\""));
+	return WK_OK;
+}
+
+/*
+ * Checks "memory_mode" against "memory_limit", the same way: "cgroup" and
+ * "rlimit" ask for an enforcement that has no limit to enforce (an error),
+ * and "auto", the default, has no effect (a warning).
+ */
+static int
+cfg_check_memory_mode(struct cfgcheck *ck, const struct cfg_stage *st,
+		      int node)
+{
+	static const char *const names[] = { "auto", "cgroup", "rlimit" };
+	int key = jsonpos_member(&ck->pos, node, "memory_mode");
+
+	if (key == JSONPOS_NONE || st->memory_limit > 0)
+		return WK_OK;
+	if (st->memory_mode != CFG_MEMORY_AUTO)
+		return cfgcheck_fail_at(ck, cfgcheck_key_at(ck, key),
+		    _("\"memory_mode\" is \"%s\" but the stage has no \"memory_limit\", so there is no limit to enforce; add \"memory_limit\": \"2GiB\" or remove \"memory_mode\""),
+		    names[st->memory_mode]);
+	cfgcheck_warn_at(ck, cfgcheck_key_at(ck, key),
+	    _("\"memory_mode\" is \"auto\", the default, but the stage has no \"memory_limit\", so the key has no effect; add \"memory_limit\": \"2GiB\" or remove \"memory_mode\""));
+	return WK_OK;
 }
 
 /* Reads nice, memory_limit, memory_mode, heartbeat and on_restart. */
@@ -427,6 +492,10 @@ cfg_load_limits(struct cfgcheck *ck, struct cfg_stage *st, json_t *obj,
 	if (rc == WK_OK)
 		rc = cfgcheck_choice(ck, &m, restart, &value);
 	st->on_restart = (enum cfg_on_restart)value;
+	if (rc == WK_OK)
+		rc = cfg_check_heartbeat_action(ck, st, node);
+	if (rc == WK_OK)
+		rc = cfg_check_memory_mode(ck, st, node);
 	return rc;
 }
 

@@ -12,7 +12,6 @@
 
 #include "core/config_probes.h"
 #include "core/i18n.h"
-#include "core/tz.h"
 
 #define SLO_EXAMPLE \
 	"{\"name\": \"churn-success\", \"sli\": {\"kind\": \"run_success\", " \
@@ -134,14 +133,7 @@ static int
 slos_check_zone(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		const char *name)
 {
-	struct wk_err err = { 0, "" };
-	struct tz *tz = NULL;
-
-	if (tz_load(name, &tz, &err) != WK_OK)
-		return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, m->node),
-		    _("invalid \"%s\": %s"), m->key, err.msg);
-	tz_free(tz);
-	return WK_OK;
+	return cfgcheck_time_zone(ck, m->node, m->key, name);
 }
 
 /* Reads the required string member key of an sli object. */

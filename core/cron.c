@@ -1,6 +1,7 @@
 #include "cron.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +12,7 @@
 #define CRON_FIELDS 5
 #define CRON_NUMBER_CAP 10000  /* larger numbers are reported out of range */
 #define CRON_NAME_LEN 3        /* month and weekday names: "jan", "sun" */
+#define CRON_VALUE_LEN 8       /* bytes of one value as text, with its NUL */
 /* Days cron_next() searches: CRON_SEARCH_YEARS years of 366 days. */
 #define CRON_SEARCH_DAYS (CRON_SEARCH_YEARS * INT64_C(366))
 /* Local time is at most this far from UTC (offsets of RFC 9636 TZif files). */
@@ -49,7 +51,7 @@ static const struct cron_field cron_fields[CRON_FIELDS] = {
 	{ 0, 59, 59, 59, NULL, 0, {
 		N_("invalid minute field: use *, a number 0-59, a range such as 0-29, a list such as 0,30 or a step such as */15"),
 		N_("minute out of range: use 0-59"),
-		N_("minute range runs backwards: write the earlier minute first, such as 10-20"),
+		N_("minute range runs backwards: a range cannot wrap past 59, so split it in two, such as 50-59,0-10"),
 		N_("invalid minute step: use a number 1-59 after '/'"),
 		N_("the minute field takes no names: use a number 0-59"),
 		N_("missing minute field: a schedule has five fields, minute hour day-of-month month day-of-week"),
@@ -57,7 +59,7 @@ static const struct cron_field cron_fields[CRON_FIELDS] = {
 	{ 0, 23, 23, 23, NULL, 0, {
 		N_("invalid hour field: use *, a number 0-23, a range such as 9-17, a list such as 8,20 or a step such as */6"),
 		N_("hour out of range: use 0-23"),
-		N_("hour range runs backwards: write the earlier hour first, such as 9-17"),
+		N_("hour range runs backwards: a range cannot wrap past midnight, so split it in two, such as 22-23,0-2"),
 		N_("invalid hour step: use a number 1-23 after '/'"),
 		N_("the hour field takes no names: use a number 0-23"),
 		N_("missing hour field: a schedule has five fields, minute hour day-of-month month day-of-week"),
@@ -65,7 +67,7 @@ static const struct cron_field cron_fields[CRON_FIELDS] = {
 	{ 1, 31, 31, 31, NULL, 0, {
 		N_("invalid day-of-month field: use *, a number 1-31, a range such as 1-15, a list such as 1,15 or a step such as */2"),
 		N_("day of month out of range: use 1-31"),
-		N_("day-of-month range runs backwards: write the earlier day first, such as 1-15"),
+		N_("day-of-month range runs backwards: a range cannot wrap past 31, so split it in two, such as 25-31,1-5"),
 		N_("invalid day-of-month step: use a number 1-31 after '/'"),
 		N_("the day-of-month field takes no names: use a number 1-31"),
 		N_("missing day-of-month field: a schedule has five fields, minute hour day-of-month month day-of-week"),
@@ -73,7 +75,7 @@ static const struct cron_field cron_fields[CRON_FIELDS] = {
 	{ 1, 12, 12, 12, cron_month_names, 12, {
 		N_("invalid month field: use *, a number 1-12, a name jan-dec, a range such as jan-mar, a list such as 1,7 or a step such as */3"),
 		N_("month out of range: use 1-12 or jan-dec"),
-		N_("month range runs backwards: write the earlier month first, such as mar-oct"),
+		N_("month range runs backwards: a range cannot wrap past December, so split it in two, such as nov-dec,jan-feb"),
 		N_("invalid month step: use a number 1-12 after '/'"),
 		N_("unknown month name: use jan-dec or 1-12"),
 		N_("missing month field: a schedule has five fields, minute hour day-of-month month day-of-week"),
@@ -81,7 +83,7 @@ static const struct cron_field cron_fields[CRON_FIELDS] = {
 	{ 0, 7, 6, 7, cron_wday_names, 7, {
 		N_("invalid day-of-week field: use *, a number 0-7 (0 and 7 are Sunday), a name sun-sat, a range such as mon-fri, a list such as sat,sun or a step such as */2"),
 		N_("day of week out of range: use 0-7 (0 and 7 are Sunday) or sun-sat"),
-		N_("day-of-week range runs backwards: write the earlier day first, such as mon-fri or 1-5"),
+		N_("day-of-week range runs backwards: a range cannot wrap past Saturday, so split it in two, such as fri-sat,sun-mon"),
 		N_("invalid day-of-week step: use a number 1-7 after '/'"),
 		N_("unknown day-of-week name: use sun-sat or 0-7"),
 		N_("missing day-of-week field: a schedule has five fields, minute hour day-of-month month day-of-week"),
@@ -371,6 +373,111 @@ cron_parse(const char *expr, struct cron *out, size_t *bad_offset,
 	}
 	*out = parsed;
 	return WK_OK;
+}
+
+/* Writes value v of field f as a name when as_name and f has names. */
+static void
+cron_put_value(char *buf, size_t cap, const struct cron_field *f, int v,
+	       int as_name)
+{
+	if (as_name && f->names != NULL)
+		snprintf(buf, cap, "%s", f->names[v - f->min]);
+	else
+		snprintf(buf, cap, "%d", v);
+}
+
+/* Writes "lo-hi", or "lo" alone when lo == hi. */
+static void
+cron_put_range(char *buf, size_t cap, const struct cron_field *f, int lo,
+	       int hi, int as_name)
+{
+	char first[CRON_VALUE_LEN], last[CRON_VALUE_LEN];
+
+	cron_put_value(first, sizeof first, f, lo, as_name);
+	if (lo == hi) {
+		snprintf(buf, cap, "%s", first);
+		return;
+	}
+	cron_put_value(last, sizeof last, f, hi, as_name);
+	snprintf(buf, cap, "%s-%s", first, last);
+}
+
+/*
+ * Writes to buf the split form of the backwards range at expr + at with the
+ * same values, in the user's notation: "fri-sat,sun-mon" for "fri-mon",
+ * "22-23,0-2" for "22-2". Returns 0 when the range has a step, because
+ * splitting it would change which values the step picks.
+ */
+static int
+cron_split_range(const char *expr, size_t at, const struct cron_field *f,
+		 char *buf, size_t cap)
+{
+	struct cron_scan s = { expr, expr + at, 0, NULL };
+	char head[2 * CRON_VALUE_LEN], tail[2 * CRON_VALUE_LEN];
+	int as_name = isalpha((unsigned char)expr[at]);
+	int lo, hi;
+
+	if (cron_read_value(&s, f, &lo) != WK_OK || *s.p != '-')
+		return 0;
+	s.p++;
+	if (cron_read_value(&s, f, &hi) != WK_OK || *s.p == '/')
+		return 0;
+
+	/* Day-of-week 7 is Sunday, so "7-1" is the plain range 0-1. */
+	if (lo > f->star_max)
+		lo = f->min;
+	if (lo <= hi) {
+		cron_put_range(buf, cap, f, lo, hi, as_name);
+		return 1;
+	}
+	cron_put_range(head, sizeof head, f, lo, f->star_max, as_name);
+	cron_put_range(tail, sizeof tail, f, f->min, hi, as_name);
+	snprintf(buf, cap, "%s,%s", head, tail);
+	return 1;
+}
+
+/* Writes the reason for a backwards range of field i, naming split. */
+static void
+cron_put_wrap_reason(char *reason, size_t cap, int i, const char *split)
+{
+	switch (i) {
+	case 0:
+		snprintf(reason, cap, _("minute range runs backwards: a range cannot wrap past 59; write \"%s\" for the same minutes"), split);
+		break;
+	case 1:
+		snprintf(reason, cap, _("hour range runs backwards: a range cannot wrap past midnight; write \"%s\" for the same hours"), split);
+		break;
+	case 2:
+		snprintf(reason, cap, _("day-of-month range runs backwards: a range cannot wrap past 31; write \"%s\" for the same days"), split);
+		break;
+	case 3:
+		snprintf(reason, cap, _("month range runs backwards: a range cannot wrap past December; write \"%s\" for the same months"), split);
+		break;
+	default:
+		snprintf(reason, cap, _("day-of-week range runs backwards: a range cannot wrap past Saturday; write \"%s\" for the same days"), split);
+		break;
+	}
+}
+
+int
+cron_parse_explained(const char *expr, struct cron *out, size_t *bad_offset,
+		     char *reason, size_t cap)
+{
+	char split[4 * CRON_VALUE_LEN + 2];
+	const char *untranslated = NULL;
+	int rc, i;
+
+	rc = cron_parse(expr, out, bad_offset, &untranslated);
+	if (rc != WK_ERR_INVALID)
+		return rc;
+	snprintf(reason, cap, "%s", _(untranslated));
+	for (i = 0; i < CRON_FIELDS; i++) {
+		if (untranslated == cron_fields[i].reasons[CRON_BACKWARDS] &&
+		    cron_split_range(expr, *bad_offset, &cron_fields[i], split,
+		    sizeof split))
+			cron_put_wrap_reason(reason, cap, i, split);
+	}
+	return rc;
 }
 
 /* ---- matching ---- */

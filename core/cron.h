@@ -13,6 +13,7 @@
 
 #define CRON_EXPR_MAX 256  /* bytes of an expression */
 #define CRON_SEARCH_YEARS 5  /* cron_next looks this far ahead */
+#define CRON_REASON_MAX 512  /* bytes of a reason, with its NUL */
 
 /* A parsed schedule: one bit per allowed value of each field. */
 struct cron {
@@ -48,6 +49,17 @@ struct cron {
  */
 int cron_parse(const char *expr, struct cron *out, size_t *bad_offset,
 	       const char **reason);
+
+/*
+ * Parses expr like cron_parse() but writes the reason translated to
+ * reason[0..cap-1] (truncated to fit). For a range that runs backwards the
+ * reason names the split form with the same values in the user's notation:
+ * "fri-sat,sun-mon" for "fri-mon", "22-23,0-2" for "22-2". A backwards
+ * range with a step gets the general reason. CRON_REASON_MAX bytes hold
+ * every reason in English.
+ */
+int cron_parse_explained(const char *expr, struct cron *out,
+			 size_t *bad_offset, char *reason, size_t cap);
 
 /*
  * Returns 1 when the local civil date and time (month 1..12, wday

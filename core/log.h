@@ -9,9 +9,16 @@
  * characters in the formatted text are written as \xNN, so a hostile stage
  * name or log line cannot move the cursor of the terminal that shows it.
  * The sink is shared by threads: each line is written with one write(2).
+ *
+ * The macros evaluate their arguments, and so the _() of the format, under
+ * the process's global locale. A thread that composes a reply under
+ * another locale (uselocale(), as the control socket does for a client's
+ * language) still logs in the language of the process.
  */
 #ifndef WK_LOG_H
 #define WK_LOG_H
+
+#include <locale.h>
 
 enum log_level {
 	LL_DEBUG = 0,
@@ -31,16 +38,15 @@ struct log_ids {
 
 extern enum log_level log_min_level;
 
-#define LOG(level, ...) \
-	do { \
-		if ((level) >= log_min_level) \
-			log_write((level), NULL, __VA_ARGS__); \
-	} while (0)
+#define LOG(level, ...) LOG_IDS((level), NULL, __VA_ARGS__)
 
 #define LOG_IDS(level, ids, ...) \
 	do { \
-		if ((level) >= log_min_level) \
+		if ((level) >= log_min_level) { \
+			locale_t log_locale_ = uselocale(LC_GLOBAL_LOCALE); \
 			log_write((level), (ids), __VA_ARGS__); \
+			uselocale(log_locale_); \
+		} \
 	} while (0)
 
 /* Logs about a run and, when stage is not NULL, one of its stages. */
@@ -49,7 +55,7 @@ extern enum log_level log_min_level;
 		if ((level) >= log_min_level) { \
 			struct log_ids log_ids_ = { .run = (run_id), \
 						    .stage = (stage_name) }; \
-			log_write((level), &log_ids_, __VA_ARGS__); \
+			LOG_IDS((level), &log_ids_, __VA_ARGS__); \
 		} \
 	} while (0)
 

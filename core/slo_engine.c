@@ -546,7 +546,9 @@ engine_note_backlog(const struct slo_item *it, int backlog, int64_t from,
 		    int64_t t)
 {
 	if (backlog && !it->backlog)
-		LOG(LL_INFO, _("SLO %s: counting %lld minutes of stored facts over the next ticks"),
+		LOG(LL_INFO, P_("SLO %s: counting %lld minute of stored facts over the next ticks",
+		    "SLO %s: counting %lld minutes of stored facts over the next ticks",
+		    (unsigned long)(t - from + 1)),
 		    it->cfg->name, (long long)(t - from + 1));
 	else if (!backlog && it->backlog)
 		LOG(LL_INFO, _("SLO %s: counted its stored facts"),
@@ -608,8 +610,9 @@ engine_describe_invalid(struct slo_engine *e, const struct slo_item *it,
 	}
 	clk_format_utc(when, sizeof when, minute * MINUTE);
 	snprintf(s->detail, sizeof s->detail,
-	    _("the minute %s has %lld good of %lld events; good must be from 0 to the total"),
-	    when, (long long)good, (long long)total);
+	    P_("the minute %s has %lld good of %lld event; good must be from 0 to the total",
+	    "the minute %s has %lld good of %lld events; good must be from 0 to the total",
+	    (unsigned long)total), when, (long long)good, (long long)total);
 }
 
 /* Evaluates it at minute t and notes what changed since the last notice. */

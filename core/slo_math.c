@@ -210,8 +210,10 @@ slo_fill_budget(const struct cfg_slo *slo, const struct slo_counts *w,
 	}
 	if (w->total < slo->min_events) {
 		snprintf(s->detail, sizeof s->detail,
-		    _("%lld events in the window, fewer than min_events %lld"),
-		    (long long)w->total, (long long)slo->min_events);
+		    P_("%lld event in the window, fewer than min_events %lld",
+		    "%lld events in the window, fewer than min_events %lld",
+		    (unsigned long)w->total), (long long)w->total,
+		    (long long)slo->min_events);
 		return;
 	}
 	s->sli.known = 1;

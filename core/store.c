@@ -12,6 +12,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/store_ckpt.h"
+#include "core/store_pending.h"
 #include "core/store_schema.h"
 
 enum store_stmt_id {
@@ -52,6 +53,9 @@ enum store_stmt_id {
 	SQL_COMMIT,
 	SQL_COUNT
 };
+
+/* Failed commits in a row between two warnings that rows wait. */
+#define STORE_RETRY_WARN_EVERY 100
 
 #define RUN_COLUMNS \
 	"id, pipeline, logical_date, trigger, state, started_at, " \
@@ -203,6 +207,9 @@ struct store {
 	enum store_mode mode;             /* read-write or read-only */
 	int in_batch;                     /* a log-line transaction is open */
 	int group_depth;                  /* open store_group_begin() calls */
+	int batch_lost;                   /* a log-line transaction was rolled
+					     back since the last flush */
+	struct store_pending pending;     /* rows kept for a retry */
 	struct store_ckpt *ckpt;          /* background checkpoints, owned;
 					     NULL: SQLite's own in commits */
 	char *path;                       /* owned copy of the path */
@@ -440,6 +447,7 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 		return wk_err_set(err, WK_ERR_NOMEM, _("out of memory"));
 	}
 	st->mode = mode;
+	store_pending_init(&st->pending);
 	flags = mode == STORE_READ_WRITE ?
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
 
@@ -472,8 +480,12 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	if (st->in_batch)
+	if (st->in_batch || st->pending.count > 0)
 		store_flush(st);
+	if (st->pending.count > 0)
+		LOG(LL_WARN, _("store %s: closed with rows not stored: %zu"),
+		    st->path, st->pending.count);
+	store_pending_free(&st->pending);
 	store_ckpt_stop(st->ckpt);
 	for (i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
@@ -484,34 +496,110 @@ store_close(struct store *st)
 
 /*
  * Runs a statement without parameters or rows, such as BEGIN or COMMIT.
- * Logs a failure as store_fail() does and returns its code.
+ * Returns SQLITE_OK or SQLite's extended result code, which the caller
+ * logs.
  */
 static int
-store_step_plain(struct store *st, enum store_stmt_id id, const char *what)
+store_step_plain(struct store *st, enum store_stmt_id id)
 {
 	sqlite3_stmt *stmt = store_stmt(st, id);
-	int rc = WK_OK;
+	int code;
 
 	if (stmt == NULL)
-		return WK_ERR_STORE;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = store_fail(st, what);
+		return SQLITE_ERROR;
+	code = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK :
+	    sqlite3_extended_errcode(st->db);
 	sqlite3_reset(stmt);
-	return rc;
+	return code;
+}
+
+/* Returns WK_ERR_BUSY for a busy or locked database, else WK_ERR_STORE. */
+static int
+store_rc_of(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? WK_ERR_BUSY :
+	    WK_ERR_STORE;
+}
+
+/*
+ * Counts a failure of the log-line transaction (its BEGIN, the retry of
+ * waiting rows, a write after which SQLite rolled it back, or its COMMIT)
+ * with error code: the rows not kept in it are dropped, and the kept ones
+ * wait for the next transaction. Once rows wait, logs the first failure,
+ * every STORE_RETRY_WARN_EVERY-th and every one that drops rows. Returns
+ * WK_ERR_BUSY or WK_ERR_STORE. A caller that does not return this error
+ * sets batch_lost, so that the next flush reports it.
+ */
+static int
+store_batch_failed(struct store *st, int code)
+{
+	struct store_pending *p = &st->pending;
+	int64_t unkept = p->unkept;
+
+	st->in_batch = 0;
+	p->dropped += unkept;
+	p->unkept = 0;
+	p->failures++;
+	if (p->count == 0 && unkept == 0)
+		return store_rc_of(code);
+	if (!p->warned || p->failures % STORE_RETRY_WARN_EVERY == 0 ||
+	    unkept > 0)
+		LOG(LL_WARN, _("store %s: write transaction failed (attempt "
+		    "%lld): %s; rows waiting for a retry: %zu, rows dropped: "
+		    "%lld"), st->path,
+		    (long long)p->failures, sqlite3_errstr(code), p->count,
+		    (long long)p->dropped);
+	p->warned = 1;
+	return store_rc_of(code);
+}
+
+/* Empties the retry queue after a commit, logging the end of failures. */
+static void
+store_batch_committed(struct store *st, size_t rows)
+{
+	struct store_pending *p = &st->pending;
+
+	if (p->warned)
+		LOG(LL_INFO, _("store %s: write transaction committed again; "
+		    "failed attempts: %lld, rows stored: %zu, rows dropped: "
+		    "%lld"), st->path,
+		    (long long)p->failures, rows, (long long)p->dropped);
+	store_pending_clear(p);
 }
 
 int
 store_flush(struct store *st)
 {
-	int rc;
+	size_t rows;
+	int code, lost, rc;
 
-	if (!st->in_batch)
+	if (!st->in_batch && st->pending.count == 0 && !st->batch_lost)
 		return WK_OK;
+	/* The opening retries the rows of a failed commit first. */
+	if (st->in_batch || st->pending.count > 0) {
+		rc = store_batch_begin(st);
+		if (rc != WK_OK)
+			return rc;
+	}
+	lost = st->batch_lost;
+	st->batch_lost = 0;
+	if (!st->in_batch)
+		return lost ? WK_ERR_STORE : WK_OK;
+
 	st->in_batch = 0;
-	rc = store_step_plain(st, SQL_COMMIT, "COMMIT");
-	if (rc != WK_OK)
+	rows = st->pending.count;
+	code = store_step_plain(st, SQL_COMMIT);
+	if (code != SQLITE_OK) {
+		rc = store_batch_failed(st, code);
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+		return rc;
+	}
+	store_batch_committed(st, rows);
+	/* Writes of a transaction SQLite rolled back that were not kept for
+	   a retry are lost, so the flush fails though the kept rows are
+	   stored. */
+	return lost ? WK_ERR_STORE : WK_OK;
 }
 
 int
@@ -540,18 +628,87 @@ store_flush_unless_grouped(struct store *st)
 int
 store_batch_begin(struct store *st)
 {
-	int rc;
+	int code, rc;
 
 	/* SQLite rolls back the whole transaction on some errors (full disk,
 	   I/O error), and the connection is then in autocommit mode again. */
-	if (st->in_batch && sqlite3_get_autocommit(st->db))
-		st->in_batch = 0;
+	if (st->in_batch && sqlite3_get_autocommit(st->db)) {
+		store_batch_failed(st, SQLITE_ABORT_ROLLBACK);
+		st->batch_lost = 1;
+	}
 	if (st->in_batch)
 		return WK_OK;
-	rc = store_step_plain(st, SQL_BEGIN, "BEGIN");
-	if (rc == WK_OK)
-		st->in_batch = 1;
-	return rc;
+	code = store_step_plain(st, SQL_BEGIN);
+	if (code != SQLITE_OK)
+		return store_batch_failed(st, code);
+
+	code = store_pending_replay(&st->pending, st->db, st->path);
+	if (code != SQLITE_OK) {
+		rc = store_batch_failed(st, code);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	st->in_batch = 1;
+	return WK_OK;
+}
+
+int
+store_batch_step(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+	int code, kept, rc;
+
+	rc = store_batch_begin(st);
+	if (rc != WK_OK) {
+		/* The transaction could not open, or the rows of a failed
+		   commit could not be written again: the row waits. */
+		if (store_pending_keep(&st->pending, stmt) == 0)
+			return WK_OK;
+		st->pending.unkept--;
+		st->pending.dropped++;
+		return rc;
+	}
+	kept = store_pending_keep(&st->pending, stmt) == 0;
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		sqlite3_reset(stmt);
+		return WK_OK;
+	}
+
+	code = sqlite3_extended_errcode(st->db);
+	rc = store_fail(st, what);
+	sqlite3_reset(stmt);
+	if (!store_pending_transient(code) && !sqlite3_get_autocommit(st->db)) {
+		/* The row was not applied, can never be, and the transaction
+		   goes on without it. */
+		if (kept)
+			store_pending_forget_last(&st->pending);
+		else
+			st->pending.unkept--;
+		return rc;
+	}
+	/* The row waits for a retry with the others of the transaction,
+	   which is rolled back unless SQLite did so already. */
+	store_batch_failed(st, code);
+	st->batch_lost = 1;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return kept ? WK_OK : rc;
+}
+
+size_t
+store_waiting_rows(const struct store *st)
+{
+	return st->pending.count;
+}
+
+int64_t
+store_dropped_rows(const struct store *st)
+{
+	return st->pending.dropped;
+}
+
+void
+store_set_waiting_max(struct store *st, size_t rows)
+{
+	st->pending.rows_max = rows;
 }
 
 void
@@ -760,13 +917,9 @@ store_log_append(struct store *st, int64_t stage_run_id,
 		 const char *text, size_t len, int is_error)
 {
 	sqlite3_stmt *stmt = store_stmt(st, SQL_LOG_APPEND);
-	int rc;
 
 	if (stmt == NULL)
 		return WK_ERR_STORE;
-	rc = store_batch_begin(st);
-	if (rc != WK_OK)
-		return rc;
 	if (len > STORE_LOG_LINE_MAX)
 		len = STORE_LOG_LINE_MAX;
 	sqlite3_bind_int64(stmt, 1, stage_run_id);
@@ -775,11 +928,7 @@ store_log_append(struct store *st, int64_t stage_run_id,
 	sqlite3_bind_int64(stmt, 4, at);
 	sqlite3_bind_text(stmt, 5, text, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int(stmt, 6, is_error != 0);
-
-	rc = sqlite3_step(stmt) == SQLITE_DONE ? WK_OK :
-	    store_fail(st, "append log line");
-	sqlite3_reset(stmt);
-	return rc;
+	return store_batch_step(st, stmt, "append log line");
 }
 
 int
@@ -794,6 +943,9 @@ store_metric_set(struct store *st, int64_t stage_run_id, const char *name,
 	store_bind_text(stmt, 2, name);
 	sqlite3_bind_double(stmt, 3, value);
 	sqlite3_bind_int64(stmt, 4, at);
+	/* Inside a group the metric joins the rows kept for a retry. */
+	if (st->group_depth > 0)
+		return store_batch_step(st, stmt, "set metric");
 	return store_step_write(st, stmt, "set metric");
 }
 

@@ -13,7 +13,10 @@
  *
  * Log lines are buffered in one open write transaction, which
  * store_flush() commits; every other write first commits that transaction
- * and then runs on its own, so state changes are durable at once. Between
+ * and then runs on its own, so state changes are durable at once. When
+ * that commit fails, the log lines, error counts, log read positions and
+ * grouped metrics of the transaction wait in a bounded queue, and the
+ * next transaction writes them again first (store_batch_step()). Between
  * store_group_begin() and store_group_end() writes join one transaction
  * instead, which the outermost store_group_end() commits.
  * Times are milliseconds since the Unix epoch, UTC.
@@ -134,7 +137,12 @@ int store_version(struct store *st, int *version);
  */
 int store_migrate(struct store *st, int target, struct wk_err *err);
 
-/* Commits buffered log lines. */
+/*
+ * Commits buffered log lines, after writing again the rows of an earlier
+ * failed commit. Returns the commit's error, or WK_ERR_STORE when SQLite
+ * rolled back the transaction since the last flush, even if the rows kept
+ * for a retry are then stored.
+ */
 int store_flush(struct store *st);
 
 /*
@@ -173,9 +181,23 @@ void store_group_begin(struct store *st);
 
 /*
  * Closes a group; the outermost one commits. A failed commit is rolled
- * back, logged and returned, and then none of the group's writes is kept.
+ * back, logged and returned. The group's rows kept for a retry (see
+ * store_batch_step()) are written again by the next transaction, and its
+ * other writes, such as state changes, are lost.
  */
 int store_group_end(struct store *st);
+
+/*
+ * Rows of the log-line transaction waiting for a retry after a failed
+ * commit, and rows dropped since the last commit that stored them all
+ * (core/store_pending.h).
+ */
+size_t store_waiting_rows(const struct store *st);
+int64_t store_dropped_rows(const struct store *st);
+
+/* Caps the rows waiting for a retry (default STORE_PENDING_ROWS_MAX in
+ * core/store_pending.h); for tests. */
+void store_set_waiting_max(struct store *st, size_t rows);
 
 /* Inserts a run in state "running"; sets *id. */
 int store_run_insert(struct store *st, const char *pipeline,
@@ -413,6 +435,18 @@ struct sqlite3 *store_sqlite(struct store *st);
  * For the store_AREA.c files.
  */
 int store_sql_fail(struct store *st, const char *what);
+
+/*
+ * Runs a prepared write with its parameters bound in the log-line
+ * transaction, opening it, and keeps a copy of it that the next
+ * transaction writes again when the commit fails (core/store_pending.h).
+ * Resets stmt. A busy, locked, full, I/O or out-of-memory error rolls the
+ * transaction back with its kept rows waiting, and returns WK_OK when the
+ * row itself was kept. Any other error returns as store_sql_fail() does.
+ * For writes that can run again: rows that replace or add to others.
+ */
+int store_batch_step(struct store *st, struct sqlite3_stmt *stmt,
+		     const char *what);
 
 /* Prepares sql on st's connection into *stmt; on failure as store_sql_fail(). */
 int store_sql_prepare(struct store *st, const char *sql,

@@ -32,8 +32,8 @@ store_logpos_set(struct store *st, int64_t stage_run_id,
 	sqlite3_bind_int(stmt, 2, (int)stream);
 	sqlite3_bind_int64(stmt, 3, stored_bytes);
 	sqlite3_bind_int64(stmt, 4, stored_lines);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = store_sql_fail(st, "store the read position of a log file");
+	rc = store_batch_step(st, stmt,
+	    "store the read position of a log file");
 	sqlite3_finalize(stmt);
 	return rc;
 }

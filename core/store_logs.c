@@ -99,14 +99,15 @@ static const char sql_top[] =
     "GROUP BY g.id HAVING ?1 <= 0 OR count(h.stage_run_id) > 0 "
     "ORDER BY 5 DESC, g.last_seen DESC LIMIT ?3";
 
-/* Runs a prepared write to completion and finalizes it. */
+/*
+ * Runs a prepared write to completion, kept for a retry should the
+ * commit fail, and finalizes it.
+ */
 static int
 logs_write(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
-	int rc = WK_OK;
+	int rc = store_batch_step(st, stmt, what);
 
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = store_sql_fail(st, what);
 	sqlite3_finalize(stmt);
 	return rc;
 }

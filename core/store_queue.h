@@ -17,6 +17,9 @@
 
 #include "core/store.h"
 
+/* The state in which readers show a queued run. runs.state never has it. */
+#define STORE_RUN_QUEUED "queued"
+
 /* A queued run, as stored in run_queue. */
 struct store_queued_run {
 	int64_t id;              /* run_queue.id; lower ids start first */

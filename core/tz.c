@@ -662,6 +662,27 @@ tz_check_name(const char *name)
 	return NULL;
 }
 
+/*
+ * Returns the length of a leading "right/" or "posix/" with a zone after
+ * it, else 0. The right/ tree counts leap seconds, which schedules do not,
+ * and posix/ duplicates the plain names. tz_load() rejects such a name
+ * when the zone without the prefix loads, and reports other names under
+ * these trees as unknown zones.
+ */
+static size_t
+tz_variant_prefix(const char *name)
+{
+	static const char *const prefixes[] = { "right/", "posix/" };
+	size_t i, len;
+
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		len = strlen(prefixes[i]);
+		if (strncmp(name, prefixes[i], len) == 0 && name[len] != '\0')
+			return len;
+	}
+	return 0;
+}
+
 static struct tz *
 tz_new_utc(const char *name)
 {
@@ -767,13 +788,22 @@ out:
 int
 tz_load(const char *name, struct tz **out, struct wk_err *err)
 {
-	char quoted[TZ_QUOTE_MAX + 4];
+	char quoted[TZ_QUOTE_MAX + 4], plain[TZ_QUOTE_MAX + 4];
 	const char *reason;
 	struct tz *tz;
 	int rc;
 
 	*out = NULL;
 	reason = tz_check_name(name);
+	if (reason == NULL && tz_variant_prefix(name) > 0 &&
+	    tz_load(name + tz_variant_prefix(name), &tz, err) == WK_OK) {
+		tz_free(tz);
+		tz_quote(quoted, name);
+		tz_quote(plain, name + tz_variant_prefix(name));
+		return wk_err_set(err, WK_ERR_INVALID,
+		    _("invalid time zone name \"%s\": zones under right/ and posix/ are not accepted; use \"%s\""),
+		    quoted, plain);
+	}
 	if (reason != NULL) {
 		tz_quote(quoted, name);
 		return wk_err_set(err, WK_ERR_INVALID,

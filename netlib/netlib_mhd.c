@@ -13,7 +13,8 @@ static const struct netlib_sym mhd_syms[] = {
 	MHD_SYM(get_connection_values), MHD_SYM(suspend_connection),
 	MHD_SYM(resume_connection), MHD_SYM(queue_response),
 	MHD_SYM(create_response_from_buffer), MHD_SYM(add_response_header),
-	MHD_SYM(del_response_header), MHD_SYM(destroy_response)
+	MHD_SYM(del_response_header), MHD_SYM(destroy_response),
+	MHD_SYM(get_connection_info)
 };
 
 static struct netlib_lib mhd_lib = {
@@ -42,6 +43,7 @@ mhd_check_types(struct netlib_mhd_fns *f)
 	(void)sizeof(f->add_response_header == MHD_add_response_header);
 	(void)sizeof(f->del_response_header == MHD_del_response_header);
 	(void)sizeof(f->destroy_response == MHD_destroy_response);
+	(void)sizeof(f->get_connection_info == MHD_get_connection_info);
 }
 
 int

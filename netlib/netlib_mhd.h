@@ -39,6 +39,9 @@ struct netlib_mhd_fns {
 	enum MHD_Result (*del_response_header)(struct MHD_Response *response,
 	    const char *header, const char *content);
 	void (*destroy_response)(struct MHD_Response *response);
+	const union MHD_ConnectionInfo *(*get_connection_info)(
+	    struct MHD_Connection *connection,
+	    enum MHD_ConnectionInfoType info_type, ...);
 };
 
 /*

@@ -250,10 +250,13 @@ feat_check_rows(const struct feat_stage *st, const struct feat_cut *cut,
 {
 	if (cut->users > 0)
 		return WK_OK;
-	return wk_err_set(err, WK_ERR_INVALID, _("no user is left at the "
-	    "cutoff %s: all %" PRIu64 " users with events by then had a "
+	return wk_err_set(err, WK_ERR_INVALID, P_("no user is left at the "
+	    "cutoff %s: the %" PRIu64 " user with events by then had a "
 	    "churn event (%s) before it; pick a later cutoff or other "
-	    "--churn-events"), cut->cutoff_text, cut->excluded,
+	    "--churn-events", "no user is left at the cutoff %s: all %"
+	    PRIu64 " users with events by then had a churn event (%s) before "
+	    "it; pick a later cutoff or other --churn-events",
+	    (unsigned long)cut->excluded), cut->cutoff_text, cut->excluded,
 	    st->churn_events);
 }
 

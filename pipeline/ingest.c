@@ -27,16 +27,22 @@ ingest_check_counts(struct ingest *in, struct wk_err *err)
 		    "rows; check that it is the right file"), path);
 	if ((double)res->bad.total >
 	    in->opts->max_bad_fraction * (double)res->rows_in)
-		return wk_err_set(err, WK_ERR_INVALID, _("%" PRIu64 " of %"
-		    PRIu64 " rows of '%s' are bad (%.2f%%), more than "
+		return wk_err_set(err, WK_ERR_INVALID, P_("%" PRIu64 " of %"
+		    PRIu64 " row of '%s' is bad (%.2f%%), more than "
+		    "--max-bad-fraction %g allows; fix the row listed above "
+		    "or raise --max-bad-fraction", "%" PRIu64 " of %" PRIu64
+		    " rows of '%s' are bad (%.2f%%), more than "
 		    "--max-bad-fraction %g allows; fix the rows listed above "
-		    "or raise --max-bad-fraction"), res->bad.total,
+		    "or raise --max-bad-fraction",
+		    (unsigned long)res->rows_in), res->bad.total,
 		    res->rows_in, path,
 		    100.0 * (double)res->bad.total / (double)res->rows_in,
 		    in->opts->max_bad_fraction);
 	if (in->accepted == 0)
-		return wk_err_set(err, WK_ERR_INVALID, _("'%s' has no usable "
-		    "events: all %" PRIu64 " rows were bad or skipped"), path,
+		return wk_err_set(err, WK_ERR_INVALID, P_("'%s' has no usable "
+		    "events: its %" PRIu64 " row was bad or skipped", "'%s' has "
+		    "no usable events: all %" PRIu64 " rows were bad or "
+		    "skipped", (unsigned long)res->rows_in), path,
 		    res->rows_in);
 	return WK_OK;
 }

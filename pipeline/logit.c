@@ -199,11 +199,14 @@ logit_solve(const struct problem *prob, double c, double gnorm0,
 	int rc;
 
 	if (n_min < 1.0)
-		return wk_err_set(err, WK_ERR_INVALID, _("the %d users of one "
+		return wk_err_set(err, WK_ERR_INVALID, P_("the %d user of one "
 		    "logistic fit (the fit users, or those outside one "
-		    "cross-validation fold) have only one label; use more "
-		    "users, or pass --c to skip the cross-validation"),
-		    prob->l);
+		    "cross-validation fold) has only one label; use more "
+		    "users, or pass --c to skip the cross-validation",
+		    "the %d users of one logistic fit (the fit users, or "
+		    "those outside one cross-validation fold) have only one "
+		    "label; use more users, or pass --c to skip the "
+		    "cross-validation", (unsigned long)prob->l), prob->l);
 	msg = check_parameter(prob, &param);
 	if (msg != NULL)
 		return wk_err_set(err, WK_ERR_STATE, _("liblinear rejects the "

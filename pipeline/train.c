@@ -108,9 +108,10 @@ train_check_table(const struct ftable *t, const char *path,
 		  struct wk_err *err)
 {
 	if (t->n_rows < 2)
-		return wk_err_set(err, WK_ERR_INVALID, _("'%s' has %zu users; "
-		    "training needs at least 2, of both labels"), path,
-		    t->n_rows);
+		return wk_err_set(err, WK_ERR_INVALID, P_("'%s' has %zu user; "
+		    "training needs at least 2, of both labels", "'%s' has %zu "
+		    "users; training needs at least 2, of both labels",
+		    t->n_rows), path, t->n_rows);
 	if (t->first_unlabelled_line != 0)
 		return wk_err_set(err, WK_ERR_INVALID, _("%s:%" PRIu64 ":2: the "
 		    "label is empty; training needs a labelled file (churn "
@@ -155,9 +156,11 @@ train_check_part(const struct split_set *set, const char *part,
 {
 	if (set->positives > 0 && set->positives < set->n)
 		return WK_OK;
-	return wk_err_set(err, WK_ERR_INVALID, _("the %s part has %zu users, "
-	    "%" PRIu64 " of them churned, but needs both labels; %s"), part,
-	    set->n, set->positives, fix);
+	return wk_err_set(err, WK_ERR_INVALID, P_("the %s part has %zu user, "
+	    "%" PRIu64 " of them churned, but needs both labels; %s",
+	    "the %s part has %zu users, %" PRIu64 " of them churned, but "
+	    "needs both labels; %s", set->n), part, set->n, set->positives,
+	    fix);
 }
 
 /* Splits the users and checks the parts. */

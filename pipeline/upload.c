@@ -361,9 +361,11 @@ upload_attempts(CURL *c, const struct upload_opts *o, struct upload_xfer *x,
 		return WK_OK;
 	memcpy(last, err->msg, sizeof last);
 	if (rc == WK_ERR_BUSY)
-		return wk_err_set(err, WK_ERR_IO, _("%s, after %u attempts; "
+		return wk_err_set(err, WK_ERR_IO, P_("%s, after %u attempt; "
 		    "check that the store is reachable, or raise "
-		    "--upload-retries"), last, res->attempts);
+		    "--upload-retries", "%s, after %u attempts; check that the "
+		    "store is reachable, or raise --upload-retries",
+		    res->attempts), last, res->attempts);
 	return wk_err_set(err, rc, _("%s; check the upload URL, the "
 	    "credentials and --aws-sigv4"), last);
 }

@@ -442,6 +442,7 @@ int
 probe_engine_flush(struct probe_engine *e)
 {
 	struct store_probe_result rows[PROBE_BATCH_MAX];
+	char writes[64];
 	size_t i, n_states;
 	int rc;
 
@@ -460,10 +461,15 @@ probe_engine_flush(struct probe_engine *e)
 
 	rc = store_probe_write(e->store, rows, e->n_pending, e->states,
 	    n_states);
-	if (rc != WK_OK && e->store_errors++ % 100 == 0)
-		LOG(LL_ERROR, _("probe results could not be stored (%s); %zu results dropped, %llu failed writes so far"),
-		    wk_rc_name(rc), e->n_pending,
+	if (rc != WK_OK && e->store_errors++ % 100 == 0) {
+		snprintf(writes, sizeof writes, P_("%llu failed write so far",
+		    "%llu failed writes so far", (unsigned long)e->store_errors),
 		    (unsigned long long)e->store_errors);
+		/* TRANSLATORS: the last %s is "N failed writes so far". */
+		LOG(LL_ERROR, P_("probe results could not be stored (%s); %zu result dropped, %s",
+		    "probe results could not be stored (%s); %zu results dropped, %s",
+		    e->n_pending), wk_rc_name(rc), e->n_pending, writes);
+	}
 	e->n_pending = 0;
 	return rc;
 }

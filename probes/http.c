@@ -375,11 +375,13 @@ http_check_cert(struct http_impl *h, const struct cfg_probe *c, char *note,
 		h->warned_expiry = 0;
 		return 1;
 	}
-	snprintf(note, size, _("; the TLS certificate expires in %ld days (%.10s)"),
-	    days, date);
+	snprintf(note, size, P_("; the TLS certificate expires in %ld day (%.10s)",
+	    "; the TLS certificate expires in %ld days (%.10s)",
+	    (unsigned long)days), days, date);
 	if (!h->warned_expiry)
-		LOG_IDS(LL_WARN, &ids, _("the TLS certificate of %s expires in %ld days, on %.10s"),
-		    c->http.url, days, date);
+		LOG_IDS(LL_WARN, &ids, P_("the TLS certificate of %s expires in %ld day, on %.10s",
+		    "the TLS certificate of %s expires in %ld days, on %.10s",
+		    (unsigned long)days), c->http.url, days, date);
 	h->warned_expiry = 1;
 	return 1;
 }

@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/procfs.h"
 #include "probes/impl.h"
 #include "probes/proc.h"
 
@@ -67,30 +67,13 @@ probe_proc_parse_stat(const char *text, size_t len, struct probe_proc *out)
 	return WK_OK;
 }
 
-/* Reads up to size-1 bytes of path into buf; returns the length or -1. */
-static ssize_t
-proc_read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 int
 probe_proc_read(pid_t pid, struct probe_proc *out)
 {
-	char path[64], text[PROC_STAT_MAX];
+	char text[PROC_STAT_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	n = proc_read_file(path, text, sizeof text);
+	n = procfs_read(pid, "stat", text, sizeof text);
 	if (n <= 0)
 		return WK_ERR_NOTFOUND;
 	return probe_proc_parse_stat(text, (size_t)n, out);
@@ -147,7 +130,7 @@ probe_proc_recycled(const struct probe_proc *proc, int64_t file_mtime_ms,
 static int
 proc_name_matches(const struct probe_proc *proc, const char *name)
 {
-	char path[64], cmdline[512];
+	char cmdline[512];
 	const char *base;
 
 	if (strcmp(proc->comm, name) == 0)
@@ -155,8 +138,7 @@ proc_name_matches(const struct probe_proc *proc, const char *name)
 	if (strlen(name) <= PROBE_PROC_COMM_LEN ||
 	    strncmp(proc->comm, name, PROBE_PROC_COMM_LEN) != 0)
 		return 0;
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)proc->pid);
-	if (proc_read_file(path, cmdline, sizeof cmdline) <= 0)
+	if (procfs_read(proc->pid, "cmdline", cmdline, sizeof cmdline) <= 0)
 		return 0;
 	base = strrchr(cmdline, '/');
 	return strcmp(base != NULL ? base + 1 : cmdline, name) == 0;
@@ -181,7 +163,7 @@ process_read_pid_file(struct probe *p, pid_t *pid, int64_t *mtime_ms)
 	long value;
 
 	if (stat(path, &st) != 0 ||
-	    proc_read_file(path, text, sizeof text) < 0) {
+	    procfs_read_file(path, text, sizeof text) < 0) {
 		probe_report(p, 0, -1, _("cannot read pid file %s: %s"), path,
 		    strerror(errno));
 		return WK_ERR_IO;

@@ -12,6 +12,7 @@
 #ifndef WK_TUI_H
 #define WK_TUI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -42,6 +43,9 @@ struct tui_actions {
 		       const char *comment, int64_t *id, struct wk_err *err);
 	/* ends a silence */
 	int (*unsilence)(void *ctx, int64_t id, struct wk_err *err);
+	/* drops every queued run of pipeline; sets *dropped */
+	int (*cancel_queued)(void *ctx, const char *pipeline, size_t *dropped,
+			     struct wk_err *err);
 };
 
 /* Options of the TUI, set by `watchkeep top`. */

@@ -23,7 +23,8 @@ enum tui_pair {
 	TUI_P_FAIL,
 	TUI_P_RUN,
 	TUI_P_WARN,
-	TUI_P_MATCH
+	TUI_P_MATCH,
+	TUI_P_QUEUED
 };
 
 static void
@@ -40,6 +41,7 @@ tui_styles_mono(struct tui *t)
 	t->styles[TUI_S_WARN] = A_UNDERLINE;
 	t->styles[TUI_S_DIM] = A_DIM;
 	t->styles[TUI_S_MATCH] = A_REVERSE | A_BOLD;
+	t->styles[TUI_S_QUEUED] = A_DIM | A_UNDERLINE;
 }
 
 void
@@ -57,6 +59,7 @@ tui_styles_init(struct tui *t)
 	init_pair(TUI_P_RUN, COLOR_BLUE, -1);
 	init_pair(TUI_P_WARN, COLOR_YELLOW, -1);
 	init_pair(TUI_P_MATCH, COLOR_BLACK, COLOR_YELLOW);
+	init_pair(TUI_P_QUEUED, COLOR_MAGENTA, -1);
 	t->styles[TUI_S_TITLE] = COLOR_PAIR(TUI_P_TITLE);
 	t->styles[TUI_S_HEAD] = COLOR_PAIR(TUI_P_HEAD) | A_BOLD;
 	t->styles[TUI_S_FOCUS] = COLOR_PAIR(TUI_P_WARN) | A_BOLD;
@@ -65,6 +68,7 @@ tui_styles_init(struct tui *t)
 	t->styles[TUI_S_RUN] = COLOR_PAIR(TUI_P_RUN) | A_BOLD;
 	t->styles[TUI_S_WARN] = COLOR_PAIR(TUI_P_WARN);
 	t->styles[TUI_S_MATCH] = COLOR_PAIR(TUI_P_MATCH);
+	t->styles[TUI_S_QUEUED] = COLOR_PAIR(TUI_P_QUEUED);
 }
 
 void
@@ -188,6 +192,8 @@ tui_state_style(const char *state)
 		return TUI_S_OK;
 	if (strcmp(state, STORE_STAGE_RUNNING) == 0)
 		return TUI_S_RUN;
+	if (strcmp(state, STORE_RUN_QUEUED) == 0)
+		return TUI_S_QUEUED;
 	if (strcmp(state, STORE_STAGE_RETRY_WAIT) == 0 ||
 	    strcmp(state, "ticket") == 0)
 		return TUI_S_WARN;
@@ -218,6 +224,7 @@ static const struct tui_state_label tui_state_labels[] = {
 	{ STORE_STAGE_OUT_OF_MEMORY, N_("out of memory"), "\xe2\x9c\x97",
 	  "x" },
 	{ STORE_STAGE_RETRY_WAIT, N_("retry wait"), "\xe2\x86\xbb", "~" },
+	{ STORE_RUN_QUEUED, N_("queued"), "\xe2\x8b\xaf", ":" },
 	{ "up", N_("up"), "\xe2\x9c\x93", "+" },
 	{ "down", N_("down"), "\xe2\x9c\x97", "x" },
 	{ "unknown", N_("unknown"), "?", "?" },

@@ -69,6 +69,7 @@ tui_act(struct tui *t, const struct tui_pending *p)
 {
 	const struct tui_actions *a = t->opts->actions;
 	struct wk_err err = { 0, "" };
+	size_t dropped = 0;
 	int64_t id = 0;
 	int rc = WK_ERR_STATE;
 
@@ -91,6 +92,15 @@ tui_act(struct tui *t, const struct tui_pending *p)
 		if (rc == WK_OK)
 			tui_say(t, 0, _("run %lld cancelled"),
 			    (long long)p->run_id);
+		break;
+	case TUI_ACT_CANCEL_QUEUED:
+		if (a->cancel_queued != NULL)
+			rc = a->cancel_queued(a->ctx, p->pipeline, &dropped,
+			    &err);
+		if (rc == WK_OK)
+			tui_say(t, 0, P_("pipeline %s: dropped %zu queued run",
+			    "pipeline %s: dropped %zu queued runs", dropped),
+			    p->pipeline, dropped);
 		break;
 	case TUI_ACT_RUN_NOW:
 		if (a->run_now != NULL)
@@ -291,7 +301,9 @@ static const struct tui_help tui_help_common[] = {
 
 static const struct tui_help tui_help_overview[] = {
 	{ "Tab", N_("next pane: stages, SLOs, alerts, probes, forecasts") },
+	{ "", N_("and the queued runs, while the agent has some") },
 	{ "r", N_("re-run from the selected stage (asks first)") },
+	{ "c", N_("queued runs pane: drop its pipeline's queue (asks first)") },
 	{ "p", N_("show the next pipeline") },
 	{ "a s", N_("in the alerts pane: acknowledge, silence (asks first)") },
 	{ "h", N_("run history") },
@@ -300,6 +312,7 @@ static const struct tui_help tui_help_overview[] = {
 static const struct tui_help tui_help_runs[] = {
 	{ "r", N_("re-run from the selected stage (asks first)") },
 	{ "c", N_("cancel the run (asks first)") },
+	{ "", N_("on a queued run: drop all queued runs of the pipeline") },
 	{ "l", N_("log of the selected stage") },
 };
 
@@ -458,8 +471,7 @@ tui_run_known(struct tui *t, int64_t id)
 	return 0;
 }
 
-/* Sets the pipeline of the overview and the history by name. */
-static void
+void
 tui_pick_pipeline(struct tui *t, const char *name)
 {
 	const char *names[CFG_MAX_PIPELINES + 1];

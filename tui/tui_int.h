@@ -29,6 +29,7 @@
 #include "core/store.h"
 #include "core/store_logs.h"
 #include "core/store_probes.h"
+#include "core/store_queue.h"
 #include "core/store_view.h"
 #include "tui/tui.h"
 #include "tui/tui_text.h"
@@ -44,6 +45,7 @@
 #define TUI_SPARK_MAX 120          /* probe results kept for a sparkline */
 #define TUI_FORECASTS_MAX 32       /* forecast warnings shown */
 #define TUI_RUNS_MAX 400           /* runs in the history view */
+#define TUI_QUEUED_MAX 256         /* queued runs read, of every pipeline */
 #define TUI_GRID_MAX (TUI_RUNS_MAX * 16)  /* stage cells of those runs */
 #define TUI_SILENCES_MAX 64        /* silences shown */
 #define TUI_HISTORY_MAX 50         /* stage durations for the estimate */
@@ -84,12 +86,14 @@ enum tui_style {
 	TUI_S_WARN,     /* ticket, retrying, forecast */
 	TUI_S_DIM,      /* pending, not run, unknown */
 	TUI_S_MATCH,    /* a search match */
+	TUI_S_QUEUED,   /* queued, not started yet */
 	TUI_S_COUNT
 };
 
 /* Panes of the overview, in Tab order. */
 enum tui_pane {
 	TUI_PANE_STAGES,
+	TUI_PANE_QUEUED,   /* shown only while runs are queued */
 	TUI_PANE_SLOS,
 	TUI_PANE_ALERTS,
 	TUI_PANE_PROBES,
@@ -178,6 +182,11 @@ struct tui_model {
 	size_t n_probes;                     /* entries in probes */
 	struct tui_forecast forecasts[TUI_FORECASTS_MAX];  /* warnings */
 	size_t n_forecasts;                  /* entries in forecasts */
+	/* the agent's queue, first to start first; one more than shown */
+	struct store_queued_run queued[TUI_QUEUED_MAX + 1];
+	size_t n_queued;                     /* entries shown, at most
+						TUI_QUEUED_MAX */
+	int queued_more;                     /* more runs are queued */
 };
 
 /* The run history view. */
@@ -186,7 +195,10 @@ struct tui_runs {
 	size_t n_runs;                             /* entries in runs */
 	struct store_view_cell cells[TUI_GRID_MAX];  /* stage attempts */
 	size_t n_cells;                            /* entries in cells */
-	struct tui_list list;                      /* selected run */
+	size_t queued[TUI_QUEUED_MAX];   /* the pipeline's, into m.queued */
+	size_t n_queued;                 /* entries in queued */
+	size_t n_lead;                   /* runs in progress listed first */
+	struct tui_list list;            /* selected row, runs and queued */
 };
 
 /* The run detail view. */
@@ -265,6 +277,7 @@ enum tui_act {
 	TUI_ACT_NONE,
 	TUI_ACT_RERUN,
 	TUI_ACT_CANCEL,
+	TUI_ACT_CANCEL_QUEUED, /* drops every queued run of a pipeline */
 	TUI_ACT_RUN_NOW,
 	TUI_ACT_ACK,
 	TUI_ACT_SILENCE_FOR,   /* input: the duration of a silence */
@@ -277,7 +290,7 @@ enum tui_act {
 /* An action waiting for its confirmation or its input. */
 struct tui_pending {
 	enum tui_act act;              /* what to do */
-	char pipeline[CFG_NAME_MAX];   /* rerun, run-now */
+	char pipeline[CFG_NAME_MAX];   /* rerun, run-now, cancel-queued */
 	char stage[CFG_NAME_MAX];      /* rerun */
 	int64_t run_id;                /* rerun, cancel */
 	char fingerprint[24];          /* ack */
@@ -300,7 +313,7 @@ struct tui {
 	const struct tui_opts *opts;   /* as given */
 	const struct cfg *cfg;         /* opts->cfg */
 	struct store *store;           /* read-only, NULL until it opens */
-	char store_error[512];         /* why it does not open, or "" */
+	char store_error[WK_ERR_MSG_MAX]; /* why it does not open, or "" */
 	int utf8;                      /* the locale's charset is UTF-8 */
 	int ascii;                     /* bars and lines in ASCII */
 	int color;                     /* colours in use */
@@ -355,6 +368,12 @@ int tui_model_refresh(struct tui *t);
 
 /* Returns the pipeline names known: configured ones and stored ones. */
 size_t tui_pipelines(const struct tui *t, const char **names, size_t max);
+
+/* Returns the 1-based place of m.queued[i] in its pipeline's queue. */
+size_t tui_queued_place(const struct tui *t, size_t i);
+
+/* Returns the runs of pipeline in m.queued. */
+size_t tui_queued_count(const struct tui *t, const char *pipeline);
 
 /* tui_draw.c */
 
@@ -430,6 +449,9 @@ void tui_command(struct tui *t, const char *line);
 /* Tells whether actions are off, saying why when they are. */
 int tui_actions_off(struct tui *t);
 
+/* Shows pipeline name in the overview and the history, or says why not. */
+void tui_pick_pipeline(struct tui *t, const char *name);
+
 /* tui_overview.c */
 void tui_overview_draw(struct tui *t);
 void tui_overview_key(struct tui *t, int function_key, wint_t ch);
@@ -448,6 +470,9 @@ void tui_run_open(struct tui *t, int64_t run_id);
 /* Asks to re-run pipeline from stage of run_id. */
 void tui_rerun_ask(struct tui *t, const char *pipeline, int64_t run_id,
 		   const char *stage);
+
+/* Asks to drop every queued run of pipeline, as `cancel --queued`. */
+void tui_queued_cancel_ask(struct tui *t, const char *pipeline);
 
 /* tui_logs.c */
 

@@ -68,15 +68,21 @@ tui_logs_room(struct tui_logs *l, size_t len)
 static int
 tui_logs_add(struct tui_logs *l, const struct store_logs_row *row)
 {
-	char marker[160];
+	char marker[160], lines[64], bytes[64];
 	const char *text = row->text;
 	struct tui_log_line *line;
 	size_t len;
 
 	if (row->dropped_lines >= 0) {
-		snprintf(marker, sizeof marker, _("[... %lld lines, %lld bytes "
-		    "left out here ...]"), (long long)row->dropped_lines,
+		snprintf(lines, sizeof lines, P_("%lld line", "%lld lines",
+		    (unsigned long)row->dropped_lines),
+		    (long long)row->dropped_lines);
+		snprintf(bytes, sizeof bytes, P_("%lld byte", "%lld bytes",
+		    (unsigned long)row->dropped_bytes),
 		    (long long)row->dropped_bytes);
+		/* TRANSLATORS: "[... N lines, N bytes left out here ...]" */
+		snprintf(marker, sizeof marker, _("[... %s, %s left out here "
+		    "...]"), lines, bytes);
 		text = marker;
 	}
 	len = strlen(text);
@@ -445,13 +451,19 @@ static void
 tui_logs_title(struct tui *t)
 {
 	struct tui_logs *l = &t->logs;
-	char title[TUI_TEXT_MAX];
+	char title[TUI_TEXT_MAX], lines[48], errors[48];
 
+	snprintf(lines, sizeof lines, P_("%zu line", "%zu lines", l->n_lines),
+	    l->n_lines);
+	snprintf(errors, sizeof errors, P_("%zu error", "%zu errors",
+	    l->n_errors), l->n_errors);
+	/* TRANSLATORS: the two %s after the state are "N lines" and
+	 * "N errors". */
 	snprintf(title, sizeof title, _("%s/%s \xc2\xb7 run %lld \xc2\xb7 "
-	    "attempt %d \xc2\xb7 %s \xc2\xb7 %zu lines, %zu errors%s%s%s%s%s"),
+	    "attempt %d \xc2\xb7 %s \xc2\xb7 %s, %s%s%s%s%s%s"),
 	    l->target.pipeline, l->target.stage, (long long)l->target.run_id,
-	    l->target.attempt, tui_state_name(l->target.state), l->n_lines,
-	    l->n_errors, l->follow ? _(" [follow]") : "",
+	    l->target.attempt, tui_state_name(l->target.state), lines,
+	    errors, l->follow ? _(" [follow]") : "",
 	    l->wrap ? _(" [wrap]") : "", l->full ? _(" [viewer limit]") :
 	    "", l->search[0] != '\0' ? " /" : "", l->search);
 	tui_rule(t, 1, title, !l->sig_focus);

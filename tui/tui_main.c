@@ -435,7 +435,9 @@ tui_bench(struct tui *t, int64_t start_ms)
 	for (v = 0; v < TUI_VIEW_COUNT; v++) {
 		if (!tui_bench_open(t, (enum tui_view)v))
 			continue;
-		printf(_("%-8s %.3f ms CPU a frame (%ld frames)\n"), names[v],
+		printf(P_("%-8s %.3f ms CPU a frame (%ld frame)\n",
+		    "%-8s %.3f ms CPU a frame (%ld frames)\n",
+		    (unsigned long)t->opts->bench_frames), names[v],
 		    tui_bench_view(t, t->opts->bench_frames),
 		    t->opts->bench_frames);
 	}

@@ -1,6 +1,7 @@
 /*
  * The data of the overview: the run shown with an estimate for each
- * stage, the SLOs, the open alerts, the probes and the forecast warnings.
+ * stage, the agent's queued runs, the SLOs, the open alerts, the probes
+ * and the forecast warnings.
  * Durations and forecasts, which read weeks of history, are read again
  * once a minute or when the run changes; the rest once a refresh.
  */
@@ -201,6 +202,43 @@ tui_model_run(struct tui *t, struct store_stage_run *stored)
 	return rc;
 }
 
+/* Reads the queued runs of every pipeline, first to start first. */
+static int
+tui_model_queued(struct tui *t)
+{
+	size_t n = 0;
+	int rc;
+
+	rc = store_queue_list(t->store, NULL, t->m.queued, TUI_QUEUED_MAX + 1,
+	    &n);
+	if (rc != WK_OK)
+		n = 0;
+	t->m.queued_more = n > TUI_QUEUED_MAX;
+	t->m.n_queued = n > TUI_QUEUED_MAX ? TUI_QUEUED_MAX : n;
+	return rc;
+}
+
+size_t
+tui_queued_place(const struct tui *t, size_t i)
+{
+	size_t j, place = 1;
+
+	for (j = 0; j < i && j < t->m.n_queued; j++)
+		place += strcmp(t->m.queued[j].pipeline,
+		    t->m.queued[i].pipeline) == 0;
+	return place;
+}
+
+size_t
+tui_queued_count(const struct tui *t, const char *pipeline)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->m.n_queued; i++)
+		n += strcmp(t->m.queued[i].pipeline, pipeline) == 0;
+	return n;
+}
+
 /* Finds the thresholds that colour each reported burn rate. */
 static void
 tui_model_thresholds(struct tui_slo *s)
@@ -364,6 +402,8 @@ tui_model_refresh(struct tui *t)
 	t->m.now_ms = clk_wall_ms();
 
 	rc = tui_model_run(t, stored);
+	if (rc == WK_OK)
+		rc = tui_model_queued(t);
 	if (rc == WK_OK)
 		rc = tui_model_slos(t);
 	if (rc == WK_OK)

@@ -1,7 +1,8 @@
 /*
- * The overview: the current or last run as one bar a stage, the SLO
- * table, the open alerts, the probes and the growth-forecast warnings,
- * each in a pane whose height follows its content and the screen.
+ * The overview: the current or last run as one bar a stage, the runs the
+ * agent has queued, the SLO table, the open alerts, the probes and the
+ * growth-forecast warnings. Each is a pane whose height follows its
+ * content and the screen.
  */
 #include "tui/tui_int.h"
 
@@ -33,6 +34,7 @@ tui_pane_demand(const struct tui *t, enum tui_pane p)
 
 	switch (p) {
 	case TUI_PANE_STAGES: n = m->n_stages; break;
+	case TUI_PANE_QUEUED: n = m->n_queued; break;
 	case TUI_PANE_SLOS: n = m->n_slos > 0 ? m->n_slos + 1 : 0; break;
 	case TUI_PANE_ALERTS: n = m->n_alerts; break;
 	case TUI_PANE_PROBES: n = m->n_probes; break;
@@ -46,14 +48,18 @@ static void
 tui_overview_layout(const struct tui *t, struct tui_box *box)
 {
 	static const enum tui_pane fill_order[TUI_PANE_COUNT] = {
-		TUI_PANE_STAGES, TUI_PANE_ALERTS, TUI_PANE_SLOS,
-		TUI_PANE_PROBES, TUI_PANE_FORECASTS
+		TUI_PANE_STAGES, TUI_PANE_QUEUED, TUI_PANE_ALERTS,
+		TUI_PANE_SLOS, TUI_PANE_PROBES, TUI_PANE_FORECASTS
 	};
 	int avail = t->rows - 2, used = 0, p, i, y = 1, more;
 
-	/* Every pane gets its rule and one row, the last ones first out. */
+	/*
+	 * Every pane gets its rule and one row, the last ones first out.
+	 * The queued runs get a pane only while there are some.
+	 */
 	for (p = 0; p < TUI_PANE_COUNT; p++) {
-		box[p].shown = used + 2 <= avail;
+		box[p].shown = used + 2 <= avail &&
+		    (p != TUI_PANE_QUEUED || t->m.n_queued > 0);
 		box[p].rows = box[p].shown;
 		used += box[p].shown ? 2 : 0;
 	}
@@ -193,6 +199,60 @@ tui_overview_stages(struct tui *t, const struct tui_box *b)
 	    row++, i++)
 		tui_stage_row(t, b->y + 1 + row, c, &t->m.stages[i],
 		    t->focus == TUI_PANE_STAGES && i == l->sel);
+}
+
+/* Draws queued run m.queued[i] as a row of a table of 7 columns. */
+static void
+tui_queued_row(struct tui *t, int y, struct tui_col *c, size_t i,
+	       int selected)
+{
+	const struct store_queued_run *q = &t->m.queued[i];
+	char age[16], place[32];
+
+	tui_fmt_age(t->m.now_ms - q->queued_at, age, sizeof age);
+	snprintf(place, sizeof place, _("place %zu"), tui_queued_place(t, i));
+	if (selected)
+		tui_fill(t, y, 0, t->cols, TUI_S_SELECT);
+	tui_cell(t, y, &c[0], TUI_S_QUEUED, tui_state_symbol(t,
+	    STORE_RUN_QUEUED));
+	tui_cell(t, y, &c[1], selected ? TUI_S_SELECT : TUI_S_NORMAL,
+	    q->pipeline);
+	tui_cell(t, y, &c[2], TUI_S_QUEUED, tui_state_name(STORE_RUN_QUEUED));
+	tui_cell(t, y, &c[3], selected ? TUI_S_SELECT : TUI_S_NORMAL,
+	    q->logical_date);
+	tui_cell(t, y, &c[4], TUI_S_DIM, q->trigger);
+	tui_cell(t, y, &c[5], selected ? TUI_S_SELECT : TUI_S_NORMAL, age);
+	tui_cell(t, y, &c[6], TUI_S_DIM, place);
+}
+
+static void
+tui_overview_queued(struct tui *t, const struct tui_box *b)
+{
+	struct tui_col c[] = {
+		{ "", 1, 0, 0, 9, 0, 0 },
+		{ "", TUI_NAME_COLS, 0, 0, 9, 0, 0 },
+		{ "", 10, 0, 0, 7, 0, 0 },
+		{ "", 10, 0, 0, 8, 0, 0 },
+		{ "", 8, 0, 0, 5, 0, 0 },
+		{ "", 4, 1, 0, 6, 0, 0 },
+		{ "", 10, 0, 1, 3, 0, 0 },
+	};
+	struct tui_list *l = &t->panes[TUI_PANE_QUEUED];
+	char title[256];
+	size_t i;
+	int row;
+
+	snprintf(title, sizeof title, t->m.queued_more ?
+	    _("Queued runs: more than %zu, in the order they start; "
+	    "age since queued") : _("Queued runs: %zu, in the order they "
+	    "start; age since queued"), t->m.n_queued);
+	tui_rule(t, b->y, title, t->focus == TUI_PANE_QUEUED);
+	tui_table_layout(c, sizeof c / sizeof c[0], t->cols);
+	tui_list_fix(l, t->m.n_queued, b->rows);
+	for (row = 0, i = l->top; row < b->rows && i < t->m.n_queued;
+	    row++, i++)
+		tui_queued_row(t, b->y + 1 + row, c, i,
+		    t->focus == TUI_PANE_QUEUED && i == l->sel);
 }
 
 /* Formats a burn rate and picks its style against the thresholds. */
@@ -473,6 +533,8 @@ tui_overview_draw(struct tui *t)
 		t->focus = TUI_PANE_STAGES;
 	if (box[TUI_PANE_STAGES].shown)
 		tui_overview_stages(t, &box[TUI_PANE_STAGES]);
+	if (box[TUI_PANE_QUEUED].shown)
+		tui_overview_queued(t, &box[TUI_PANE_QUEUED]);
 	if (box[TUI_PANE_SLOS].shown)
 		tui_overview_slos(t, &box[TUI_PANE_SLOS]);
 	if (box[TUI_PANE_ALERTS].shown)
@@ -491,6 +553,7 @@ tui_pane_items(const struct tui *t, enum tui_pane p)
 {
 	switch (p) {
 	case TUI_PANE_STAGES: return t->m.n_stages;
+	case TUI_PANE_QUEUED: return t->m.n_queued;
 	case TUI_PANE_SLOS: return t->m.n_slos;
 	case TUI_PANE_ALERTS: return t->m.n_alerts;
 	case TUI_PANE_PROBES: return t->m.n_probes;
@@ -512,6 +575,10 @@ tui_overview_enter(struct tui *t)
 			tui_logs_open(t, t->m.pipeline, t->m.stages[sel].name,
 			    t->m.run.id);
 		break;
+	case TUI_PANE_QUEUED:
+		tui_pick_pipeline(t, t->m.queued[sel].pipeline);
+		tui_push(t, TUI_RUNS);
+		break;
 	case TUI_PANE_SLOS:
 		tui_slo_open(t, t->m.slos[sel].cfg->name);
 		break;
@@ -530,7 +597,7 @@ tui_overview_enter(struct tui *t)
 	}
 }
 
-/* Handles the keys that act on the selected stage or alert. */
+/* Handles the keys that act on the selected stage, queued run or alert. */
 static int
 tui_overview_act(struct tui *t, wint_t ch)
 {
@@ -544,6 +611,14 @@ tui_overview_act(struct tui *t, wint_t ch)
 		else
 			tui_rerun_ask(t, t->m.pipeline, t->m.run.id,
 			    t->m.stages[sel].name);
+		return 1;
+	}
+	if (ch == 'c') {
+		if (t->focus != TUI_PANE_QUEUED || sel >= t->m.n_queued)
+			tui_say(t, 1, _("select a queued run first: Tab to the "
+			    "queued runs, then j/k; :cancel RUN cancels a run"));
+		else
+			tui_queued_cancel_ask(t, t->m.queued[sel].pipeline);
 		return 1;
 	}
 	if (ch != 'a' && ch != 's')

@@ -48,8 +48,9 @@ tui_probes_detail(struct tui *t, int y)
 	    tui_state_name(p->ps.state), since);
 	tui_put(t, y++, 1, t->cols - 1, 0, TUI_S_NORMAL, p->ps.detail);
 	tui_probe_quantiles(p, q, sizeof q);
-	tui_putf(t, y++, 1, t->cols - 1, TUI_S_NORMAL, _("last %zu results: "
-	    "%zu up, %zu down; %s"), p->n_lat, p->n_up, p->n_lat - p->n_up, q);
+	tui_putf(t, y++, 1, t->cols - 1, TUI_S_NORMAL, P_("last %zu result: "
+	    "%zu up, %zu down; %s", "last %zu results: %zu up, %zu down; %s",
+	    p->n_lat), p->n_lat, p->n_up, p->n_lat - p->n_up, q);
 	tui_spark(p->lat, p->n_lat, (size_t)(t->cols - 2), t->ascii, spark,
 	    sizeof spark);
 	tui_put(t, y, 1, t->cols - 2, 0, TUI_S_RUN, spark);

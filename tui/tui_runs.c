@@ -1,7 +1,9 @@
 /*
  * The run history (the runs of a pipeline with the duration of every
  * stage, and the trend of each stage over them) and the run detail (the
- * stages of one run with their resources, metrics and last errors).
+ * stages of one run with their resources, metrics and last errors). The
+ * history lists the pipeline's queued runs after its runs in progress
+ * and before its finished runs, as `watchkeep runs` does.
  */
 #include "tui/tui_int.h"
 
@@ -25,6 +27,48 @@ tui_runs_pipeline(const struct tui *t)
 	return t->m.pipeline;
 }
 
+/*
+ * Picks the pipeline's queued runs out of the model's queue.
+ * NOTE: the model reads the first TUI_QUEUED_MAX queued runs of all
+ * pipelines, so a longer queue is listed and counted in part.
+ */
+static void
+tui_runs_queued(struct tui *t)
+{
+	struct tui_runs *v = &t->runs;
+	size_t i;
+
+	for (i = 0; i < t->m.n_queued && v->n_queued < TUI_QUEUED_MAX; i++)
+		if (strcmp(t->m.queued[i].pipeline, tui_runs_pipeline(t)) == 0)
+			v->queued[v->n_queued++] = i;
+	while (v->n_lead < v->n_runs && strcmp(v->runs[v->n_lead].state,
+	    STORE_RUN_RUNNING) == 0)
+		v->n_lead++;
+}
+
+/* Returns the rows of the history: runs and queued runs. */
+static size_t
+tui_runs_rows(const struct tui_runs *v)
+{
+	return v->n_runs + v->n_queued;
+}
+
+/*
+ * Returns the run of history row i, or NULL when the row is a queued
+ * run; then *queued is its index in m.queued.
+ */
+static const struct store_run *
+tui_runs_at(const struct tui_runs *v, size_t i, size_t *queued)
+{
+	if (i < v->n_lead)
+		return &v->runs[i];
+	if (i < v->n_lead + v->n_queued) {
+		*queued = v->queued[i - v->n_lead];
+		return NULL;
+	}
+	return &v->runs[i - v->n_queued];
+}
+
 int
 tui_runs_refresh(struct tui *t)
 {
@@ -33,10 +77,13 @@ tui_runs_refresh(struct tui *t)
 
 	v->n_runs = 0;
 	v->n_cells = 0;
+	v->n_queued = 0;
+	v->n_lead = 0;
 	if (tui_runs_pipeline(t)[0] == '\0')
 		return WK_OK;
 	rc = store_runs_recent(t->store, tui_runs_pipeline(t), v->runs,
 	    TUI_RUNS_MAX, &v->n_runs);
+	tui_runs_queued(t);
 	if (rc == WK_OK && v->n_runs > 0)
 		rc = store_view_stage_grid(t->store, tui_runs_pipeline(t),
 		    v->runs[v->n_runs - 1].id, v->cells, TUI_GRID_MAX,
@@ -105,6 +152,32 @@ tui_runs_row(struct tui *t, int y, struct tui_col *c, size_t n_cols,
 		    strcmp(cell->state, STORE_STAGE_SUCCEEDED) == 0 ||
 		    cell->duration_ms >= 0 ? dur : tui_state_name(cell->state));
 	}
+}
+
+/*
+ * Draws queued run m.queued[q] as a history row: no run id yet, its time
+ * in the queue in DURATION, and its place in the queue over the stages.
+ */
+static void
+tui_runs_queued_row(struct tui *t, int y, struct tui_col *c, size_t n_cols,
+		    size_t q, int selected)
+{
+	const struct store_queued_run *r = &t->m.queued[q];
+	char age[16], place[64];
+
+	tui_fmt_age(t->m.now_ms - r->queued_at, age, sizeof age);
+	snprintf(place, sizeof place, _("place %zu in the queue"),
+	    tui_queued_place(t, q));
+	if (selected)
+		tui_fill(t, y, 0, t->cols, TUI_S_SELECT);
+	tui_cell(t, y, &c[0], selected ? TUI_S_SELECT : TUI_S_QUEUED,
+	    tui_state_symbol(t, STORE_RUN_QUEUED));
+	tui_cell(t, y, &c[1], TUI_S_NORMAL, r->logical_date);
+	tui_cell(t, y, &c[2], TUI_S_DIM, r->trigger);
+	tui_cell(t, y, &c[3], TUI_S_QUEUED, tui_state_name(STORE_RUN_QUEUED));
+	tui_cell(t, y, &c[4], TUI_S_NORMAL, age);
+	if (n_cols > 5)
+		tui_put(t, y, c[5].x, t->cols - c[5].x, 0, TUI_S_DIM, place);
 }
 
 /*
@@ -177,7 +250,8 @@ tui_runs_draw(struct tui *t)
 		{ _("DURATION"), 6, 1, 0, 7, 0, 0 },
 	};
 	struct tui_runs *v = &t->runs;
-	size_t n_cols = 5, i, n_trend;
+	size_t n_cols = 5, i, n_trend, q = 0;
+	const struct store_run *r;
 	int rows, row;
 	char title[256];
 
@@ -186,18 +260,30 @@ tui_runs_draw(struct tui *t)
 		    TUI_STAGE_COLS, 1, 0, 6 - (int)(i > 5 ? 5 : i), 0, 0 };
 	n_trend = tui_runs_trend_rows(t, t->rows - 2);
 	rows = t->rows - 4 - (n_trend > 0 ? (int)n_trend + 1 : 0);
-	snprintf(title, sizeof title, _("Runs of %s: %zu, newest first"),
-	    tui_runs_pipeline(t)[0] != '\0' ? tui_runs_pipeline(t) : "-",
-	    v->n_runs);
+	if (v->n_queued > 0)
+		snprintf(title, sizeof title, _("Runs of %s: %zu, newest "
+		    "first, and %zu queued"), tui_runs_pipeline(t), v->n_runs,
+		    v->n_queued);
+	else
+		snprintf(title, sizeof title, _("Runs of %s: %zu, newest "
+		    "first"), tui_runs_pipeline(t)[0] != '\0' ?
+		    tui_runs_pipeline(t) : "-", v->n_runs);
 	tui_rule(t, 1, title, 1);
 	tui_table_layout(c, n_cols, t->cols);
 	tui_table_head(t, 2, c, n_cols);
 
-	tui_list_fix(&v->list, v->n_runs, rows);
-	for (row = 0, i = v->list.top; row < rows && i < v->n_runs; row++, i++)
-		tui_runs_row(t, 3 + row, c, n_cols, &v->runs[i],
-		    i == v->list.sel);
-	if (v->n_runs == 0)
+	tui_list_fix(&v->list, tui_runs_rows(v), rows);
+	for (row = 0, i = v->list.top; row < rows && i < tui_runs_rows(v);
+	    row++, i++) {
+		r = tui_runs_at(v, i, &q);
+		if (r != NULL)
+			tui_runs_row(t, 3 + row, c, n_cols, r,
+			    i == v->list.sel);
+		else
+			tui_runs_queued_row(t, 3 + row, c, n_cols, q,
+			    i == v->list.sel);
+	}
+	if (tui_runs_rows(v) == 0)
 		tui_put(t, 3, 1, t->cols - 1, 0, TUI_S_DIM, _("no runs yet"));
 	if (n_trend > 0)
 		tui_rule(t, 3 + rows, _("Stage durations: median, growth a "
@@ -208,27 +294,58 @@ tui_runs_draw(struct tui *t)
 	    "? help  q back"));
 }
 
+/* Acts on the selected history row: Enter opens it, c cancels it. */
+static void
+tui_runs_act(struct tui *t, int cancel)
+{
+	struct tui_runs *v = &t->runs;
+	const struct store_run *r;
+	struct tui_pending p;
+	size_t q = 0;
+
+	if (v->list.sel >= tui_runs_rows(v))
+		return;
+	r = tui_runs_at(v, v->list.sel, &q);
+	if (r == NULL && cancel) {
+		tui_queued_cancel_ask(t, t->m.queued[q].pipeline);
+	} else if (r == NULL) {
+		tui_say(t, 0, _("the run of %s for %s is queued and has not "
+		    "started, so it has no detail yet"), t->m.queued[q].pipeline,
+		    t->m.queued[q].logical_date);
+	} else if (cancel) {
+		memset(&p, 0, sizeof p);
+		p.act = TUI_ACT_CANCEL;
+		p.run_id = r->id;
+		tui_confirm(t, &p, _("Cancel run %lld?"), (long long)r->id);
+	} else {
+		tui_run_open(t, r->id);
+	}
+}
+
 void
 tui_runs_key(struct tui *t, int fk, wint_t ch)
 {
 	struct tui_runs *v = &t->runs;
+	size_t n = tui_runs_rows(v);
 	long page = t->rows / 2;
 
 	if ((!fk && ch == 'j') || (fk && ch == KEY_DOWN))
-		tui_list_move(&v->list, v->n_runs, 1);
+		tui_list_move(&v->list, n, 1);
 	else if ((!fk && ch == 'k') || (fk && ch == KEY_UP))
-		tui_list_move(&v->list, v->n_runs, -1);
+		tui_list_move(&v->list, n, -1);
 	else if (fk && ch == KEY_NPAGE)
-		tui_list_move(&v->list, v->n_runs, page);
+		tui_list_move(&v->list, n, page);
 	else if (fk && ch == KEY_PPAGE)
-		tui_list_move(&v->list, v->n_runs, -page);
+		tui_list_move(&v->list, n, -page);
 	else if ((!fk && ch == 'g') || (fk && ch == KEY_HOME))
 		v->list.sel = 0;
 	else if ((!fk && ch == 'G') || (fk && ch == KEY_END))
-		tui_list_move(&v->list, v->n_runs, (long)v->n_runs);
-	else if (((!fk && (ch == '\r' || ch == '\n')) ||
-	    (fk && ch == KEY_ENTER)) && v->list.sel < v->n_runs)
-		tui_run_open(t, v->runs[v->list.sel].id);
+		tui_list_move(&v->list, n, (long)n);
+	else if ((!fk && (ch == '\r' || ch == '\n')) ||
+	    (fk && ch == KEY_ENTER))
+		tui_runs_act(t, 0);
+	else if (!fk && ch == 'c')
+		tui_runs_act(t, 1);
 }
 
 void
@@ -258,6 +375,20 @@ tui_rerun_ask(struct tui *t, const char *pipeline, int64_t run_id,
 	    "stages that depend on it?"), pipeline, (long long)run_id, stage);
 }
 
+void
+tui_queued_cancel_ask(struct tui *t, const char *pipeline)
+{
+	size_t n = tui_queued_count(t, pipeline);
+	struct tui_pending p;
+
+	memset(&p, 0, sizeof p);
+	p.act = TUI_ACT_CANCEL_QUEUED;
+	snprintf(p.pipeline, sizeof p.pipeline, "%s", pipeline);
+	tui_confirm(t, &p, P_("Drop the %zu queued run of %s?",
+	    "Drop all %zu queued runs of %s, not only the selected one?", n),
+	    n, pipeline);
+}
+
 /* Reads the metrics and the last error lines of the selected stage. */
 static int
 tui_run_selected(struct tui *t, int64_t stage_run_id)
@@ -282,7 +413,7 @@ tui_run_selected(struct tui *t, int64_t stage_run_id)
 		rc = store_logs_read(t->store, &q, rows, TUI_ERRORS_MAX, &n);
 	for (i = 0; rc == WK_OK && i < n; i++)
 		snprintf(t->run.errors[t->run.n_errors++], STORE_TEXT_MAX,
-		    "%s", rows[i].text);
+		    "%.*s", STORE_TEXT_MAX - 1, rows[i].text);
 	free(rows);
 	return rc;
 }

@@ -58,6 +58,20 @@ web_tr(const char *lang, const char *msgid)
 	return mocat_find(&web_ja, msgid);
 }
 
+const char *
+web_trn(const char *lang, const char *singular, const char *plural,
+	unsigned long n)
+{
+	const char *tr;
+
+	if (lang != NULL && strcmp(lang, "ja") == 0) {
+		tr = mocat_find(&web_ja, singular);
+		if (tr != singular)
+			return tr;
+	}
+	return n == 1 ? singular : plural;
+}
+
 /* Reads the q value of one Accept-Language item (1 when absent). */
 static double
 item_quality(const char *params)

@@ -146,6 +146,16 @@ void web_i18n_init(void);
 const char *web_tr(const char *lang, const char *msgid)
 	__attribute__((format_arg(2)));
 
+/*
+ * Returns the form of a message for the count n in lang. English takes
+ * singular when n is 1, else plural. Japanese has one form, the
+ * translation of singular, or the English form when there is none. Mark
+ * both texts with N_(). Thread-safe.
+ */
+const char *web_trn(const char *lang, const char *singular,
+		    const char *plural, unsigned long n)
+	__attribute__((format_arg(2))) __attribute__((format_arg(3)));
+
 /* Picks "en" or "ja" from an Accept-Language header value (NULL: en). */
 const char *web_i18n_pick(const char *accept_language);
 
@@ -266,6 +276,8 @@ void web_page_state(struct web_req *r, const char *state);
 
 /* Translates msgid in the request's language. */
 #define WT(r, msgid) web_tr((r)->lang, (msgid))
+#define WTN(r, singular, plural, n) \
+	web_trn((r)->lang, (singular), (plural), (unsigned long)(n))
 
 /* web_svg.c: charts. */
 

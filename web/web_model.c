@@ -1,6 +1,8 @@
 /*
  * Models of the overview, the runs, one run and the error signatures.
  * Each is the JSON object that /api/v1/ returns and the page draws.
+ * The overview also lists the runs the agent has queued (run_queue),
+ * which have no run id until they start.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "core/store_alerts.h"
 #include "core/store_logs.h"
 #include "core/store_probes.h"
+#include "core/store_queue.h"
 #include "core/store_report.h"
 #include "generated/paths.h"
 #include "web/web_int.h"
@@ -24,6 +27,7 @@
 #define MODEL_ERROR_LINES_MAX 40  /* error lines of one attempt */
 #define MODEL_SIGNATURES_MAX 50   /* signatures of one run */
 #define MODEL_ERRORS_MAX 200      /* signatures of the errors page */
+#define MODEL_QUEUED_MAX 1000     /* queued runs listed */
 
 json_t *
 web_model_period(const struct web_period *p)
@@ -214,6 +218,46 @@ status_alerts(struct web_req *r, json_t *m)
 	return rc;
 }
 
+/* Returns runs[i] as JSON, with its 1-based place in its pipeline. */
+static json_t *
+queued_run_json(const struct store_queued_run *runs, size_t i,
+		   int64_t now)
+{
+	size_t j, place = 1;
+
+	for (j = 0; j < i; j++)
+		place += strcmp(runs[j].pipeline, runs[i].pipeline) == 0;
+	return json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:o, s:o}",
+	    "pipeline", wj_str(runs[i].pipeline), "logical_date",
+	    wj_str(runs[i].logical_date), "trigger", wj_str(runs[i].trigger),
+	    "state", STORE_RUN_QUEUED, "position", (json_int_t)place,
+	    "queued_at", (json_int_t)runs[i].queued_at, "scheduled_at",
+	    runs[i].scheduled_at > 0 ? json_integer(runs[i].scheduled_at) :
+	    json_null(), "waiting_ms", wj_ms(now >= runs[i].queued_at ?
+	    now - runs[i].queued_at : 0));
+}
+
+int
+web_model_queued(struct web_req *r, const char *pipeline, json_t *m)
+{
+	struct store_queued_run *runs = calloc(MODEL_QUEUED_MAX + 1,
+	    sizeof *runs);
+	json_t *list = json_array();
+	size_t n = 0, i;
+	int rc;
+
+	rc = runs == NULL ? WK_ERR_NOMEM : store_queue_list(r->store, pipeline,
+	    runs, MODEL_QUEUED_MAX + 1, &n);
+	for (i = 0; rc == WK_OK && i < n && i < MODEL_QUEUED_MAX; i++)
+		json_array_append_new(list, queued_run_json(runs, i,
+		    r->now));
+	json_object_set_new(m, "queued", json_pack("{s:I, s:b, s:o}",
+	    "count", (json_int_t)json_array_size(list), "truncated",
+	    n > MODEL_QUEUED_MAX, "items", list));
+	free(runs);
+	return rc;
+}
+
 json_t *
 web_model_probe_state_json(const struct store_probe_state *s)
 {
@@ -287,6 +331,8 @@ web_model_status(struct web_req *r)
 	    (json_int_t)r->now, "version", WK_VERSION, "mode",
 	    web_mode(r->server), "period", web_model_period(&p));
 	rc = status_pipelines(r, m, &p);
+	if (rc == WK_OK)
+		rc = web_model_queued(r, NULL, m);
 	if (rc == WK_OK)
 		rc = web_model_slo_summaries(r, m, "slos");
 	if (rc == WK_OK)
@@ -364,6 +410,8 @@ web_model_runs(struct web_req *r)
 	m = json_pack("{s:o, s:o, s:b}", "period", web_model_period(&p),
 	    "pipeline", pipeline != NULL ? wj_str(pipeline) : json_null(),
 	    "truncated", n > (size_t)limit);
+	if (rc == WK_OK)
+		rc = web_model_queued(r, pipeline, m);
 	list = json_array();
 	for (i = 0; rc == WK_OK && i < n && i < (size_t)limit; i++) {
 		json_t *o = web_model_run_json(&runs[i]);

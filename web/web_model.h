@@ -52,6 +52,12 @@ int web_model_pipeline_arg(struct web_req *r, const char **pipeline);
 /* Returns the path segment after name, or NULL. */
 const char *web_model_seg_after(const struct web_req *r, const char *name);
 
+/*
+ * Sets member "queued" of m to the runs the agent has queued, of pipeline
+ * (NULL: every pipeline), first to start first: {count, truncated, items}.
+ */
+int web_model_queued(struct web_req *r, const char *pipeline, json_t *m);
+
 /* Sets member key of m to the latest evaluation of every SLO. */
 int web_model_slo_summaries(struct web_req *r, json_t *m, const char *key);
 

@@ -62,10 +62,11 @@ report_runs(struct web_req *r, const struct web_period *p, json_t *m)
 	for (i = 0; rc == WK_OK && i < n; i++) {
 		rc = store_report_run_counts(r->store, names[i], p->from, p->to,
 		    &c);
-		json_array_append_new(by, json_pack("{s:o, s:I, s:I, s:I, s:o}",
-		    "pipeline", wj_str(names[i]), "runs", (json_int_t)c.total,
-		    "succeeded", (json_int_t)c.succeeded, "failed",
-		    (json_int_t)c.failed, "success_rate", c.succeeded + c.failed >
+		json_array_append_new(by, json_pack("{s:o, s:I, s:I, s:I, s:I, "
+		    "s:o}", "pipeline", wj_str(names[i]), "runs",
+		    (json_int_t)c.total, "succeeded", (json_int_t)c.succeeded,
+		    "failed", (json_int_t)c.failed, "running",
+		    (json_int_t)c.running, "success_rate", c.succeeded + c.failed >
 		    0 ? json_real((double)c.succeeded / (double)(c.succeeded +
 		    c.failed)) : json_null()));
 	}
@@ -81,10 +82,11 @@ report_runs(struct web_req *r, const struct web_period *p, json_t *m)
 		    json_array_size(failed) < REPORT_FAILED_RUNS)
 			json_array_append_new(failed, web_model_run_json(&runs[i]));
 	}
-	json_object_set_new(m, "runs", json_pack("{s:I, s:I, s:I, s:o, s:o}",
-	    "total", (json_int_t)(rc == WK_OK ? all.total : 0), "succeeded",
-	    (json_int_t)(rc == WK_OK ? all.succeeded : 0), "failed",
-	    (json_int_t)(rc == WK_OK ? all.failed : 0), "by_pipeline", by,
+	json_object_set_new(m, "runs", json_pack("{s:I, s:I, s:I, s:I, s:o, "
+	    "s:o}", "total", (json_int_t)(rc == WK_OK ? all.total : 0),
+	    "succeeded", (json_int_t)(rc == WK_OK ? all.succeeded : 0),
+	    "failed", (json_int_t)(rc == WK_OK ? all.failed : 0), "running",
+	    (json_int_t)(rc == WK_OK ? all.running : 0), "by_pipeline", by,
 	    "failed_runs", failed));
 	free(runs);
 	return rc;

@@ -159,6 +159,7 @@ state_label(struct web_req *r, const char *state)
 		{ "running", N_("running") }, { "timed_out", N_("timed out") },
 		{ "not_run", N_("not run") }, { "skipped", N_("skipped") },
 		{ "pending", N_("pending") }, { "retry_wait", N_("retry wait") },
+		{ "queued", N_("queued") },
 		{ "out_of_memory", N_("out of memory") },
 		{ "firing", N_("firing") }, { "resolved", N_("resolved") },
 		{ "up", N_("up") }, { "down", N_("down") },

@@ -58,6 +58,53 @@ overview_pipelines(struct web_req *r, const json_t *list)
 	web_page_csv_link(r, "/api/v1/pipelines.csv");
 }
 
+/*
+ * Writes the table of member "queued" of a model: the runs the agent has
+ * queued, which have no run page yet. csv_path is its CSV export.
+ */
+static void
+queued_table(struct web_req *r, const json_t *queued, const char *csv_path)
+{
+	static const char *const head[] = { N_("Pipeline"), N_("Place"),
+		N_("State"), N_("Logical date"), N_("Trigger"), N_("Queued"),
+		N_("Waiting") };
+	const json_t *items = json_object_get(queued, "items"), *q;
+	size_t i;
+
+	web_put(&r->body, "<table class=\"grid queued\">");
+	web_page_th(r, head, 7);
+	json_array_foreach(items, i, q) {
+		web_put(&r->body, "<tr><td>");
+		web_page_link(r, "/pipelines/", wj_text(q, "pipeline"), NULL);
+		web_put(&r->body, "</td><td class=\"num\">%lld</td><td>",
+		    (long long)wj_int(q, "position"));
+		web_page_state(r, wj_text(q, "state"));
+		web_put(&r->body, "</td><td>");
+		web_esc(&r->body, wj_text(q, "logical_date"));
+		web_put(&r->body, "</td><td>");
+		web_esc(&r->body, wj_text(q, "trigger"));
+		web_put(&r->body, "</td><td>");
+		web_page_time(r, wj_int(q, "queued_at"));
+		web_put(&r->body, "</td><td class=\"num\">");
+		web_page_ms(r, q, "waiting_ms");
+		web_put(&r->body, "</td></tr>\n");
+	}
+	web_put(&r->body, "</table>\n");
+	if (json_is_true(json_object_get(queued, "truncated")))
+		web_page_empty(r, WT(r, N_("More runs are queued than the 1000 this list shows.")));
+	web_page_csv_link(r, csv_path);
+}
+
+static void
+overview_queued(struct web_req *r, const json_t *queued)
+{
+	web_page_section(r, WT(r, N_("Queued runs")));
+	if (json_array_size(json_object_get(queued, "items")) == 0)
+		web_page_empty(r, WT(r, N_("No run is queued.")));
+	else
+		queued_table(r, queued, "/api/v1/queued.csv");
+}
+
 void
 web_page_slo_table(struct web_req *r, const json_t *list)
 {
@@ -210,6 +257,7 @@ web_page_overview(struct web_req *r, json_t *m)
 	web_page_begin(r, "overview", WT(r, N_("Overview")));
 	web_page_periods(r, json_object_get(m, "period"));
 	overview_pipelines(r, json_object_get(m, "pipelines"));
+	overview_queued(r, json_object_get(m, "queued"));
 	web_page_section(r, WT(r, N_("Service level objectives")));
 	web_page_slo_table(r, json_object_get(m, "slos"));
 	overview_alerts(r, json_object_get(m, "alerts"));
@@ -230,12 +278,19 @@ web_page_runs(struct web_req *r, json_t *m)
 		N_("Date"), N_("Trigger"), N_("State"), N_("Started"),
 		N_("Duration"), N_("Stages") };
 	const json_t *runs = json_object_get(m, "runs"), *run;
+	const json_t *queued = json_object_get(m, "queued");
 	int64_t longest = 1;
 	char id[32];
 	size_t i;
 
 	web_page_begin(r, "runs", WT(r, N_("Runs")));
 	web_page_periods(r, json_object_get(m, "period"));
+	/* The queued runs come first, as they start before any new run. */
+	if (json_array_size(json_object_get(queued, "items")) > 0) {
+		web_page_section(r, WT(r, N_("Queued runs")));
+		queued_table(r, queued, "/api/v1/runs/queued.csv");
+		web_page_section(r, WT(r, N_("Runs")));
+	}
 	json_array_foreach(runs, i, run) {
 		int64_t d = wj_int(run, "duration_ms");
 
@@ -354,7 +409,9 @@ run_attempt_details(struct web_req *r, const json_t *a)
 		web_put(&r->body, "<pre class=\"log\">");
 		json_array_foreach(lines, i, l) {
 			if (json_is_integer(json_object_get(l, "dropped_lines")))
-				web_putesc(&r->body, WT(r, N_("[%lld lines left out]\n")),
+				web_putesc(&r->body, WTN(r, N_("[%lld line left out]\n"),
+				    N_("[%lld lines left out]\n"),
+				    wj_int(l, "dropped_lines")),
 				    (long long)wj_int(l, "dropped_lines"));
 			else {
 				web_esc(&r->body, wj_text(l, "text"));

@@ -89,9 +89,20 @@ report_runs(struct web_req *r, const json_t *runs)
 
 	web_page_section(r, WT(r, N_("What broke?")));
 	web_put(&r->body, "<p>");
-	web_putesc(&r->body, WT(r, N_("%lld runs: %lld succeeded, %lld failed.")),
-	    (long long)wj_int(runs, "total"), (long long)wj_int(runs,
-	    "succeeded"), (long long)wj_int(runs, "failed"));
+	if (wj_int(runs, "running") > 0)
+		web_putesc(&r->body, WTN(r, N_("%lld run: %lld succeeded, %lld "
+		    "failed, and %lld running."), N_("%lld runs: %lld "
+		    "succeeded, %lld failed, and %lld running."),
+		    wj_int(runs, "total")), (long long)wj_int(runs,
+		    "total"), (long long)wj_int(runs, "succeeded"),
+		    (long long)wj_int(runs, "failed"), (long long)wj_int(runs,
+		    "running"));
+	else
+		web_putesc(&r->body, WTN(r, N_("%lld run: %lld succeeded, %lld "
+		    "failed."), N_("%lld runs: %lld succeeded, %lld failed."),
+		    wj_int(runs, "total")), (long long)wj_int(runs, "total"),
+		    (long long)wj_int(runs, "succeeded"), (long long)wj_int(runs,
+		    "failed"));
 	web_put(&r->body, "</p><table class=\"grid\">");
 	web_page_th(r, head, 5);
 	json_array_foreach(json_object_get(runs, "by_pipeline"), i, p) {

@@ -65,28 +65,64 @@ text_slos(struct text_out *o, const json_t *slos)
 		const char *mark = !json_is_boolean(met) ? web_tr(o->lang, N_("no data")) :
 		    json_is_true(met) ? web_tr(o->lang, N_("met")) : web_tr(o->lang, N_("MISSED"));
 
-		say(o, web_tr(o->lang, N_("  %s: %s, %s of %lld events good (objective %s), budget left now %s\n")),
+		say(o, web_trn(o->lang, N_("  %s: %s, %s of %lld event good (objective %s), budget left now %s\n"),
+		    N_("  %s: %s, %s of %lld events good (objective %s), budget left now %s\n"),
+		    (unsigned long)wj_int(s, "period_total")),
 		    wj_text(s, "name"), mark, pct(a, sizeof a, s, "period_sli", 3),
 		    (long long)wj_int(s, "period_total"), pct(b, sizeof b, s,
 		    "objective", 3), pct(c, sizeof c, s, "budget_remaining", 1));
 	}
 }
 
+/*
+ * Writes one pipeline's line. The success rate counts finished runs only,
+ * so runs in progress are counted apart.
+ */
+static void
+text_pipeline_runs(struct text_out *o, const json_t *p)
+{
+	long long running = (long long)wj_int(p, "running");
+	char a[32];
+
+	pct(a, sizeof a, p, "success_rate", 1);
+	if (running > 0)
+		say(o, web_trn(o->lang, N_("  %s: %lld finished run, %s "
+		    "succeeded, and %lld running\n"), N_("  %s: %lld finished "
+		    "runs, %s succeeded, and %lld running\n"),
+		    (unsigned long)(wj_int(p, "runs") - running)),
+		    wj_text(p, "pipeline"),
+		    (long long)wj_int(p, "runs") - running, a, running);
+	else
+		say(o, web_trn(o->lang, N_("  %s: %lld run, %s succeeded\n"),
+		    N_("  %s: %lld runs, %s succeeded\n"),
+		    (unsigned long)wj_int(p, "runs")),
+		    wj_text(p, "pipeline"), (long long)wj_int(p, "runs"), a);
+}
+
 static void
 text_runs(struct text_out *o, const json_t *runs)
 {
 	const json_t *p;
-	char a[32];
 	size_t i;
 
 	say(o, "\n%s\n", web_tr(o->lang, N_("Runs")));
-	say(o, web_tr(o->lang, N_("  %lld runs: %lld succeeded, %lld failed\n")),
-	    (long long)wj_int(runs, "total"), (long long)wj_int(runs,
-	    "succeeded"), (long long)wj_int(runs, "failed"));
+	if (wj_int(runs, "running") > 0)
+		say(o, web_trn(o->lang, N_("  %lld run: %lld succeeded, %lld "
+		    "failed, and %lld running\n"), N_("  %lld runs: %lld "
+		    "succeeded, %lld failed, and %lld running\n"),
+		    (unsigned long)wj_int(runs, "total")), (long long)wj_int(runs,
+		    "total"), (long long)wj_int(runs, "succeeded"),
+		    (long long)wj_int(runs, "failed"), (long long)wj_int(runs,
+		    "running"));
+	else
+		say(o, web_trn(o->lang, N_("  %lld run: %lld succeeded, %lld "
+		    "failed\n"), N_("  %lld runs: %lld succeeded, %lld "
+		    "failed\n"), (unsigned long)wj_int(runs, "total")),
+		    (long long)wj_int(runs, "total"),
+		    (long long)wj_int(runs, "succeeded"), (long long)wj_int(runs,
+		    "failed"));
 	json_array_foreach(json_object_get(runs, "by_pipeline"), i, p)
-		say(o, web_tr(o->lang, N_("  %s: %lld runs, %s succeeded\n")),
-		    wj_text(p, "pipeline"), (long long)wj_int(p, "runs"),
-		    pct(a, sizeof a, p, "success_rate", 1));
+		text_pipeline_runs(o, p);
 	json_array_foreach(json_object_get(runs, "failed_runs"), i, p) {
 		if (i == TEXT_LIST_MAX)
 			break;
@@ -104,7 +140,9 @@ text_incidents(struct text_out *o, const json_t *list, const json_t *sum)
 	size_t i;
 
 	say(o, "\n%s\n", web_tr(o->lang, N_("Incidents")));
-	say(o, web_tr(o->lang, N_("  %lld incidents; mean time to acknowledge %s, to resolve %s\n")),
+	say(o, web_trn(o->lang, N_("  %lld incident; mean time to acknowledge %s, to resolve %s\n"),
+	    N_("  %lld incidents; mean time to acknowledge %s, to resolve %s\n"),
+	    (unsigned long)wj_int(sum, "count")),
 	    (long long)wj_int(sum, "count"), dur(a, sizeof a, sum, "mtta_ms"),
 	    dur(b, sizeof b, sum, "mttr_ms"));
 	json_array_foreach(list, i, it) {
@@ -148,6 +186,25 @@ text_trends(struct text_out *o, const json_t *trends)
 	}
 }
 
+/* Writes one error signature: how often, in how many stage runs, where. */
+static void
+text_error_line(struct text_out *o, const json_t *g)
+{
+	long long count = (long long)wj_int(g, "count");
+	long long runs = (long long)wj_int(g, "stage_runs");
+	char times[48], in_runs[48];
+
+	snprintf(times, sizeof times, web_trn(o->lang, N_("%lld time"),
+	    N_("%lld times"), (unsigned long)count), count);
+	snprintf(in_runs, sizeof in_runs, web_trn(o->lang,
+	    N_("%lld stage run"), N_("%lld stage runs"), (unsigned long)runs),
+	    runs);
+	/* TRANSLATORS: "  N times in N stage runs, PIPELINE/STAGE: TEXT" */
+	say(o, web_tr(o->lang, N_("  %s in %s, %s/%s: %s\n")), times, in_runs,
+	    wj_text(g, "pipeline"), wj_text(g, "stage"),
+	    wj_text(g, "signature"));
+}
+
 static void
 text_errors(struct text_out *o, const json_t *errors)
 {
@@ -158,10 +215,7 @@ text_errors(struct text_out *o, const json_t *errors)
 	if (json_array_size(errors) == 0)
 		say(o, "  %s\n", web_tr(o->lang, N_("No error lines in this period.")));
 	json_array_foreach(errors, i, g)
-		say(o, web_tr(o->lang, N_("  %lld times in %lld stage runs, %s/%s: %s\n")),
-		    (long long)wj_int(g, "count"), (long long)wj_int(g,
-		    "stage_runs"), wj_text(g, "pipeline"), wj_text(g, "stage"),
-		    wj_text(g, "signature"));
+		text_error_line(o, g);
 }
 
 static void

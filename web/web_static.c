@@ -15,7 +15,7 @@
 static const char *const web_css_parts[] = {
 	":root{--fg:#1b1f24;--muted:#5b6470;--line:#d0d7de;--bg:#fff;"
 	"--ok:#1a7f37;--bad:#cf222e;--warn:#bf8700;--info:#0969da;"
-	"--idle:#8c959f}\n"
+	"--idle:#8c959f;--queued:#8250df}\n"
 	"*{box-sizing:border-box}\n"
 	"body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',"
 	"'Noto Sans','IPAGothic','IPAPGothic',sans-serif;color:var(--fg);"
@@ -51,6 +51,7 @@ static const char *const web_css_parts[] = {
 	".s-data_error,.s-firing{color:var(--bad)}\n"
 	".s-ticket,.s-retry_wait,.s-pending{color:var(--warn)}\n"
 	".s-running{color:var(--info)}\n"
+	".s-queued{color:var(--queued);border-style:dashed}\n"
 	".s-not_run,.s-skipped,.s-unknown,.s-no_data,.s-not_evaluated"
 	"{color:var(--idle)}\n",
 	"dl.facts{display:grid;grid-template-columns:max-content auto;"

@@ -21,6 +21,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/store_report.h"
+#include "web/web_deadline.h"
 #include "web/web_work.h"
 
 #define WEB_POLL_THREADS 2          /* libmicrohttpd polling threads */
@@ -35,6 +36,8 @@
 #define WEB_AUTH_LOG_EVERY 100      /* log one failed sign-in in this many */
 #define WEB_FIRST_REQUEST_TIMEOUT_S 5 /* idle seconds allowed before a
 					 connection's first request is read */
+#define WEB_DEADLINE_SPARE 8        /* deadline slots past the connection
+				       limit */
 
 /* A configuration with the requests that use it. */
 struct web_cfg_ref {
@@ -55,6 +58,8 @@ struct web_cache_entry {
 
 struct web_server {
 	struct MHD_Daemon *daemon;        /* owned; NULL until serving */
+	struct web_deadlines *deadlines;  /* request deadlines, owned; NULL
+					     until serving */
 	int listen_fd;                    /* listening socket, owned until
 					     the daemon takes it; -1: none */
 	int ipv6;                         /* listen_fd is an IPv6 socket */
@@ -746,6 +751,7 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 		/* Only pings take a body, and they ignore it. */
 		return c->uploaded > WEB_PING_BODY_MAX ? MHD_NO : MHD_YES;
 	}
+	web_deadlines_received(conn);
 	if (c->state == WEB_CONN_DONE)
 		return (enum MHD_Result)finish(w, c);
 	if (c->state == WEB_CONN_QUEUED)
@@ -764,8 +770,8 @@ web_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct web_conn *c = *req_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	web_deadlines_next(conn);
 	if (c == NULL)
 		return;
 	buf_free(&c->req.body);
@@ -861,6 +867,11 @@ start_daemon(struct web_server *w, struct wk_err *err)
 
 	if (w->ipv6)
 		flags |= MHD_USE_IPv6;
+	if (w->deadlines == NULL)
+		w->deadlines = web_deadlines_start(w->max_connections +
+		    WEB_DEADLINE_SPARE, (int64_t)w->idle_timeout_s * 1000, err);
+	if (w->deadlines == NULL)
+		return err->rc;
 	w->daemon = netlib_mhd.start_daemon(flags, (uint16_t)w->port, NULL,
 	    NULL, web_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, web_mhd_log, w,
@@ -870,6 +881,7 @@ start_daemon(struct web_server *w, struct wk_err *err)
 	    MHD_OPTION_CONNECTION_TIMEOUT, first_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, w->connection_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, web_completed, w,
+	    MHD_OPTION_NOTIFY_CONNECTION, web_deadlines_notify, w->deadlines,
 	    MHD_OPTION_END);
 	/* From here on MHD_stop_daemon() closes the socket (libmicrohttpd
 	 * 0.9.75 does). NOTE: after a failed start the socket stays open,
@@ -981,7 +993,9 @@ web_start(const struct web_opts *opts, struct web_server **out,
 		web_stop(w);
 		return rc;
 	}
-	LOG(LL_INFO, _("web: serving %s on http://%s%s%s:%d/ (%d workers)"),
+	LOG(LL_INFO, P_("web: serving %s on http://%s%s%s:%d/ (%d worker)",
+	    "web: serving %s on http://%s%s%s:%d/ (%d workers)",
+	    (unsigned long)w->n_workers_requested),
 	    w->store_path, c->ipv6 ? "[" : "", c->host, c->ipv6 ? "]" : "",
 	    w->port, w->n_workers_requested);
 	*out = w;
@@ -1031,8 +1045,13 @@ web_stop(struct web_server *w)
 		pthread_join(w->workers[i], NULL);
 	if (w->watcher_started)
 		pthread_join(w->watcher, NULL);
+	/* The deadline thread ends first, so that it shuts down no socket
+	   while the daemon stops, and the table lives until the daemon's
+	   last close notice. */
+	web_deadlines_stop(w->deadlines);
 	if (w->daemon != NULL)
 		netlib_mhd.stop_daemon(w->daemon);
+	web_deadlines_free(w->deadlines);
 	if (w->listen_fd >= 0)
 		close(w->listen_fd);
 	cache_clear(w);

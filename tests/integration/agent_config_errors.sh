@@ -1,5 +1,6 @@
 # Invalid configurations: a misspelt key gives file:line:column and a hint,
-# a cycle is named, and both exit 3 before anything runs.
+# a cycle is named, and both exit 3 before anything runs. A setting without
+# effect is a warning with file:line:column, and the configuration loads.
 . "$(dirname "$0")/../lib.sh"
 
 cat > "$TEST_DIR/typo.json" <<'JSON'
@@ -74,5 +75,51 @@ expect_eq "$status" 3 "exit status for a schedule that never fires"
 grep -q 'never.json:4:37: invalid schedule "0 0 31 2 \*"' "$TEST_DIR/err.txt" ||
 	fail "schedule not named: $(cat "$TEST_DIR/err.txt")"
 
-"$WATCHKEEP" check-config > "$TEST_DIR/ok.txt" || fail "the embedded default is invalid"
+# Contradicting settings are errors; settings without effect are warnings
+# that check-config prints and the agent logs at start, with the place.
+cat > "$TEST_DIR/both.json" <<'JSON'
+{
+  "pipelines": [
+    {
+      "name": "p",
+      "stages": [
+        { "name": "a", "command": ["true"],
+          "retry_exit_codes": [75], "fatal_exit_codes": [75] }
+      ]
+    }
+  ]
+}
+JSON
+status=0
+"$WATCHKEEP" check-config -c "$TEST_DIR/both.json" 2> "$TEST_DIR/err.txt" || status=$?
+expect_eq "$status" 3 "exit status for an exit code in both lists"
+grep -q 'both.json:7:58: exit code 75 is in both "retry_exit_codes" (line 7, column 32) and "fatal_exit_codes"' \
+	"$TEST_DIR/err.txt" || fail "exit code not named: $(cat "$TEST_DIR/err.txt")"
+
+cat > "$TEST_DIR/noeffect.json" <<'JSON'
+{
+  "pipelines": [
+    {
+      "name": "p",
+      "stages": [
+        { "name": "a", "command": ["true"], "memory_mode": "auto" }
+      ]
+    }
+  ],
+  "web": { "enabled": false }
+}
+JSON
+warning='noeffect.json:6:45: warning: "memory_mode" is "auto", the default, but the stage has no "memory_limit", so the key has no effect'
+status=0
+"$WATCHKEEP" check-config -c "$TEST_DIR/noeffect.json" > "$TEST_DIR/out.txt" \
+	2> "$TEST_DIR/err.txt" || status=$?
+expect_eq "$status" 0 "exit status for a warning"
+grep -q "$warning" "$TEST_DIR/err.txt" || fail "no warning in: $(cat "$TEST_DIR/err.txt")"
+grep -q "valid, 1 pipeline" "$TEST_DIR/out.txt" || fail "no summary in: $(cat "$TEST_DIR/out.txt")"
+"$WATCHKEEP" run --once -c "$TEST_DIR/noeffect.json" --state-dir "$TEST_DIR/warned" \
+	> /dev/null 2> "$TEST_DIR/err.txt" || fail "the run failed: $(cat "$TEST_DIR/err.txt")"
+grep -q "$warning" "$TEST_DIR/err.txt" || fail "the agent did not log the warning: $(cat "$TEST_DIR/err.txt")"
+
+"$WATCHKEEP" check-config > "$TEST_DIR/ok.txt" 2> "$TEST_DIR/err.txt" || fail "the embedded default is invalid"
+[ ! -s "$TEST_DIR/err.txt" ] || fail "the embedded default has warnings: $(cat "$TEST_DIR/err.txt")"
 echo "$TEST_NAME: ok"

@@ -1,6 +1,8 @@
 # Heartbeats over NOTIFY_SOCKET: systemd-notify works from a shell stage,
 # a stage whose heartbeats stop is warned about, then stopped; a stage told
 # to heartbeat that never does is caught too; "warn" keeps it running.
+# WATCHDOG=trigger applies the heartbeat action at once, also without a
+# heartbeat interval.
 . "$(dirname "$0")/../lib.sh"
 
 command -v systemd-notify >/dev/null 2>&1 || { echo "$TEST_NAME: no systemd-notify"; exit 77; }
@@ -22,6 +24,14 @@ cat > "$TEST_DIR/config.json" <<'JSON'
     { "name": "lenient", "stages": [
       { "name": "quiet", "heartbeat": "500ms", "heartbeat_action": "warn",
         "command": "sleep 2" }
+    ] },
+    { "name": "trigger", "stages": [
+      { "name": "asks", "timeout": "60s",
+        "command": "systemd-notify WATCHDOG=trigger; sleep 30" }
+    ] },
+    { "name": "trigger_warn", "stages": [
+      { "name": "asks", "heartbeat": "1m", "heartbeat_action": "warn",
+        "command": "systemd-notify WATCHDOG=trigger; sleep 1" }
     ] }
   ]
 }
@@ -48,4 +58,19 @@ done
 
 W lenient > "$TEST_DIR/lenient.out" 2> "$TEST_DIR/lenient.err" || fail "warn-only stage failed"
 grep -q "no heartbeat for" "$TEST_DIR/lenient.err" || fail "lenient: no warning"
+
+start=$(date +%s)
+status=0
+W trigger > "$TEST_DIR/trigger.out" 2> "$TEST_DIR/trigger.err" || status=$?
+took=$(($(date +%s) - start))
+expect_eq "$status" 1 "trigger: exit status"
+[ "$took" -lt 20 ] || fail "trigger: stopped only after $took s"
+grep -q "run=[0-9]* stage=trigger/asks: the stage sent WATCHDOG=trigger; stopping process group" \
+	"$TEST_DIR/trigger.err" || fail "trigger: no log line: $(cat "$TEST_DIR/trigger.err")"
+grep -q "heartbeats stopped" "$TEST_DIR/trigger.out" || fail "trigger: no reason: $(cat "$TEST_DIR/trigger.out")"
+
+W trigger_warn > "$TEST_DIR/trigger_warn.out" 2> "$TEST_DIR/trigger_warn.err" ||
+	fail "trigger with heartbeat_action warn failed"
+grep -q "stage=trigger_warn/asks: the stage sent WATCHDOG=trigger; heartbeat_action is \"warn\"" \
+	"$TEST_DIR/trigger_warn.err" || fail "trigger_warn: no warning"
 echo "$TEST_NAME: ok"

@@ -6,34 +6,11 @@
 . "$(dirname "$0")/../lib.sh"
 
 # A run waits while the file hold-DATE of its logical date exists.
-cat > "$TEST_DIR/config.json" <<JSON
-{ "pipelines": [ { "name": "daily", "overlap": "queue", "stages": [
-  { "name": "a", "command": "while [ -e $TEST_DIR/hold-\$WATCHKEEP_LOGICAL_DATE ]; do sleep 0.1; done; echo date=\$WATCHKEEP_LOGICAL_DATE" } ] } ],
-  "web": { "enabled": false } }
-JSON
-s="$TEST_DIR/s"
-db="$s/store.db"
-agent=""
-AT_EXIT='rm -f "$TEST_DIR"/hold-*; [ -z "$agent" ] || kill -9 $agent 2>/dev/null; true'
-wk() { "$WATCHKEEP" "$@" --state-dir "$s" -c "$TEST_DIR/config.json"; }
-
-# hold_run DATE: starts a run for DATE that waits until release DATE.
-hold_run() {
-	touch "$TEST_DIR/hold-$1"
-	wk run-now daily --date "$1" > /dev/null 2>&1 &
-	wait_store "select count(*) from runs where logical_date = '$1' and state = 'running'" 1 "run $1 in progress"
-}
-release() { rm -f "$TEST_DIR/hold-$1"; }
-
-# stop_agent SIGNAL: stops the agent and waits for it.
-stop_agent() {
-	kill "-$1" "$agent"
-	wait "$agent" || [ "$1" = KILL ] || fail "the agent did not exit 0 on SIG$1"
-	agent=""
-}
+hold_config daily queue 'echo date=$WATCHKEEP_LOGICAL_DATE'
+agent_state
 
 run_agent
-hold_run 2024-01-01
+hold_run daily 2024-01-01
 
 wk backfill daily --from 2024-03-30 --to 2024-04-01 > "$TEST_DIR/bf1.out" 2>&1 ||
 	fail "backfill failed: $(cat "$TEST_DIR/bf1.out")"
@@ -101,7 +78,7 @@ expect_eq "$(sql "$db" "select count(*) from runs where trigger = 'backfill' and
 expect_eq "$(sql "$db" "select count(*) from run_queue")" 0 "queue after the runs"
 
 # cancel --queued drops the queued runs of a pipeline, and is audited.
-hold_run 2024-05-01
+hold_run daily 2024-05-01
 wk backfill daily --from 2024-05-02 --to 2024-05-06 > /dev/null 2>&1 || fail "backfill for the cancel failed"
 wk cancel --queued daily > "$TEST_DIR/cancel.out" 2>&1 || fail "cancel --queued failed: $(cat "$TEST_DIR/cancel.out")"
 expect_eq "$(cat "$TEST_DIR/cancel.out")" "pipeline daily: dropped 5 queued runs" "cancel --queued"

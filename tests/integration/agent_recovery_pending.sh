@@ -16,16 +16,12 @@ cat > "$TEST_DIR/config.json" <<'JSON'
   ]
 }
 JSON
-s="$TEST_DIR/s"
-db="$s/store.db"
-agent=""
-AT_EXIT='[ -z "$agent" ] || kill -9 $agent 2>/dev/null'
+agent_state
 
 run_agent
 "$WATCHKEEP" run-now chain --state-dir "$s" > /dev/null 2>&1 &
 wait_store "select count(*) from stage_runs where stage = 'first' and state = 'running'" 1 "the first stage running"
-kill -9 $agent
-wait $agent 2>/dev/null || true
+stop_agent KILL
 
 run_agent
 wait_store "select state from runs where id = 1" failed "run 1 after recovery"
@@ -33,7 +29,5 @@ expect_eq "$(sql "$db" "select group_concat(attempt || '=' || state, ' ') from (
 	"1=failed 2=failed" "attempts of the stage that had not started"
 expect_eq "$(sql "$db" "select count(*) from stage_runs where state = 'pending'")" 0 "attempts left pending"
 
-kill -TERM $agent
-wait $agent || fail "the agent did not exit 0"
-agent=""
+stop_agent
 echo "$TEST_NAME: ok"

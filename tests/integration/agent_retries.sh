@@ -58,4 +58,17 @@ status=0
 expect_eq "$status" 1 "exit status of a fatal exit code"
 expect_eq "$(sql "$db" "select count(*) from stage_runs where stage = 'bad-input'")" 1 \
 	"attempts after a fatal exit code"
+
+# A fatal exit code wins over the timeout: the stage exits with 65 on
+# SIGTERM after its timeout fired, and is not retried.
+cat > "$TEST_DIR/fatal-timeout.json" <<'JSON'
+{ "pipelines": [ { "name": "fatal_timeout", "stages": [
+  { "name": "s", "timeout": "1s", "grace": "5s", "retries": 2, "retry_delay": "10ms",
+    "fatal_exit_codes": [65],
+    "command": "trap 'echo bad input data >&2; exit 65' TERM; sleep 30 & wait" } ] } ] }
+JSON
+"$WATCHKEEP" run --once fatal_timeout -c "$TEST_DIR/fatal-timeout.json" --state-dir "$TEST_DIR/s" \
+	> /dev/null 2>&1 || true
+expect_eq "$(sql "$db" "select count(*), max(exit_code) from stage_runs s join runs r on r.id = s.run_id where r.pipeline = 'fatal_timeout'")" "1|65" \
+	"attempts and exit code after a timeout ended by a fatal exit code"
 echo "$TEST_NAME: ok"

@@ -18,11 +18,8 @@ cat > "$TEST_DIR/config.json" <<'JSON'
 }
 JSON
 
-start=$(date +%s)
-status=0
-"$WATCHKEEP" run --once stuck -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/s" \
-	> "$TEST_DIR/out.txt" 2> "$TEST_DIR/err.txt" || status=$?
-took=$(($(date +%s) - start))
+s="$TEST_DIR/s"
+run_once_timed stuck stuck
 expect_eq "$status" 1 "exit status after a timeout"
 [ "$took" -lt 20 ] || fail "the timed-out run took $took s"
 db="$TEST_DIR/s/store.db"
@@ -32,12 +29,10 @@ pgid=$(cat "$TEST_DIR/s/runs/1/ignore-term/pgid")
 if ps -eo pgid= | tr -d ' ' | grep -qx "$pgid"; then
 	fail "processes of group $pgid are still alive"
 fi
-grep -q "sending SIGKILL" "$TEST_DIR/err.txt" || fail "no SIGKILL in the log"
+grep -q "sending SIGKILL" "$TEST_DIR/stuck.err" || fail "no SIGKILL in the log"
 
-start=$(date +%s)
-"$WATCHKEEP" run --once quick -c "$TEST_DIR/config.json" --state-dir "$TEST_DIR/s" \
-	> "$TEST_DIR/out2.txt" 2>&1 || fail "the quick stage failed: $(cat "$TEST_DIR/out2.txt")"
-took=$(($(date +%s) - start))
+run_once_timed quick quick
+[ "$status" -eq 0 ] || fail "the quick stage failed: $(cat "$TEST_DIR/quick.out" "$TEST_DIR/quick.err")"
 [ "$took" -lt 10 ] || fail "waited $took s for a grandchild's pipe"
 expect_eq "$(sql "$db" "select l.text from log_lines l join stage_runs s on s.id = l.stage_run_id where s.stage = 'leaves-child'")" \
 	ok "captured output"

@@ -129,7 +129,7 @@ ingest --input "$dir/one.csv" --output "$dir/one.wkev" >/dev/null
 	--output "$dir/one-f.csv" >/dev/null 2>&1
 expect_status 65 one_user "$CHURN" train --features "$dir/one-f.csv" \
 	--output "$dir/one.json"
-expect_in one_user.err "has 1 users; training needs at least 2, of both labels"
+expect_in one_user.err "has 1 user; training needs at least 2, of both labels"
 [ ! -e "$dir/one.json" ] || fail "a model was written for one user"
 
 # Forty users who all return on 1997-02-01 (none churned), then a log

@@ -10,7 +10,9 @@ cat > "$TEST_DIR/config.json" <<'JSON'
       "stages": [ { "name": "a", "command": ["true"] } ] },
     { "name": "daily", "stages": [ { "name": "a", "command": ["true"] } ] },
     { "name": "queued", "overlap": "queue",
-      "stages": [ { "name": "a", "command": ["sleep", "1"] } ] } ],
+      "stages": [ { "name": "a", "command": ["sleep", "1"] } ] },
+    { "name": "held", "overlap": "queue",
+      "stages": [ { "name": "a", "command": "while [ -e \"$WATCHKEEP_STATE_DIR/hold\" ]; do sleep 0.1; done" } ] } ],
   "web": { "enabled": false } }
 JSON
 s="$TEST_DIR/s"
@@ -23,6 +25,19 @@ W backfill monthly --from 2026-02-01 --to 2026-02-28 > "$TEST_DIR/local.out" 2>&
 expect_eq "$status" 1 "exit status of a one-shot backfill without a slot"
 grep -q 'the schedule "0 0 31 \* \*" of pipeline monthly has no slot from 2026-02-01 to 2026-02-28' \
 	"$TEST_DIR/local.out" || fail "one-shot backfill without a slot: $(cat "$TEST_DIR/local.out")"
+
+# A date before 1970-01-01 is rejected by run --once as by backfill.
+for args in "run --once daily --date 1969-12-31" \
+	"backfill daily --from 1969-12-31 --to 1970-01-02"; do
+	status=0
+	# shellcheck disable=SC2086 # the words of args are separate arguments
+	W $args > "$TEST_DIR/date.out" 2>&1 || status=$?
+	expect_eq "$status" 2 "exit status of $args"
+	grep -q 'date "1969-12-31" for --[a-z]* is before 1970-01-01; give a later date' "$TEST_DIR/date.out" ||
+		fail "$args: $(cat "$TEST_DIR/date.out")"
+done
+[ -e "$db" ] && [ "$(sql "$db" "select count(*) from runs")" != 0 ] &&
+	fail "run --once with a date before 1970 started a run"
 
 # rerun before any run, then after one.
 W run --once daily > /dev/null 2>&1 || fail "the run of daily failed"
@@ -42,6 +57,13 @@ for from in /a rr/ / daily/; do
 		fail "rerun --from $from: $(cat "$TEST_DIR/rerun.out")"
 done
 W rerun --from daily/a --dry-run > "$TEST_DIR/dry.out" 2>&1 || fail "rerun --from daily/a: $(cat "$TEST_DIR/dry.out")"
+
+# A count of 1 takes the singular in the report.
+W report --since 1h > "$TEST_DIR/report.txt" 2>&1 || fail "report failed: $(cat "$TEST_DIR/report.txt")"
+grep -qx "  1 run: 1 succeeded, 0 failed" "$TEST_DIR/report.txt" ||
+	fail "total line of the report: $(cat "$TEST_DIR/report.txt")"
+grep -qx "  daily: 1 run, 100.0% succeeded" "$TEST_DIR/report.txt" ||
+	fail "pipeline line of the report: $(cat "$TEST_DIR/report.txt")"
 
 # With an agent.
 agent=""
@@ -79,6 +101,19 @@ W run-now queued --date 2026-01-05 > "$TEST_DIR/behind.out" 2>&1 || fail "run-no
 grep -q "queued: run for 2026-01-05 queued behind run $first, which is in progress" "$TEST_DIR/agent.err" ||
 	fail "agent log of a run queued behind another: $(grep queued "$TEST_DIR/agent.err")"
 wait_store "select count(*) from runs where pipeline = 'queued' and state = 'succeeded'" 2 "the runs of queued"
+
+# One queued run dropped on request, and one left in the store at stop.
+touch "$s/hold"
+AT_EXIT='rm -f "$s/hold"; [ -z "$agent" ] || kill -9 $agent 2>/dev/null; true'
+W run-now held > /dev/null 2>&1 &
+wait_store "select count(*) from runs where pipeline = 'held' and state = 'running'" 1 "the run of held"
+W run-now held --date 2026-01-06 > /dev/null 2>&1 || fail "queueing a run of held failed"
+W cancel --queued held > "$TEST_DIR/drop.out" 2>&1 || fail "cancel --queued held: $(cat "$TEST_DIR/drop.out")"
+expect_eq "$(cat "$TEST_DIR/drop.out")" "pipeline held: dropped 1 queued run" "output of cancel --queued"
+grep -q "pipeline held: dropped 1 queued run on request" "$TEST_DIR/agent.err" ||
+	fail "agent log of the dropped run: $(grep dropped "$TEST_DIR/agent.err")"
+W run-now held --date 2026-01-07 > /dev/null 2>&1 || fail "queueing a run of held failed"
+rm -f "$s/hold"
 
 kill -TERM $agent
 wait $agent || fail "the agent did not exit 0 on SIGTERM"

@@ -4,15 +4,7 @@
 # where a wide character takes two columns.
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(LC_ALL=ja_JP.UTF-8 locale charmap 2>/dev/null)" != "UTF-8" ]; then
-	echo "$TEST_NAME: locale ja_JP.UTF-8 is missing (generate it with" \
-		"localedef -i ja_JP -f UTF-8 ja_JP.UTF-8); skipped"
-	trap - EXIT
-	rm -rf "$TEST_DIR"
-	exit 77
-fi
-mo="$WK_TEST_BUILDDIR/locale/ja/LC_MESSAGES/watchkeep.mo"
-[ -s "$mo" ] || fail "$mo is missing; build the translations target"
+need_ja_catalog
 
 cat > "$TEST_DIR/config.json" <<'JSON'
 {

@@ -17,13 +17,11 @@
 
 #include "agent/alert.h"
 #include "core/store_alerts.h"
+#include "store_tmp.h"
 
 #define T0 INT64_C(1796400000000)
 #define MIN INT64_C(60000)
 #define HOUR (60 * MIN)
-
-static char dir[] = "/tmp/wk-alert-engine-XXXXXX";
-static char db_path[256];
 
 /* Two receivers: "a" gets pages, "b" the rest; probe_down waits 1m to
  * fire and 2m to resolve. */
@@ -494,12 +492,10 @@ main(void)
 	};
 	int rc;
 
-	if (mkdtemp(dir) == NULL)
+	if (store_tmp_setup("alert-engine", log_min_level) != 0)
 		return 1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", dir);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(db_path, sizeof db_path, "rm -rf '%s'", dir);
-	if (system(db_path) != 0)
+	if (store_tmp_teardown() != 0)
 		return 1;
 	return rc;
 }

@@ -16,11 +16,11 @@
 #include "core/forecast.h"
 #include "core/clock.h"
 #include "core/store.h"
+#include "store_tmp.h"
 
 #define DAY_MS INT64_C(86400000)
 #define T0 INT64_C(1767225600000)  /* 2026-01-01T00:00:00Z */
 
-static char dir[64];
 static struct store *store;
 static uint64_t rng = 42;
 
@@ -36,26 +36,21 @@ uniform(void)
 static int
 setup(void **state)
 {
-	char path[128];
 	struct wk_err err;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/wk-forecast-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (store_tmp_setup("forecast", log_min_level) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/store.db", dir);
-	return store_open(path, STORE_READ_WRITE, &store, &err) == WK_OK ? 0 : -1;
+	return store_open(db_path, STORE_READ_WRITE, &store, &err) == WK_OK ?
+	    0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	store_close(store);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 /* Stores one succeeded run of pipeline/stage on day `day`. */

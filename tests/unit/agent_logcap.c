@@ -23,11 +23,10 @@
 #include "core/config_logs.h"
 #include "core/log.h"
 #include "core/store_logs.h"
+#include "store_tmp.h"
 
 #define ROWS_MAX 64
 
-static char dir[] = "/tmp/wk-logcap-test-XXXXXX";
-static char db_path[256];
 static char file_path[256];
 static struct store *st;
 static int64_t stage_run_id;
@@ -53,11 +52,10 @@ setup(void **state)
 	char cmd[300];
 
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -f '%s'/*", dir);
+	snprintf(cmd, sizeof cmd, "rm -f '%s'/*", store_dir);
 	if (system(cmd) != 0)
 		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", dir);
-	snprintf(file_path, sizeof file_path, "%s/stderr.log", dir);
+	snprintf(file_path, sizeof file_path, "%s/stderr.log", store_dir);
 	fake_mono_ns = INT64_C(1000000000);
 	clk_set_source(fake_mono, fake_wall);
 	if (store_open(db_path, STORE_READ_WRITE, &st, &err) != WK_OK ||
@@ -83,18 +81,14 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	log_min_level = LL_WARN;
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return store_tmp_setup("logcap-test", LL_WARN);
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 /* Starts capture of stderr into the store and the log file. */
@@ -107,10 +101,47 @@ start(struct logcap *cap, const struct cfg_logs *limits)
 		logcap_set_limits(cap, limits);
 }
 
+/* Starts capture that stores the first head and the last tail lines. */
+static void
+start_lines(struct logcap *cap, int64_t head, int64_t tail)
+{
+	struct cfg_logs limits;
+
+	cfg_logs_defaults(&limits);
+	limits.head_lines = head;
+	limits.tail_lines = tail;
+	start(cap, &limits);
+}
+
+/* Starts capture whose log file keeps head and tail bytes. */
+static void
+start_file_bytes(struct logcap *cap, int64_t head, int64_t tail)
+{
+	struct cfg_logs limits;
+
+	cfg_logs_defaults(&limits);
+	limits.file_head_bytes = head;
+	limits.file_tail_bytes = tail;
+	start(cap, &limits);
+}
+
 static void
 feed_str(struct logcap *cap, const char *s)
 {
 	logcap_feed(cap, s, strlen(s));
+}
+
+/* Feeds the lines "<prefix>first" to "<prefix>last". */
+static void
+feed_numbered(struct logcap *cap, const char *prefix, int first, int last)
+{
+	char line[64];
+	int i;
+
+	for (i = first; i <= last; i++) {
+		snprintf(line, sizeof line, "%s%d\n", prefix, i);
+		feed_str(cap, line);
+	}
 }
 
 /* Reads every stored row of the stage run. */
@@ -144,21 +175,12 @@ static void
 store_keeps_head_tail_and_marker(void **state)
 {
 	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
-	struct cfg_logs limits;
 	struct logcap cap;
-	char line[32];
 	size_t n;
-	int i;
 
 	(void)state;
-	cfg_logs_defaults(&limits);
-	limits.head_lines = 3;
-	limits.tail_lines = 2;
-	start(&cap, &limits);
-	for (i = 1; i <= 10; i++) {
-		snprintf(line, sizeof line, "line %d\n", i);
-		feed_str(&cap, line);
-	}
+	start_lines(&cap, 3, 2);
+	feed_numbered(&cap, "line ", 1, 10);
 	logcap_finish(&cap);
 
 	n = read_rows(rows);
@@ -181,15 +203,11 @@ static void
 store_without_overflow_has_no_marker(void **state)
 {
 	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
-	struct cfg_logs limits;
 	struct logcap cap;
 	size_t n, i;
 
 	(void)state;
-	cfg_logs_defaults(&limits);
-	limits.head_lines = 2;
-	limits.tail_lines = 5;
-	start(&cap, &limits);
+	start_lines(&cap, 2, 5);
 	feed_str(&cap, "a\nb\nc\nd\n");
 	logcap_finish(&cap);
 
@@ -205,17 +223,13 @@ store_without_overflow_has_no_marker(void **state)
 static void
 file_keeps_head_tail_and_marker(void **state)
 {
-	struct cfg_logs limits;
 	struct logcap cap;
 	char *data, *marker;
 	size_t len;
 	int i;
 
 	(void)state;
-	cfg_logs_defaults(&limits);
-	limits.file_head_bytes = 12;
-	limits.file_tail_bytes = 8;
-	start(&cap, &limits);
+	start_file_bytes(&cap, 12, 8);
 	/* 20 lines of "0123456789\n": 220 bytes. */
 	for (i = 0; i < 20; i++)
 		feed_str(&cap, "0123456789\n");
@@ -235,16 +249,12 @@ file_keeps_head_tail_and_marker(void **state)
 static void
 file_below_cap_is_unchanged(void **state)
 {
-	struct cfg_logs limits;
 	struct logcap cap;
 	size_t len;
 	char *data;
 
 	(void)state;
-	cfg_logs_defaults(&limits);
-	limits.file_head_bytes = 4;
-	limits.file_tail_bytes = 64;
-	start(&cap, &limits);
+	start_file_bytes(&cap, 4, 64);
 	feed_str(&cap, "abc\ndef\x1b[31mred\n");
 	logcap_finish(&cap);
 
@@ -346,18 +356,14 @@ signatures_group_error_lines(void **state)
 static size_t
 capture_in_steps(const char *text, size_t step, struct store_logs_row *rows)
 {
-	struct store_logs_query q;
-	size_t len = strlen(text), i, n = 0;
+	size_t len = strlen(text), i;
 	struct logcap cap;
 
 	start(&cap, NULL);
 	for (i = 0; i < len; i += step)
 		logcap_feed(&cap, text + i, len - i < step ? len - i : step);
 	logcap_finish(&cap);
-	memset(&q, 0, sizeof q);
-	q.stage_run_id = stage_run_id;
-	assert_int_equal(store_logs_read(st, &q, rows, ROWS_MAX, &n), WK_OK);
-	return n;
+	return read_rows(rows);
 }
 
 static void
@@ -394,21 +400,12 @@ static void
 tail_is_stored_while_running(void **state)
 {
 	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
-	struct cfg_logs limits;
 	struct logcap cap;
-	char line[32];
 	size_t n;
-	int i;
 
 	(void)state;
-	cfg_logs_defaults(&limits);
-	limits.head_lines = 2;
-	limits.tail_lines = 3;
-	start(&cap, &limits);
-	for (i = 1; i <= 6; i++) {
-		snprintf(line, sizeof line, "l%d\n", i);
-		feed_str(&cap, line);
-	}
+	start_lines(&cap, 2, 3);
+	feed_numbered(&cap, "l", 1, 6);
 	/* Before LOGCAP_TAIL_STORE_MS only the head is stored. */
 	n = read_rows(rows);
 	assert_int_equal(n, 2);
@@ -487,7 +484,8 @@ uncreatable_file_keeps_lines_in_store(void **state)
 	struct stat sb;
 
 	(void)state;
-	snprintf(missing, sizeof missing, "%s/no-such-dir/stderr.log", dir);
+	snprintf(missing, sizeof missing, "%s/no-such-dir/stderr.log",
+	    store_dir);
 	assert_int_equal(logcap_init(&cap, st, stage_run_id, STORE_STDERR,
 	    missing), WK_OK);
 	feed_str(&cap, "one\ntwo\n");

@@ -27,11 +27,10 @@
 #include "core/log.h"
 #include "core/store_logpos.h"
 #include "core/store_logs.h"
+#include "store_tmp.h"
 
 #define ROWS_MAX 64
 
-static char dir[] = "/tmp/wk-logcap-file-test-XXXXXX";
-static char db_path[PATH_MAX];
 static char stage_dir[PATH_MAX];
 static char log_path[PATH_MAX];
 static char warn_path[PATH_MAX];
@@ -47,12 +46,11 @@ setup(void **state)
 	char cmd[PATH_MAX + 32];
 
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", dir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", store_dir);
 	if (system(cmd) != 0)
 		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", dir);
-	snprintf(stage_dir, sizeof stage_dir, "%s/stage", dir);
-	snprintf(warn_path, sizeof warn_path, "%s/warnings.txt", dir);
+	snprintf(stage_dir, sizeof stage_dir, "%s/stage", store_dir);
+	snprintf(warn_path, sizeof warn_path, "%s/warnings.txt", store_dir);
 	if (mkdir(stage_dir, 0700) < 0 ||
 	    logcap_file_path(log_path, sizeof log_path, stage_dir,
 	    STORE_STDOUT, 1) != WK_OK)
@@ -84,18 +82,14 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	log_min_level = LL_WARN;
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return store_tmp_setup("logcap-file-test", LL_WARN);
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[PATH_MAX + 32];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 /* Prepares capture of stdout from the log file, with the given caps. */
@@ -381,27 +375,41 @@ write_target(const char *path)
 	fclose(f);
 }
 
+/*
+ * Puts a link made by make_link (symlink() or link()) to a file of 7 bytes
+ * at the log file's path, and captures line with the warnings logged into
+ * warnings. The file must keep its 7 bytes.
+ */
 static void
-symlink_log_file_is_not_followed(void **state)
+capture_through_link(int (*make_link)(const char *, const char *),
+		     const char *line, char *warnings, size_t size)
 {
-	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
-	char target[PATH_MAX], warnings[4096];
+	char target[PATH_MAX];
 	struct logcap cap;
 	struct stat sb;
 	int wfd;
 
-	(void)state;
-	snprintf(target, sizeof target, "%s/target.txt", dir);
+	snprintf(target, sizeof target, "%s/target.txt", store_dir);
 	write_target(target);
-	assert_int_equal(symlink(target, log_path), 0);
+	assert_int_equal(make_link(target, log_path), 0);
 	wfd = capture_warnings();
 	init_cap(&cap, NULL);
-	logcap_feed(&cap, "secret\n", 7);
+	logcap_feed(&cap, line, strlen(line));
 	logcap_finish(&cap);
-	read_warnings(wfd, warnings, sizeof warnings);
+	read_warnings(wfd, warnings, size);
 
 	assert_int_equal(stat(target, &sb), 0);
 	assert_int_equal(sb.st_size, 7);
+}
+
+static void
+symlink_log_file_is_not_followed(void **state)
+{
+	struct store_logs_row *rows = calloc(ROWS_MAX, sizeof *rows);
+	char warnings[4096];
+
+	(void)state;
+	capture_through_link(symlink, "secret\n", warnings, sizeof warnings);
 	assert_non_null(strstr(warnings, log_path));
 	assert_non_null(strstr(warnings, "symbolic link"));
 	assert_non_null(strstr(warnings, "run=7"));
@@ -421,8 +429,8 @@ symlink_stage_dir_is_not_followed(void **state)
 	int fd = -1, wfd;
 
 	(void)state;
-	snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
-	snprintf(moved, sizeof moved, "%s/moved", dir);
+	snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", store_dir);
+	snprintf(moved, sizeof moved, "%s/moved", store_dir);
 	snprintf(created, sizeof created, "%s/stdout.log", elsewhere);
 	assert_int_equal(mkdir(elsewhere, 0700), 0);
 	assert_int_equal(rename(stage_dir, moved), 0);
@@ -444,23 +452,10 @@ symlink_stage_dir_is_not_followed(void **state)
 static void
 hard_link_log_file_is_not_truncated(void **state)
 {
-	char target[PATH_MAX], warnings[4096];
-	struct logcap cap;
-	struct stat sb;
-	int wfd;
+	char warnings[4096];
 
 	(void)state;
-	snprintf(target, sizeof target, "%s/target.txt", dir);
-	write_target(target);
-	assert_int_equal(link(target, log_path), 0);
-	wfd = capture_warnings();
-	init_cap(&cap, NULL);
-	logcap_feed(&cap, "x\n", 2);
-	logcap_finish(&cap);
-	read_warnings(wfd, warnings, sizeof warnings);
-
-	assert_int_equal(stat(target, &sb), 0);
-	assert_int_equal(sb.st_size, 7);
+	capture_through_link(link, "x\n", warnings, sizeof warnings);
 	assert_non_null(strstr(warnings, "hard links"));
 }
 

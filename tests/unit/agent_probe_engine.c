@@ -25,32 +25,27 @@
 #include "core/store_probes.h"
 #include "probes/probe.h"
 #include "probes/proc.h"
+#include "store_tmp.h"
 
 #define NS_PER_S INT64_C(1000000000)
 
-static char dir[] = "/tmp/wk-probe-engine-XXXXXX";
-static char db_path[256];
 static char file_path[256];
 
 static int
 setup(void **state)
 {
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (store_tmp_setup("probe-engine", log_min_level) != 0)
 		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", dir);
-	snprintf(file_path, sizeof file_path, "%s/output.csv", dir);
+	snprintf(file_path, sizeof file_path, "%s/output.csv", store_dir);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 /* A fresh store: the file of a previous test is removed first. */
@@ -59,12 +54,11 @@ open_store(int fresh)
 {
 	struct wk_err err = { 0, "" };
 	struct store *st = NULL;
-	char path[300];
+	char path[320];
 
 	if (fresh) {
 		unlink(db_path);
-		snprintf(path, sizeof path, "%s-wal", db_path);
-		unlink(path);
+		unlink(wal_path);
 		snprintf(path, sizeof path, "%s-shm", db_path);
 		unlink(path);
 	}
@@ -441,7 +435,7 @@ exec_timeout_kills_group(void **state)
 	int i;
 
 	(void)state;
-	snprintf(pid_file, sizeof pid_file, "%s/helper.pid", dir);
+	snprintf(pid_file, sizeof pid_file, "%s/helper.pid", store_dir);
 	snprintf(probes, sizeof probes, "{\"name\": \"slow\", \"type\": "
 	    "\"exec\", \"timeout\": \"1s\", \"command\": [\"sh\", \"-c\", "
 	    "\"sleep 60 & echo $! > %s; echo started; wait\"]}, "

@@ -19,12 +19,13 @@
 #include "core/config.h"
 #include "core/store.h"
 #include "core/store_alerts.h"
+#include "store_tmp.h"
 
 #define DAY_MS INT64_C(86400000)
 #define NOW INT64_C(1767225600000)
 
 static void
-add_run(struct store *st, const char *dir, int days_ago, int lines)
+add_run(struct store *st, const char *state_dir, int days_ago, int lines)
 {
 	struct store_stage_run end;
 	int64_t run, id, at = NOW - days_ago * DAY_MS;
@@ -48,7 +49,7 @@ add_run(struct store *st, const char *dir, int days_ago, int lines)
 	assert_int_equal(store_run_finish(st, run, STORE_RUN_SUCCEEDED, at,
 	    1000, NULL), WK_OK);
 	snprintf(cmd, sizeof cmd, "mkdir -p %s/runs/%lld/a && echo log > "
-	    "%s/runs/%lld/a/stdout.log", dir, (long long)run, dir,
+	    "%s/runs/%lld/a/stdout.log", state_dir, (long long)run, state_dir,
 	    (long long)run);
 	assert_int_equal(system(cmd), 0);
 }
@@ -74,7 +75,7 @@ retention_removes_old(void **state)
 	const char *text = "{\"pipelines\": [{\"name\": \"p\", \"stages\": "
 	    "[{\"name\": \"a\", \"command\": [\"true\"]}]}], \"retention\": "
 	    "{\"runs\": \"10d\", \"logs\": \"5d\", \"run_dirs\": \"5d\"}}";
-	char dir[] = "/tmp/wk-retention-XXXXXX", path[300];
+	char path[320];
 	struct retention_result result;
 	struct store *st = NULL;
 	struct wk_err err;
@@ -82,36 +83,35 @@ retention_removes_old(void **state)
 	struct cfg *cfg;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/store.db", dir);
-	assert_int_equal(store_open(path, STORE_READ_WRITE, &st, &err), WK_OK);
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
 	cfg = cfg_load_text(text, strlen(text), "t.json", &err);
 	assert_non_null(cfg);
-	add_run(st, dir, 20, 3);   /* run 1: gone */
-	add_run(st, dir, 7, 3);    /* run 2: kept, without logs and files */
-	add_run(st, dir, 1, 3);    /* run 3: kept whole */
+	add_run(st, store_dir, 20, 3); /* run 1: gone */
+	add_run(st, store_dir, 7, 3);  /* run 2: kept, without logs and files */
+	add_run(st, store_dir, 1, 3);  /* run 3: kept whole */
 
-	assert_int_equal(retention_pass(st, cfg, dir, NOW, &result), WK_OK);
+	assert_int_equal(retention_pass(st, cfg, store_dir, NOW, &result),
+	    WK_OK);
 	assert_int_equal(result.runs, 1);
 	assert_int_equal(result.log_lines, 3);
 	assert_int_equal(result.run_dirs, 2);
 	assert_int_equal(count(st, 1), -1);
 	assert_int_equal(count(st, 2), 0);
 	assert_int_equal(count(st, 3), 3);
-	snprintf(path, sizeof path, "%s/runs/1", dir);
+	snprintf(path, sizeof path, "%s/runs/1", store_dir);
 	assert_int_not_equal(stat(path, &sb), 0);
-	snprintf(path, sizeof path, "%s/runs/2", dir);
+	snprintf(path, sizeof path, "%s/runs/2", store_dir);
 	assert_int_not_equal(stat(path, &sb), 0);
-	snprintf(path, sizeof path, "%s/runs/3/a/stdout.log", dir);
+	snprintf(path, sizeof path, "%s/runs/3/a/stdout.log", store_dir);
 	assert_int_equal(stat(path, &sb), 0);
 
 	/* A second pass finds nothing more to do. */
-	assert_int_equal(retention_pass(st, cfg, dir, NOW, &result), WK_OK);
+	assert_int_equal(retention_pass(st, cfg, store_dir, NOW, &result),
+	    WK_OK);
 	assert_int_equal(result.runs + result.log_lines + result.run_dirs, 0);
 	cfg_free(cfg);
 	store_close(st);
-	snprintf(path, sizeof path, "rm -rf %s", dir);
-	assert_int_equal(system(path), 0);
 }
 
 static long long
@@ -161,16 +161,14 @@ retention_removes_alert_history(void **state)
 	const char *text = "{\"pipelines\": [{\"name\": \"p\", \"stages\": "
 	    "[{\"name\": \"a\", \"command\": [\"true\"]}]}], \"retention\": "
 	    "{\"runs\": \"60d\", \"notifications\": \"30d\"}}";
-	char dir[] = "/tmp/wk-retention-XXXXXX", path[300];
 	struct retention_result result;
 	struct store *st = NULL;
 	struct wk_err err;
 	struct cfg *cfg;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/store.db", dir);
-	assert_int_equal(store_open(path, STORE_READ_WRITE, &st, &err), WK_OK);
+	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &st, &err),
+	    WK_OK);
 	cfg = cfg_load_text(text, strlen(text), "t.json", &err);
 	assert_non_null(cfg);
 	add_message(st, STORE_OUTBOX_SENT, 40);     /* gone */
@@ -181,7 +179,8 @@ retention_removes_alert_history(void **state)
 	add_incident(st, "b", 90, 0);               /* kept: still firing */
 	add_incident(st, "c", 40, 1);               /* kept: within runs */
 
-	assert_int_equal(retention_pass(st, cfg, dir, NOW, &result), WK_OK);
+	assert_int_equal(retention_pass(st, cfg, store_dir, NOW, &result),
+	    WK_OK);
 	assert_int_equal(result.alert_rows, 3);
 	assert_int_equal(rows(st, "SELECT count(*) FROM alert_outbox WHERE "
 	    "state = 'pending'"), 1);
@@ -191,16 +190,30 @@ retention_removes_alert_history(void **state)
 	assert_int_equal(rows(st, "SELECT count(*) FROM alert_incidents"), 2);
 	cfg_free(cfg);
 	store_close(st);
-	snprintf(path, sizeof path, "rm -rf %s", dir);
-	assert_int_equal(system(path), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return store_tmp_setup("retention", log_min_level);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return store_tmp_teardown();
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(retention_removes_old),
-		cmocka_unit_test(retention_removes_alert_history),
+		cmocka_unit_test_setup_teardown(retention_removes_old, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(retention_removes_alert_history,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "store_tmp.h"
 
 #define FIRES_MAX 64
 
@@ -55,8 +56,11 @@ record(void *arg, const struct cfg_pipeline *p, int64_t slot_s,
 	n_fires++;
 }
 
+struct catch_up_case;
+
 struct fixture {
-	char dir[64];
+	const struct catch_up_case *catch_up; /* case of a catch-up test, from
+						 its initial state, or NULL */
 	struct store *store;
 	struct cfg *cfg;
 	struct cfg *reloaded;  /* the configuration after a reload, or NULL */
@@ -84,19 +88,17 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	char path[128];
 	struct wk_err err;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/wk-sched-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (f == NULL || store_tmp_setup("sched", log_min_level) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/store.db", f->dir);
-	if (store_open(path, STORE_READ_WRITE, &f->store, &err) != WK_OK)
+	if (store_open(db_path, STORE_READ_WRITE, &f->store, &err) != WK_OK)
 		return -1;
 	f->loop = ev_loop_new();
 	fake_mono_ns = INT64_C(1000000000);
 	clk_set_source(fake_mono, fake_wall);
 	n_fires = 0;
+	f->catch_up = *state;
 	*state = f;
 	return 0;
 }
@@ -105,16 +107,14 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	clk_set_source(NULL, NULL);
 	ev_loop_free(f->loop);
 	store_close(f->store);
 	cfg_free(f->cfg);
 	cfg_free(f->reloaded);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	free(f);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 /* Advances both clocks in steps of step_s up to wall time until_s. */
@@ -181,42 +181,6 @@ fall_back_fires_once(void **state)
 	sched_free(s);
 }
 
-/* After three days down, "once" runs for the latest missed slot only. */
-static void
-catch_up_once_after_downtime(void **state)
-{
-	struct fixture *f = *state;
-	struct sched *s;
-
-	f->cfg = load("30 2 * * *", "once");
-	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "1717806600"), WK_OK);         /* 2024-06-08 02:30 CEST */
-	s = start(f, 1718092800);           /* 2024-06-11T08:00:00Z */
-	assert_int_equal(n_fires, 1);
-	assert_string_equal(fires[0].trigger, "catch-up");
-	assert_string_equal(fires[0].date, "2024-06-11");
-	sched_free(s);
-}
-
-static void
-catch_up_skip_after_downtime(void **state)
-{
-	struct fixture *f = *state;
-	struct sched *s;
-	char value[32];
-
-	f->cfg = load("30 2 * * *", "skip");
-	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "1717806600"), WK_OK);
-	s = start(f, 1718092800);
-	assert_int_equal(n_fires, 0);
-	/* The skipped slots count as handled. */
-	assert_int_equal(store_state_get(f->store, "schedule.p.last_slot",
-	    value, sizeof value), WK_OK);
-	assert_string_equal(value, "1718065800");  /* 2024-06-11 02:30 CEST */
-	sched_free(s);
-}
-
 /* A wall clock set forward by two days fires once, for the latest slot. */
 static void
 clock_jump_forward_fires_once(void **state)
@@ -246,15 +210,73 @@ stored_last_slot(struct fixture *f)
 	return strtoll(value, NULL, 10);
 }
 
-/* Reads up to size - 1 bytes of the log file of a test into out. */
+/* A start after downtime: the stored last slot, and what must follow. */
+struct catch_up_case {
+	const char *schedule;    /* cron expression of pipeline p */
+	const char *catch_up;    /* "once" or "skip" */
+	const char *last_slot;   /* stored schedule.p.last_slot */
+	int64_t start_s;         /* wall clock of the start, s */
+	int fires;               /* runs started */
+	int64_t slot_s;          /* slot of the run, s; 0: not checked */
+	const char *date;        /* its logical date; NULL: not checked */
+	int64_t stored_slot_s;   /* last slot stored after the start, s;
+				    0: not checked */
+	const char *log_has;     /* text the log must contain; NULL: none */
+	const char *log_lacks;   /* text it must not contain; NULL: none */
+};
+
+/* After three days down, "once" runs for the latest missed slot only. */
+static const struct catch_up_case once_after_downtime = {
+	"30 2 * * *", "once", "1717806600",  /* 2024-06-08 02:30 CEST */
+	1718092800, 1, 0, "2024-06-11", 0, NULL, NULL };
+
+/* "skip" runs nothing, and the skipped slots count as handled. */
+static const struct catch_up_case skip_after_downtime = {
+	"30 2 * * *", "skip", "1717806600", 1718092800, 0, 0, NULL,
+	1718065800, NULL, NULL };          /* 2024-06-11 02:30 CEST */
+
+/*
+ * Five days down with a schedule of every minute: 7711 missed slots, more
+ * than SCHED_CATCH_UP_MAX. The run is for the newest, not the 4096th.
+ */
+static const struct catch_up_case once_beyond_max = {
+	"* * * * *", "once", "1709256540",   /* 2024-03-01T01:29:00Z */
+	1709726430, 1, 1709726400,           /* 12:00:30Z, 12:00:00Z */
+	"2024-03-06", 1709726400, "more than 4096 slots were missed", NULL };
+
+static const struct catch_up_case skip_beyond_max = {
+	"* * * * *", "skip", "1709256540", 1709726430, 0, 0, NULL,
+	1709726400, NULL, NULL };
+
+/* Exactly SCHED_CATCH_UP_MAX missed slots are counted, not "more than". */
+static const struct catch_up_case once_up_to_max = {
+	"* * * * *", "once", "1709256540", 1709256540 + 4096 * 60 + 30, 1,
+	1709256540 + 4096 * 60, NULL, 0, "4096 slots were missed",
+	"more than" };
+
+/* A stored value that is no number is replaced by the time of the start. */
+static const struct catch_up_case invalid_reference = {
+	"30 2 * * *", "once", "17178x", 1718092800, 0, 0, NULL, 1718092800,
+	NULL, NULL };
+
+/* Reads the log of a test's start, sent to a file, into out. */
 static void
-read_log(struct fixture *f, char *out, size_t size)
+start_logged(struct fixture *f, int64_t wall_s, struct sched **s, char *out,
+	     size_t size)
 {
-	char path[128];
+	char path[320];
 	FILE *fp;
 	size_t n;
+	int fd;
 
-	snprintf(path, sizeof path, "%s/log.txt", f->dir);
+	snprintf(path, sizeof path, "%s/log.txt", store_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	log_set_fd(fd);
+	*s = start(f, wall_s);
+	log_set_fd(2);
+	close(fd);
+
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	n = fread(out, 1, size - 1, fp);
@@ -262,91 +284,33 @@ read_log(struct fixture *f, char *out, size_t size)
 	fclose(fp);
 }
 
-/* Sends the log lines to a file of the test; returns its descriptor. */
-static int
-capture_log(struct fixture *f)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof path, "%s/log.txt", f->dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	log_set_fd(fd);
-	return fd;
-}
-
-/* Sends the log lines back to stderr and closes the file of the test. */
+/* Starts the scheduler of the test's case after its downtime, checks it. */
 static void
-release_log(int fd)
-{
-	log_set_fd(2);
-	close(fd);
-}
-
-/*
- * Five days down with a schedule of every minute: 7711 missed slots, more
- * than SCHED_CATCH_UP_MAX. The run is for the newest, not the 4096th.
- */
-static void
-catch_up_beyond_max_runs_newest(void **state)
+run_catch_up(void **state)
 {
 	struct fixture *f = *state;
+	const struct catch_up_case *c = f->catch_up;
 	struct sched *s;
 	char log[4096];
-	int fd;
 
-	f->cfg = load("* * * * *", "once");
+	f->cfg = load(c->schedule, c->catch_up);
 	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "1709256540"), WK_OK);          /* 2024-03-01T01:29:00Z */
-	fd = capture_log(f);
-	s = start(f, 1709726430);           /* 2024-03-06T12:00:30Z */
-	release_log(fd);
-	assert_int_equal(n_fires, 1);
-	assert_int_equal(fires[0].slot_s, 1709726400);  /* 12:00:00Z */
-	assert_string_equal(fires[0].date, "2024-03-06");
-	assert_string_equal(fires[0].trigger, "catch-up");
-	assert_int_equal(stored_last_slot(f), 1709726400);
-	read_log(f, log, sizeof log);
-	assert_non_null(strstr(log, "more than 4096 slots were missed"));
-	sched_free(s);
-}
+	    c->last_slot), WK_OK);
+	start_logged(f, c->start_s, &s, log, sizeof log);
 
-static void
-catch_up_skip_beyond_max_records_newest(void **state)
-{
-	struct fixture *f = *state;
-	struct sched *s;
-
-	f->cfg = load("* * * * *", "skip");
-	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "1709256540"), WK_OK);
-	s = start(f, 1709726430);
-	assert_int_equal(n_fires, 0);
-	assert_int_equal(stored_last_slot(f), 1709726400);
-	sched_free(s);
-}
-
-/* Exactly SCHED_CATCH_UP_MAX missed slots are counted, not "more than". */
-static void
-catch_up_counts_up_to_max(void **state)
-{
-	struct fixture *f = *state;
-	struct sched *s;
-	char log[4096];
-	int fd;
-
-	f->cfg = load("* * * * *", "once");
-	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "1709256540"), WK_OK);
-	fd = capture_log(f);
-	s = start(f, 1709256540 + 4096 * 60 + 30);
-	release_log(fd);
-	assert_int_equal(n_fires, 1);
-	assert_int_equal(fires[0].slot_s, 1709256540 + 4096 * 60);
-	read_log(f, log, sizeof log);
-	assert_non_null(strstr(log, "4096 slots were missed"));
-	assert_null(strstr(log, "more than"));
+	assert_int_equal(n_fires, c->fires);
+	if (c->fires > 0)
+		assert_string_equal(fires[0].trigger, "catch-up");
+	if (c->slot_s != 0)
+		assert_int_equal(fires[0].slot_s, c->slot_s);
+	if (c->date != NULL)
+		assert_string_equal(fires[0].date, c->date);
+	if (c->stored_slot_s != 0)
+		assert_int_equal(stored_last_slot(f), c->stored_slot_s);
+	if (c->log_has != NULL)
+		assert_non_null(strstr(log, c->log_has));
+	if (c->log_lacks != NULL)
+		assert_null(strstr(log, c->log_lacks));
 	sched_free(s);
 }
 
@@ -370,22 +334,6 @@ first_start_records_reference(void **state)
 	assert_int_equal(n_fires, 1);
 	assert_string_equal(fires[0].trigger, "catch-up");
 	assert_string_equal(fires[0].date, "2024-06-11");
-	sched_free(s);
-}
-
-/* A stored value that is no number is replaced by the time of the start. */
-static void
-invalid_reference_replaced(void **state)
-{
-	struct fixture *f = *state;
-	struct sched *s;
-
-	f->cfg = load("30 2 * * *", "once");
-	assert_int_equal(store_state_set(f->store, "schedule.p.last_slot",
-	    "17178x"), WK_OK);
-	s = start(f, 1718092800);
-	assert_int_equal(n_fires, 0);
-	assert_int_equal(stored_last_slot(f), 1718092800);
 	sched_free(s);
 }
 
@@ -488,6 +436,10 @@ backoff_grows_jittered_capped(void **state)
 	assert_true(runner_backoff_ms(1000, 60000, 100, UINT64_MAX) <= 60000);
 }
 
+/* A test of run_catch_up() on case c, named name in the output. */
+#define CATCH_UP_TEST(name, c) \
+	{ #name, run_catch_up, setup, teardown, (void *)&(c) }
+
 int
 main(void)
 {
@@ -496,22 +448,17 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(fall_back_fires_once, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(catch_up_once_after_downtime,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(catch_up_skip_after_downtime,
-		    setup, teardown),
+		CATCH_UP_TEST(catch_up_once_after_downtime, once_after_downtime),
+		CATCH_UP_TEST(catch_up_skip_after_downtime, skip_after_downtime),
 		cmocka_unit_test_setup_teardown(clock_jump_forward_fires_once,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    catch_up_beyond_max_runs_newest, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    catch_up_skip_beyond_max_records_newest, setup, teardown),
-		cmocka_unit_test_setup_teardown(catch_up_counts_up_to_max,
-		    setup, teardown),
+		CATCH_UP_TEST(catch_up_beyond_max_runs_newest, once_beyond_max),
+		CATCH_UP_TEST(catch_up_skip_beyond_max_records_newest,
+		    skip_beyond_max),
+		CATCH_UP_TEST(catch_up_counts_up_to_max, once_up_to_max),
 		cmocka_unit_test_setup_teardown(first_start_records_reference,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(invalid_reference_replaced,
-		    setup, teardown),
+		CATCH_UP_TEST(invalid_reference_replaced, invalid_reference),
 		cmocka_unit_test_setup_teardown(
 		    reload_changed_schedule_no_catch_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_unchanged_keeps_due_slot,

@@ -28,6 +28,22 @@ parse_standard_keys(void **state)
 }
 
 static void
+parse_watchdog_trigger(void **state)
+{
+	const char *d = "WATCHDOG=trigger";
+	struct sdnotify_msg msg;
+
+	(void)state;
+	sdnotify_parse(d, strlen(d), &msg);
+	assert_int_equal(msg.watchdog_trigger, 1);
+	assert_int_equal(msg.watchdog, 0);
+
+	sdnotify_parse("WATCHDOG=1", 10, &msg);
+	assert_int_equal(msg.watchdog_trigger, 0);
+	assert_int_equal(msg.watchdog, 1);
+}
+
+static void
 parse_progress_and_metrics(void **state)
 {
 	const char *d = "X_WATCHKEEP_PROGRESS=0.25\n"
@@ -120,6 +136,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_standard_keys),
+		cmocka_unit_test(parse_watchdog_trigger),
 		cmocka_unit_test(parse_progress_and_metrics),
 		cmocka_unit_test(parse_rejects_invalid_values),
 		cmocka_unit_test(parse_extend_timeout_as_systemd),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,10 +22,10 @@
 #include "core/clock.h"
 #include "core/paths.h"
 #include "core/store.h"
+#include "store_tmp.h"
 
 #define WAIT_NS INT64_C(20000000000) /* upper bound of one stage's run */
 
-static char dir[] = "/tmp/wk-sup-test-XXXXXX";
 static char stage_dir[300];
 
 /* One supervised run and what the test saw of it. */
@@ -51,14 +52,15 @@ case_done(struct sup_proc *proc, const struct sup_result *result, void *arg)
 static void
 case_open(struct sup_case *c, const char *name)
 {
-	char db_path[400];
+	char case_db_path[400];
 	struct wk_err err;
 	int64_t run_id = 0;
 
 	memset(c, 0, sizeof *c);
-	snprintf(db_path, sizeof db_path, "%s/%s.db", dir, name);
-	snprintf(stage_dir, sizeof stage_dir, "%s/runs/%s/s", dir, name);
-	assert_int_equal(store_open(db_path, STORE_READ_WRITE, &c->store,
+	snprintf(case_db_path, sizeof case_db_path, "%s/%s.db", store_dir,
+	    name);
+	snprintf(stage_dir, sizeof stage_dir, "%s/runs/%s/s", store_dir, name);
+	assert_int_equal(store_open(case_db_path, STORE_READ_WRITE, &c->store,
 	    &err), WK_OK);
 	assert_int_equal(store_run_insert(c->store, "p", "2026-12-05", "once",
 	    1, &run_id), WK_OK);
@@ -131,17 +133,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return store_tmp_setup("sup-test", log_min_level);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 static void
@@ -219,10 +218,11 @@ test_notify_socket_is_abstract(void **state)
 	case_close(&c);
 }
 
-/* The test process, of the agent's user, sends a metric to the stage's
-   socket while the stage waits. */
+/* The test process, of the agent's user but outside the stage's process
+   group, session and cgroup, sends a metric to the stage's socket while
+   the stage waits: the datagram is dropped. */
 static void
-test_notify_metric_from_own_user(void **state)
+test_notify_metric_from_outside_dropped(void **state)
 {
 	struct store_metric metrics[4];
 	struct sup_case c;
@@ -249,9 +249,142 @@ test_notify_metric_from_own_user(void **state)
 	assert_int_equal(c.result.exit_code, 0);
 	assert_int_equal(store_metrics_get(c.store, c.stage_run_id, metrics, 4,
 	    &n), WK_OK);
+	assert_int_equal(n, 0);
+	case_close(&c);
+}
+
+/* A process the stage starts, in the stage's process group, sends a
+   metric to the stage's socket: it is stored. */
+static void
+test_notify_metric_from_stage(void **state)
+{
+	struct store_metric metrics[4];
+	struct sup_case c;
+	size_t n = 0;
+
+	(void)state;
+	case_open(&c, "stage-metric");
+	assert_int_equal(case_start(&c, "/usr/bin/python3 -c '"
+	    "import os, socket; a = os.environ[\"NOTIFY_SOCKET\"]; "
+	    "a = \"\\0\" + a[1:] if a[0] == \"@\" else a; "
+	    "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto("
+	    "b\"X_WATCHKEEP_METRIC=rows=42\", a)'; sleep 0.2", NULL), WK_OK);
+	case_wait(&c);
+
+	assert_int_equal(c.result.exit_code, 0);
+	assert_int_equal(store_metrics_get(c.store, c.stage_run_id, metrics, 4,
+	    &n), WK_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(metrics[0].name, "rows");
 	assert_true(metrics[0].value == 42.0);
+	case_close(&c);
+}
+
+/*
+ * Reads the state and the process group of pid from /proc/PID/stat.
+ * Returns 0, or -1 when the process does not exist.
+ */
+static int
+process_stat(pid_t pid, char *state, long *pgrp)
+{
+	char path[64], text[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	p = fgets(text, sizeof text, f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 2, "%c %*d %ld", state, pgrp) != 2)
+		return -1;
+	return 0;
+}
+
+/* Tells whether pid exists and is no zombie. */
+static int
+process_running(pid_t pid)
+{
+	char state;
+	long pgrp;
+
+	return process_stat(pid, &state, &pgrp) == 0 && state != 'Z';
+}
+
+/*
+ * A stage with a cgroup: a child that left the process group with setsid
+ * and is listed in the cgroup's cgroup.procs gets the stop signals too. A
+ * plain directory with a cgroup.procs file replaces the cgroup, so
+ * the fallback that signals each listed pid runs. The stage's own write of
+ * "0" to cgroup.procs, meant for the kernel, is skipped as pid 0.
+ */
+static void
+test_cancel_signals_cgroup_procs(void **state)
+{
+	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	char cgroup[400], path[500], line[256] = "";
+	struct sup_spec spec;
+	struct sup_case c;
+	struct wk_err err;
+	int64_t limit;
+	pid_t escaped;
+	char proc_state = '?';
+	long pgrp = 0;
+	int running;
+	FILE *f;
+
+	(void)state;
+	case_open(&c, "cgroup");
+	snprintf(cgroup, sizeof cgroup, "%s/fake-cgroup", store_dir);
+	assert_int_equal(paths_mkdir_p(cgroup), 0);
+	snprintf(path, sizeof path, "%s/cgroup.procs", cgroup);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	memset(&spec, 0, sizeof spec);
+	spec.shell = "setsid sleep 60 & echo $!; wait";
+	spec.envp = envp;
+	spec.working_dir = stage_dir;
+	spec.stage_dir = stage_dir;
+	spec.label = "p/s";
+	spec.run_id = 1;
+	spec.stage_run_id = c.stage_run_id;
+	spec.attempt = 1;
+	spec.grace_ms = 1000;
+	spec.cgroup_dir = cgroup;
+	assert_int_equal(sup_start(c.loop, c.store, &spec, case_done, &c,
+	    &c.proc, &err), WK_OK);
+	limit = clk_mono_ns() + WAIT_NS;
+	while (line[0] == '\0' && clk_mono_ns() < limit) {
+		assert_int_equal(ev_run_once(c.loop, 20), WK_OK);
+		read_stdout(line, sizeof line);
+	}
+	escaped = (pid_t)atoi(line);
+	assert_true(escaped > 0);
+	/* The shell prints the pid before the child has called setsid. */
+	while (process_stat(escaped, &proc_state, &pgrp) == 0 &&
+	    pgrp != escaped &&
+	    clk_mono_ns() < limit)
+		usleep(1000);
+	assert_int_equal(pgrp, escaped);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "\n%d\n", (int)escaped);
+	fclose(f);
+
+	sup_cancel(c.proc);
+	case_wait(&c);
+	/* The stage ends only once the listed process is gone, so a
+	   second of wait is only a margin. */
+	limit = clk_mono_ns() + INT64_C(1000000000);
+	while (process_running(escaped) && clk_mono_ns() < limit)
+		usleep(10000);
+	running = process_running(escaped);
+	if (running)
+		kill(escaped, SIGKILL);
+	assert_int_equal(c.result.cancelled, 1);
+	assert_false(running);
 	case_close(&c);
 }
 
@@ -262,14 +395,14 @@ test_mkdir_creates_parents(void **state)
 	struct stat sb;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/mk/a/b", dir);
+	snprintf(path, sizeof path, "%s/mk/a/b", store_dir);
 	assert_int_equal(paths_mkdir_p(path), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 0777, 0700);
 
 	assert_int_equal(paths_mkdir_p(path), 0);
-	snprintf(path, sizeof path, "%s/mk/a/c", dir);
+	snprintf(path, sizeof path, "%s/mk/a/c", store_dir);
 	assert_int_equal(paths_mkdir_p(path), 0);
 	assert_int_equal(stat(path, &sb), 0);
 }
@@ -281,7 +414,7 @@ test_mkdir_reports_failure(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(file, sizeof file, "%s/plain-file", dir);
+	snprintf(file, sizeof file, "%s/plain-file", store_dir);
 	f = fopen(file, "w");
 	assert_non_null(f);
 	fclose(f);
@@ -297,7 +430,9 @@ main(void)
 		cmocka_unit_test(test_start_own_process_group),
 		cmocka_unit_test(test_start_missing_working_dir),
 		cmocka_unit_test(test_notify_socket_is_abstract),
-		cmocka_unit_test(test_notify_metric_from_own_user),
+		cmocka_unit_test(test_notify_metric_from_outside_dropped),
+		cmocka_unit_test(test_notify_metric_from_stage),
+		cmocka_unit_test(test_cancel_signals_cgroup_procs),
 		cmocka_unit_test(test_mkdir_creates_parents),
 		cmocka_unit_test(test_mkdir_reports_failure),
 	};

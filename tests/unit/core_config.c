@@ -2,9 +2,10 @@
  * The configuration loader (core/config.c) and the JSON position scanner
  * it reports places with (core/jsonpos.c).
  *
- * Most texts below are JSON written with ' in place of ", which load()
- * turns into " byte for byte, so lines and columns stay the same. Expected
- * columns are counted by hand from the texts, in characters.
+ * Most texts below are JSON written with ' in place of ", which
+ * config_text_load() turns into " byte for byte, so lines and columns stay
+ * the same. Expected columns are counted by hand from the texts, in
+ * characters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,28 +23,11 @@
 
 #include "core/config.h"
 #include "core/jsonpos.h"
+#include "config_text.h"
 
 /* One pipeline "p"; the stages go on line 2 and after. */
 #define HEAD "{'pipelines': [{'name': 'p', 'stages': [\n"
 #define TAIL "\n]}]}\n"
-
-/* Loads text as "t.json" after turning every ' into ". */
-static struct cfg *
-load(const char *text, struct wk_err *err)
-{
-	char *json = strdup(text);
-	struct cfg *cfg;
-	char *p;
-
-	assert_non_null(json);
-	for (p = json; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	cfg = cfg_load_text(json, strlen(json), "t.json", err);
-	free(json);
-	return cfg;
-}
 
 /*
  * Checks that text fails to load with a message that starts with where
@@ -54,7 +38,7 @@ expect_error_at(const char *text, const char *where, const char *part,
 		int line)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 	char prefix[64];
 
 	if (cfg != NULL) {
@@ -80,7 +64,7 @@ static struct cfg *
 load_ok(const char *text)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 
 	if (cfg == NULL)
 		fail_msg("unexpected error: %s", err.msg);
@@ -402,11 +386,73 @@ malformed_references(void **state)
 {
 	(void)state;
 	expect_error(HEAD "{'name': 'a', 'command': 'echo ${A'}" TAIL,
-	    "t.json:2:32: ", "invalid variable reference: unterminated");
+	    "t.json:2:32: ", "invalid variable reference \"${A\": unterminated");
 	cfg_free(load_ok(HEAD "{'name': 'a', 'command': 'echo $HOME'}" TAIL));
 	expect_error(HEAD "{'name': 'a', 'command': 'true', 'env': {'A': '${1x}'}}"
 	    TAIL, "t.json:2:48: ", "starts with a letter");
 	cfg_free(load_ok(HEAD "{'name': 'a', 'command': 'echo $$HOME'}" TAIL));
+}
+
+static void
+shell_command_unknown_variable(void **state)
+{
+	(void)state;
+	expect_error(HEAD "{'name': 'a', 'command': 'echo ${HOME}/x'}" TAIL,
+	    "t.json:2:32: ", "write $HOME, or $${HOME} to pass \"${HOME}\"");
+	/* An argument vector runs no shell, so it gets no shell advice. */
+	expect_error(HEAD "{'name': 'a', 'command': ['echo', '${HOME}/x']}"
+	    TAIL, "t.json:2:36: ", "define it in \"env\" or use a WATCHKEEP_");
+	cfg_free(load_ok(HEAD "{'name': 'a', 'command': 'echo $${HOME}/x'}"
+	    TAIL));
+}
+
+static void
+fraction_duration_suggests_whole(void **state)
+{
+	(void)state;
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '1.5s'}"
+	    TAIL, "t.json:2:47: ", "fractions are not accepted; write "
+	    "\"1500ms\" for the same duration");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '1.5h'}"
+	    TAIL, "t.json:2:47: ", "write \"90m\"");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', 'timeout': '0.25s'}"
+	    TAIL, "t.json:2:47: ", "write \"250ms\"");
+	expect_error(HEAD "{'name': 'a', 'command': 'true', "
+	    "'timeout': '1.0005s'}" TAIL, "t.json:2:47: ",
+	    "fractions are not accepted; write a whole number");
+}
+
+static void
+schedule_errors_hint_once(void **state)
+{
+	static const char *const exprs[] = { "0 0 1 1", "0 0 1 1 * 2024",
+		"0 0 * * fri-mon" };
+	char text[256];
+	size_t i;
+
+	(void)state;
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': "
+	    "'0 0 * * fri-mon', 'stages': [\n{'name': 'a', 'command': 'true'}"
+	    TAIL, "t.json:1:51: ", "write \"fri-sat,sun-mon\" for the same days");
+	expect_error("{'pipelines': [{'name': 'p', 'schedule': "
+	    "'0 22-2 * * *', 'stages': [\n{'name': 'a', 'command': 'true'}"
+	    TAIL, "t.json:1:45: ", "write \"22-23,0-2\" for the same hours");
+	for (i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		struct wk_err err = { 0, "" };
+		struct cfg *cfg;
+		const char *first;
+
+		snprintf(text, sizeof text, "{'pipelines': [{'name': 'p', "
+		    "'schedule': '%s', 'stages': [{'name': 'a', "
+		    "'command': 'true'}]}]}", exprs[i]);
+		cfg = config_text_load(text, &err);
+		assert_null(cfg);
+		assert_null(strstr(err.msg, "earlier"));
+		first = strstr(err.msg, "minute hour");
+		if (first != NULL && strstr(first + 1, "minute hour") != NULL)
+			fail_msg("one five-field hint expected in \"%s\"",
+			    err.msg);
+	}
 }
 
 static void
@@ -867,12 +913,43 @@ time_zone_error_one_hint(void **state)
 		snprintf(text, sizeof text, "{'pipelines': [{'name': 'p', "
 		    "'time_zone': '%s', 'stages': [{'name': 'a', 'command': "
 		    "'true'}]}]}", zones[i]);
-		cfg = load(text, &err);
+		cfg = config_text_load(text, &err);
 		assert_null(cfg);
 		assert_non_null(strstr(err.msg, "t.json:1:43: "));
 		assert_non_null(strstr(err.msg, zones[i]));
 		if (count_of(err.msg, "use an IANA name") != 1)
 			fail_msg("one hint expected in \"%s\"", err.msg);
+	}
+}
+
+/* Zones of the right/ and posix/ trees are rejected by name. */
+static void
+time_zone_variant_trees_rejected(void **state)
+{
+	static const struct {
+		const char *zone;
+		const char *use;  /* the zone the message suggests */
+	} cases[] = {
+		{ "right/UTC", "use \"UTC\"" },
+		{ "posix/Europe/Berlin", "use \"Europe/Berlin\"" },
+	};
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wk_err err = { 0, "" };
+		struct cfg *cfg;
+
+		snprintf(text, sizeof text, "{'pipelines': [{'name': 'p', "
+		    "'time_zone': '%s', 'stages': [{'name': 'a', 'command': "
+		    "'true'}]}]}", cases[i].zone);
+		cfg = config_text_load(text, &err);
+		assert_null(cfg);
+		if (strstr(err.msg, "right/ and posix/ are not accepted") == NULL)
+			fail_msg("rejection expected in \"%s\"", err.msg);
+		assert_non_null(strstr(err.msg, cases[i].use));
+		assert_null(strstr(err.msg, "tzdata"));
 	}
 }
 
@@ -959,7 +1036,7 @@ invisible_characters_spelled_out(void **state)
 
 		snprintf(text, sizeof text, HEAD "{'name': '%s', 'command': "
 		    "'true'}" TAIL, cases[i].name);
-		assert_null(load(text, &err));
+		assert_null(config_text_load(text, &err));
 		if (strstr(err.msg, "t.json:2:12: ") != err.msg ||
 		    strstr(err.msg, cases[i].expected) == NULL)
 			fail_msg("case %zu: \"%s\" expected in \"%s\"", i,
@@ -971,7 +1048,7 @@ invisible_characters_spelled_out(void **state)
 	{
 		struct wk_err err = { 0, "" };
 
-		assert_null(load(HEAD "{'name': 'a', 'command': 'true', "
+		assert_null(config_text_load(HEAD "{'name': 'a', 'command': 'true', "
 		    "'x\xe2\x80\xaey\\u0001': 1}" TAIL, &err));
 		assert_non_null(strstr(err.msg,
 		    "unknown key \"xU+202EyU+0001\" in a stage"));
@@ -982,7 +1059,7 @@ invisible_characters_spelled_out(void **state)
 	{
 		struct wk_err err = { 0, "" };
 
-		assert_null(load("{'pipelines': [{'name': 'p', 'time_zone': "
+		assert_null(config_text_load("{'pipelines': [{'name': 'p', 'time_zone': "
 		    "'Asia/\xe2\x80\xaeTokyo', 'stages': [{'name': 'a', "
 		    "'command': 'true'}]}]}", &err));
 		assert_non_null(strstr(err.msg, "t.json:1:43: "));
@@ -1038,6 +1115,7 @@ main(void)
 		cmocka_unit_test(supervision_keys_load),
 		cmocka_unit_test(supervision_keys_errors),
 		cmocka_unit_test(time_zone_error_one_hint),
+		cmocka_unit_test(time_zone_variant_trees_rejected),
 		cmocka_unit_test(impossible_settings_rejected),
 		cmocka_unit_test(invisible_characters_spelled_out),
 		cmocka_unit_test(misspelt_stage_key_hint),
@@ -1059,6 +1137,9 @@ main(void)
 		cmocka_unit_test(variable_scopes),
 		cmocka_unit_test(malformed_references),
 		cmocka_unit_test(env_names_checked),
+		cmocka_unit_test(shell_command_unknown_variable),
+		cmocka_unit_test(fraction_duration_suggests_whole),
+		cmocka_unit_test(schedule_errors_hint_once),
 		cmocka_unit_test(description_one_line),
 		cmocka_unit_test(syntax_error_position),
 		cmocka_unit_test(encoding_checked),

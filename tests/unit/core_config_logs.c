@@ -1,7 +1,7 @@
 /*
  * The "logs" section of the configuration (core/config_logs.c). Texts are
- * JSON written with ' in place of ", which load() turns into " byte for
- * byte, so columns stay the same.
+ * JSON written with ' in place of ", which config_text_load() turns into "
+ * byte for byte, so columns stay the same.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,33 +14,17 @@
 
 #include "core/config.h"
 #include "core/config_logs.h"
+#include "config_text.h"
 
 #define PIPELINES "'pipelines': [{'name': 'p', 'stages': " \
 	"[{'name': 's', 'command': ['true']}]}]"
-
-static struct cfg *
-load(const char *text, struct wk_err *err)
-{
-	char *json = strdup(text);
-	struct cfg *cfg;
-	char *p;
-
-	assert_non_null(json);
-	for (p = json; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	cfg = cfg_load_text(json, strlen(json), "t.json", err);
-	free(json);
-	return cfg;
-}
 
 /* Checks that text fails with a message that contains each of parts. */
 static void
 expect_error(const char *text, const char *const *parts, size_t n)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 	size_t i;
 
 	if (cfg != NULL)
@@ -56,7 +40,7 @@ static void
 absent_section_gives_defaults(void **state)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load("{" PIPELINES "}", &err);
+	struct cfg *cfg = config_text_load("{" PIPELINES "}", &err);
 	struct cfg_logs defaults;
 
 	(void)state;
@@ -78,7 +62,7 @@ section_sets_every_key(void **state)
 	struct cfg *cfg;
 
 	(void)state;
-	cfg = load("{'logs': {'file_head': '1GiB', 'file_tail': 65536, "
+	cfg = config_text_load("{'logs': {'file_head': '1GiB', 'file_tail': 65536, "
 	    "'head_lines': 0, 'tail_lines': 100000, 'tail_bytes': '64KiB', "
 	    "'mask_quoted': false}, " PIPELINES "}", &err);
 	if (cfg == NULL)

@@ -2,9 +2,9 @@
  * The "probes" section of the configuration (core/config_probes.c): keys,
  * defaults, errors with their places, and JSON field paths.
  *
- * Texts are JSON written with ' in place of ", which load() turns into "
- * byte for byte, so lines and columns stay the same. Each probe sits on
- * line 3 of the text, after HEAD.
+ * Texts are JSON written with ' in place of ", which config_text_load()
+ * turns into " byte for byte, so lines and columns stay the same. Each
+ * probe sits on line 3 of the text, after HEAD.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,27 +18,11 @@
 
 #include "core/config.h"
 #include "core/config_probes.h"
+#include "config_text.h"
 
 #define HEAD "{'pipelines': [{'name': 'p', 'stages': [{'name': 's', " \
 	"'command': ['true']}]}],\n 'probes': [\n"
 #define TAIL "\n]}\n"
-
-static struct cfg *
-load(const char *text, struct wk_err *err)
-{
-	char *json = strdup(text);
-	struct cfg *cfg;
-	char *p;
-
-	assert_non_null(json);
-	for (p = json; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	cfg = cfg_load_text(json, strlen(json), "t.json", err);
-	free(json);
-	return cfg;
-}
 
 /* Checks that one probe fails with part in a message starting with where. */
 static void
@@ -50,7 +34,7 @@ expect_error_at(const char *probe, const char *where, const char *part,
 	struct cfg *cfg;
 
 	snprintf(text, sizeof text, "%s%s%s", HEAD, probe, TAIL);
-	cfg = load(text, &err);
+	cfg = config_text_load(text, &err);
 	if (cfg != NULL) {
 		cfg_free(cfg);
 		fail_msg("line %d: loaded without an error", line);
@@ -74,7 +58,7 @@ load_probes(const char *probes)
 	struct cfg *cfg;
 
 	snprintf(text, sizeof text, "%s%s%s", HEAD, probes, TAIL);
-	cfg = load(text, &err);
+	cfg = config_text_load(text, &err);
 	if (cfg == NULL)
 		fail_msg("did not load: %s", err.msg);
 	return cfg;
@@ -86,7 +70,7 @@ absent_section_is_null(void **state)
 	const char *text = "{'pipelines': [{'name': 'p', 'stages': "
 	    "[{'name': 's', 'command': ['true']}]}]}";
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 
 	(void)state;
 	assert_non_null(cfg);
@@ -334,7 +318,7 @@ token_not_in_message(void **state)
 	snprintf(text, sizeof text, "%s%s%s", HEAD,
 	    "{'name': 'a', 'type': 'push', 'period': '1h', 'token': 'sekrit'}",
 	    TAIL);
-	cfg = load(text, &err);
+	cfg = config_text_load(text, &err);
 	assert_null(cfg);
 	assert_null(strstr(err.msg, "sekrit"));
 }

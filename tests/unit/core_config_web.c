@@ -1,6 +1,6 @@
 /*
  * The "web" section of the configuration (core/config_web.c). Texts are
- * JSON written with ' in place of ", which load() turns into ".
+ * JSON written with ' in place of ", which config_text_load() turns into ".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,34 +13,18 @@
 
 #include "core/config.h"
 #include "core/config_web.h"
+#include "config_text.h"
 
 #define PIPELINES "'pipelines': [{'name': 'p', 'stages': " \
 	"[{'name': 's', 'command': ['true']}]}]"
 #define HASH "$y$j9T$F5Jx5fExrKuJdljLajF2A.$8OZo4CAvkGNmF1K0jdp3aLq9TlEf.sQy"
 #define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
-static struct cfg *
-load(const char *text, struct wk_err *err)
-{
-	char *json = strdup(text);
-	struct cfg *cfg;
-	char *p;
-
-	assert_non_null(json);
-	for (p = json; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	cfg = cfg_load_text(json, strlen(json), "t.json", err);
-	free(json);
-	return cfg;
-}
-
 static void
 expect_error(const char *text, const char *part)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 
 	if (cfg != NULL)
 		fail_msg("loaded, expected an error: %s", text);
@@ -52,7 +36,7 @@ static void
 absent_section_listens_on_loopback(void **state)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load("{" PIPELINES "}", &err);
+	struct cfg *cfg = config_text_load("{" PIPELINES "}", &err);
 
 	(void)state;
 	assert_non_null(cfg);
@@ -70,7 +54,7 @@ static void
 full_section_is_read(void **state)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load("{" PIPELINES ", 'web': {'listen': "
+	struct cfg *cfg = config_text_load("{" PIPELINES ", 'web': {'listen': "
 	    "'0.0.0.0:9000', 'base_url': 'https://wk.example.com/', "
 	    "'language': 'ja', 'auth': {'users': [{'name': 'alice', "
 	    "'password_hash': '" HASH "'}], 'tokens': [{'name': 'grafana', "

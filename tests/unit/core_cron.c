@@ -219,6 +219,73 @@ parse_errors_located(void **state)
 }
 
 static void
+backwards_range_names_split(void **state)
+{
+	static const struct {
+		const char *expr;
+		const char *split;  /* the form the reason must name */
+	} cases[] = {
+		{ "0 0 * * fri-mon", "\"fri-sat,sun-mon\"" },
+		{ "0 0 * * 5-1", "\"5-6,0-1\"" },
+		{ "0 0 * * sat-sun", "\"sat,sun\"" },
+		{ "0 0 * * 7-1", "\"0-1\"" },
+		{ "0 22-2 * * *", "\"22-23,0-2\"" },
+		{ "50-10 * * * *", "\"50-59,0-10\"" },
+		{ "0 0 25-5 * *", "\"25-31,1-5\"" },
+		{ "0 0 1 nov-feb *", "\"nov-dec,jan-feb\"" },
+		{ "0 0 1 12-1 *", "\"12,1\"" },
+	};
+	char reason[CRON_REASON_MAX];
+	struct cron c;
+	size_t i, bad;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(cron_parse_explained(cases[i].expr, &c, &bad,
+		    reason, sizeof reason), WK_ERR_INVALID);
+		if (strstr(reason, cases[i].split) == NULL)
+			fail_msg("\"%s\": reason \"%s\" lacks %s",
+			    cases[i].expr, reason, cases[i].split);
+		assert_null(strstr(reason, "earlier"));
+	}
+}
+
+static void
+backwards_range_with_step(void **state)
+{
+	char reason[CRON_REASON_MAX];
+	struct cron c;
+	size_t bad = 0;
+
+	(void)state;
+	assert_int_equal(cron_parse_explained("0 22-2/2 * * *", &c, &bad,
+	    reason, sizeof reason), WK_ERR_INVALID);
+	assert_int_equal(bad, 2);
+	assert_non_null(strstr(reason, "hour range runs backwards"));
+	assert_non_null(strstr(reason, "split it in two"));
+}
+
+static void
+reasons_state_five_fields_once(void **state)
+{
+	static const char *const exprs[] = { "0 0 1 1", "0 0 1 1 * 2024",
+		"*" };
+	char reason[CRON_REASON_MAX];
+	const char *first;
+	struct cron c;
+	size_t i, bad;
+
+	(void)state;
+	for (i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		assert_int_equal(cron_parse_explained(exprs[i], &c, &bad,
+		    reason, sizeof reason), WK_ERR_INVALID);
+		first = strstr(reason, "five");
+		assert_non_null(first);
+		assert_null(strstr(first + 1, "five"));
+	}
+}
+
+static void
 parse_too_long(void **state)
 {
 	char expr[CRON_EXPR_MAX + 2];
@@ -760,6 +827,9 @@ main(void)
 		cmocka_unit_test(parse_field_forms),
 		cmocka_unit_test(parse_macros),
 		cmocka_unit_test(parse_errors_located),
+		cmocka_unit_test(backwards_range_names_split),
+		cmocka_unit_test(backwards_range_with_step),
+		cmocka_unit_test(reasons_state_five_fields_once),
 		cmocka_unit_test(parse_too_long),
 		cmocka_unit_test(day_rule_either_field),
 		cmocka_unit_test(day_rule_in_november),

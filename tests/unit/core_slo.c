@@ -27,8 +27,7 @@
 #include "core/slo.h"
 #include "core/slo_impl.h"
 #include "core/store.h"
-
-static char dir[] = "/tmp/wk-slo-test-XXXXXX";
+#include "store_tmp.h"
 
 /* One store, configuration and engine per test. */
 struct fixture {
@@ -53,7 +52,8 @@ fixture_open(struct fixture *f, const char *slos_json)
 	struct wk_err err = { 0, "" };
 	char text[8192];
 
-	snprintf(f->path, sizeof f->path, "%s/store-%d.db", dir, ++serial);
+	snprintf(f->path, sizeof f->path, "%s/store-%d.db", store_dir,
+	    ++serial);
 	assert_int_equal(store_open(f->path, STORE_READ_WRITE, &f->st, &err),
 	    WK_OK);
 	snprintf(text, sizeof text,
@@ -667,17 +667,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return store_tmp_setup("slo-test", log_min_level);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 int

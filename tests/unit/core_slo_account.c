@@ -27,10 +27,9 @@
 #include "core/log.h"
 #include "core/slo.h"
 #include "core/store.h"
+#include "store_tmp.h"
 
 #define MINUTE SLO_MINUTE_MS
-
-static char dir[] = "/tmp/wk-slo-account-XXXXXX";
 
 struct fixture {
 	char path[256];          /* store file */
@@ -73,7 +72,8 @@ fixture_open(struct fixture *f, const char *pipeline_extra,
 	static int serial;
 	struct wk_err err = { 0, "" };
 
-	snprintf(f->path, sizeof f->path, "%s/store-%d.db", dir, ++serial);
+	snprintf(f->path, sizeof f->path, "%s/store-%d.db", store_dir,
+	    ++serial);
 	assert_int_equal(store_open(f->path, STORE_READ_WRITE, &f->st, &err),
 	    WK_OK);
 	f->cfg = config(pipeline_extra, slos);
@@ -463,7 +463,7 @@ freshness_each_minute(void **state)
 	struct fixture f;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/audience.csv", dir);
+	snprintf(path, sizeof path, "%s/audience.csv", store_dir);
 	unlink(path);
 	snprintf(slos, sizeof slos, "{\"name\": \"fresh\", \"sli\": "
 	    "{\"kind\": \"freshness\", \"path\": \"%s\", \"max_age\": \"10m\"}, "
@@ -705,17 +705,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return store_tmp_setup("slo-account", log_min_level);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return getenv("WK_KEEP") != NULL || system(cmd) == 0 ? 0 : -1;
+	return getenv("WK_KEEP") != NULL || store_tmp_teardown() == 0 ? 0 : -1;
 }
 
 int

@@ -2,9 +2,9 @@
  * The "slos" section of the configuration (core/config_slos.c): what it
  * accepts, its defaults, and the place and hint of every error.
  *
- * Texts are JSON written with ' in place of ", which load() turns into "
- * byte for byte, so lines and columns stay the same. Expected columns are
- * counted by hand, in characters.
+ * Texts are JSON written with ' in place of ", which config_text_load()
+ * turns into " byte for byte, so lines and columns stay the same. Expected
+ * columns are counted by hand, in characters.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/config_slos.h"
+#include "config_text.h"
 
 /* Line 1: a pipeline "churn" with stages "train" and "export", a probe
  * "api"; line 2 opens the SLO array, whose entries go on line 3. */
@@ -25,29 +26,12 @@
 #define TAIL "\n]}\n"
 #define RUNS "'sli': {'kind': 'run_success', 'pipeline': 'churn'}"
 
-static struct cfg *
-load(const char *text, struct wk_err *err)
-{
-	char *json = strdup(text);
-	struct cfg *cfg;
-	char *p;
-
-	assert_non_null(json);
-	for (p = json; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	cfg = cfg_load_text(json, strlen(json), "t.json", err);
-	free(json);
-	return cfg;
-}
-
 static void
 expect_error_at(const char *text, const char *where, const char *part,
 		int line)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 
 	if (cfg != NULL) {
 		cfg_free(cfg);
@@ -68,7 +52,7 @@ static struct cfg *
 load_ok(const char *text)
 {
 	struct wk_err err = { 0, "" };
-	struct cfg *cfg = load(text, &err);
+	struct cfg *cfg = config_text_load(text, &err);
 
 	if (cfg == NULL)
 		fail_msg("unexpected error: %s", err.msg);

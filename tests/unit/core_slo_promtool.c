@@ -38,12 +38,11 @@
 #include "core/log.h"
 #include "core/slo.h"
 #include "core/store.h"
+#include "store_tmp.h"
 
 #define MINUTES 5040          /* 3.5 days: the 3d window fills */
 #define SLOS 5
 #define SKIPPED 77            /* exit status ctest reads as skipped */
-
-static char dir[] = "/tmp/wk-slo-promtool-XXXXXX";
 
 /* One synthetic SLO: its configuration and its series. */
 struct series {
@@ -134,7 +133,7 @@ run_engine(int64_t base)
 	cfg = cfg_load_text(text, strlen(text), "t.json", &err);
 	if (cfg == NULL)
 		fail_msg("%s", err.msg);
-	snprintf(path, sizeof path, "%s/store.db", dir);
+	snprintf(path, sizeof path, "%s/store.db", store_dir);
 	assert_int_equal(store_open(path, STORE_READ_WRITE, &st, &err), WK_OK);
 
 	assert_int_equal(sqlite3_exec(store_sqlite(st), "BEGIN", NULL, NULL,
@@ -325,20 +324,21 @@ promtool_agrees(void **state)
 	assert_true(count_minutes(page, 3) > 0);
 	assert_true(count_minutes(ticket, 4) > 0);
 
-	snprintf(rules_path, sizeof rules_path, "%s/rules.yml", dir);
-	snprintf(tests_path, sizeof tests_path, "%s/tests.yml", dir);
+	snprintf(rules_path, sizeof rules_path, "%s/rules.yml", store_dir);
+	snprintf(tests_path, sizeof tests_path, "%s/tests.yml", store_dir);
 	write_rules(rules_path);
 	write_tests(tests_path);
 	snprintf(cmd, sizeof cmd, "cd '%s' && promtool test rules tests.yml "
-	    ">promtool.log 2>&1", dir);
+	    ">promtool.log 2>&1", store_dir);
 	status = system(cmd);
 	if (status != 0) {
 		snprintf(cmd, sizeof cmd, "head -c 4000 '%s/promtool.log' >&2",
-		    dir);
+		    store_dir);
 		if (system(cmd) != 0)
-			fprintf(stderr, "cannot show %s/promtool.log\n", dir);
+			fprintf(stderr, "cannot show %s/promtool.log\n",
+			    store_dir);
 		fail_msg("promtool disagrees with the engine (status %d); "
-		    "files kept in %s", status, dir);
+		    "files kept in %s", status, store_dir);
 	}
 }
 
@@ -368,7 +368,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(promtool_agrees),
 	};
-	char cmd[256];
 	int rc;
 
 	if (!have_promtool()) {
@@ -376,13 +375,10 @@ main(void)
 		    "Debian package prometheus to run this test\n");
 		return SKIPPED;
 	}
-	if (mkdtemp(dir) == NULL)
+	if (store_tmp_setup("slo-promtool", LL_WARN) != 0)
 		return 1;
-	log_min_level = LL_WARN;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	if (rc == 0) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		rc = system(cmd) == 0 ? 0 : 1;
-	}
+	if (rc == 0)
+		rc = store_tmp_teardown() == 0 ? 0 : 1;
 	return rc;
 }

@@ -13,38 +13,29 @@
 
 #include "core/store.h"
 #include "core/store_schema.h"
-
-static char store_dir[] = "/tmp/wk-store-test-XXXXXX";
-static char db_path[256];
+#include "store_tmp.h"
 
 static int
 setup(void **state)
 {
 	(void)state;
-	if (mkdtemp(store_dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
-	return 0;
+	return store_tmp_setup("store-test", log_min_level);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 static void
 remove_db(void)
 {
-	char path[300];
+	char path[320];
 
 	unlink(db_path);
-	snprintf(path, sizeof path, "%s-wal", db_path);
-	unlink(path);
+	unlink(wal_path);
 	snprintf(path, sizeof path, "%s-shm", db_path);
 	unlink(path);
 }

@@ -15,9 +15,7 @@
 #include <cmocka.h>
 
 #include "core/store.h"
-
-static char store_dir[] = "/tmp/wk-store-group-XXXXXX";
-static char db_path[300];
+#include "store_tmp.h"
 
 /* Counts the runs of pipeline p that a read-only connection reads. */
 static size_t
@@ -42,9 +40,8 @@ setup(void **state)
 	struct wk_err err;
 
 	(void)state;
-	if (mkdtemp(store_dir) == NULL)
+	if (store_tmp_setup("store-group", log_min_level) != 0)
 		return -1;
-	snprintf(db_path, sizeof db_path, "%s/store.db", store_dir);
 	if (store_open(db_path, STORE_READ_WRITE, &st, &err) != WK_OK)
 		return -1;
 	store_close(st);
@@ -54,11 +51,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 static void

@@ -17,9 +17,7 @@
 #include "core/store_logs.h"
 #include "core/store_probes.h"
 #include "core/store_view.h"
-
-static char dir[] = "/tmp/wk-store-view-XXXXXX";
-static char path[256];
+#include "store_tmp.h"
 static struct store *rw;
 static struct store *ro;
 
@@ -48,10 +46,9 @@ setup(void **state)
 	int64_t run1, run2, id;
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (store_tmp_setup("store-view", log_min_level) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/store.db", dir);
-	if (store_open(path, STORE_READ_WRITE, &rw, &err) != WK_OK)
+	if (store_open(db_path, STORE_READ_WRITE, &rw, &err) != WK_OK)
 		return -1;
 	store_run_insert(rw, "churn", "2026-01-01", "once", 1000, &run1);
 	store_run_insert(rw, "churn", "2026-01-02", "once", 2000, &run2);
@@ -65,7 +62,7 @@ setup(void **state)
 	assert_int_equal(store_logs_signature_add(rw, id, "WARN disk",
 	    "WARN disk", 5, 1000, 2000), WK_OK);
 	assert_int_equal(store_flush(rw), WK_OK);
-	if (store_open(path, STORE_READ_ONLY, &ro, &err) != WK_OK)
+	if (store_open(db_path, STORE_READ_ONLY, &ro, &err) != WK_OK)
 		return -1;
 	return 0;
 }
@@ -73,13 +70,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
 	store_close(ro);
 	store_close(rw);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_tmp_teardown();
 }
 
 static void
