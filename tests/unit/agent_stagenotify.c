@@ -78,7 +78,8 @@ leave_stale_socket(const char *path, mode_t mode)
 	assert_true(fd >= 0);
 	memset(&addr, 0, sizeof addr);
 	addr.sun_family = AF_UNIX;
-	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	assert_true(strlen(path) < sizeof addr.sun_path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
 	close(fd);
 	assert_int_equal(chmod(path, mode), 0);
@@ -94,7 +95,8 @@ send_to_file(const char *path, const char *text)
 
 	memset(&addr, 0, sizeof addr);
 	addr.sun_family = AF_UNIX;
-	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	assert_true(strlen(path) < sizeof addr.sun_path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
 	n = sendto(fd, text, strlen(text), 0, (struct sockaddr *)&addr,
 	    sizeof addr);
 	close(fd);
