@@ -633,6 +633,9 @@ agent_run_local(const struct agent_opts *opts,
 		    CLI_EXIT_FAILED : CLI_EXIT_OK;
 		agent_serve_handed_over(agent);
 	}
+	/* Runs handed over and still queued, because the loop failed, wait in
+	   the store for the next agent. */
+	agent_queue_keep_handed_over(agent);
 	agent_drain_alerts(agent);
 	agent_fini(agent);
 	free(agent);

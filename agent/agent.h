@@ -236,6 +236,15 @@ void agent_queue_restore(struct agent *agent);
 void agent_queue_log_kept(struct agent *agent);
 
 /*
+ * Writes the queued runs that other commands handed over to a stopping
+ * one-shot agent to the store's run_queue, logs per pipeline that they
+ * start when an agent next runs, and removes them from the queue in
+ * memory. A run whose row cannot be written is dropped with an error.
+ * Returns how many runs were kept.
+ */
+size_t agent_queue_keep_handed_over(struct agent *agent);
+
+/*
  * Drops every queued run of pipeline, in memory and in the store, and
  * sets *dropped. Returns WK_ERR_NOTFOUND when the pipeline is neither
  * configured nor queued.

@@ -117,8 +117,9 @@ agent_cmd_run_now(struct agent *agent, json_t *request,
 	if (agent_request_run(agent, pipeline, date, "manual", 0, &run_id,
 	    &err) != WK_OK)
 		return control_error("%s", err.msg);
-	return json_pack("{s:b, s:I, s:b}", "ok", 1, "run",
-	    (json_int_t)run_id, "queued", run_id == 0);
+	return json_pack("{s:b, s:I, s:b, s:b}", "ok", 1, "run",
+	    (json_int_t)run_id, "queued", run_id == 0, "one_shot",
+	    agent->local);
 }
 
 static json_t *
@@ -192,10 +193,10 @@ agent_cmd_backfill(struct agent *agent, json_t *request,
 		json_decref(result.already);
 		return control_error("%s", err.msg);
 	}
-	answer = json_pack("{s:b, s:I, s:I, s:o, s:I}", "ok", 1, "runs",
+	answer = json_pack("{s:b, s:I, s:I, s:o, s:I, s:b}", "ok", 1, "runs",
 	    (json_int_t)result.queued, "skipped", (json_int_t)result.skipped,
 	    "already_queued", result.already, "slots_per_day",
-	    (json_int_t)result.per_day);
+	    (json_int_t)result.per_day, "one_shot", agent->local);
 	backfill_note(&result, note, sizeof note);
 	if (note[0] != '\0')
 		json_object_set_new(answer, "note", json_string(note));

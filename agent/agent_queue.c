@@ -3,8 +3,9 @@
  * writes every run it queues there and removes it when it starts or is
  * dropped. It restores the rows at start and leaves them for the next
  * start when it stops. A one-shot agent (agent_run_local) keeps its queue
- * in memory only and leaves the stored rows alone, but reads them to leave
- * out a date that is queued there already.
+ * in memory and leaves the stored rows alone, but reads them to leave out
+ * a date that is queued there already. When it stops, it writes the runs
+ * that other commands handed over to the table for the next agent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +251,80 @@ agent_queue_log_kept(struct agent *agent)
 			    "start after the agent restarts", count), name,
 			    count);
 	}
+}
+
+/* Counts the runs of pipeline in memory that other commands handed over. */
+static size_t
+agent_queue_count_handed_over(const struct agent *agent, const char *pipeline)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < agent->n_queued; i++)
+		count += agent->queue[i].client_pid != 0 &&
+		    strcmp(agent->queue[i].pipeline, pipeline) == 0;
+	return count;
+}
+
+/* Tells whether agent->queue[i] is its pipeline's first handed-over run. */
+static int
+agent_queue_first_handed_over(const struct agent *agent, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (agent->queue[j].client_pid != 0 && strcmp(
+		    agent->queue[j].pipeline, agent->queue[i].pipeline) == 0)
+			return 0;
+	return 1;
+}
+
+/* Writes one handed-over run to run_queue; returns 1 when it is stored. */
+static int
+agent_queue_store_handed_over(struct agent *agent, struct agent_request *rq)
+{
+	if (rq->queue_id != 0)
+		return 1;
+	if (store_queue_add(agent->store, rq->pipeline, rq->logical_date,
+	    rq->trigger, rq->slot_s * 1000, clk_wall_ms(), &rq->queue_id) ==
+	    WK_OK)
+		return 1;
+	LOG(LL_ERROR, _("pipeline %s: the queued run for %s that pid %d "
+	    "handed over could not be written to the store (see the error "
+	    "above); it is dropped"), rq->pipeline, rq->logical_date,
+	    rq->client_pid);
+	return 0;
+}
+
+size_t
+agent_queue_keep_handed_over(struct agent *agent)
+{
+	size_t i, own = 0, count, kept = 0;
+
+	for (i = 0; i < agent->n_queued; i++) {
+		if (agent->queue[i].client_pid == 0 ||
+		    agent_queue_store_handed_over(agent, &agent->queue[i]))
+			agent->queue[own++] = agent->queue[i];
+	}
+	agent->n_queued = own;
+	own = 0;
+	for (i = 0; i < agent->n_queued; i++) {
+		if (agent->queue[i].client_pid == 0 ||
+		    !agent_queue_first_handed_over(agent, i))
+			continue;
+		count = agent_queue_count_handed_over(agent,
+		    agent->queue[i].pipeline);
+		kept += count;
+		LOG(LL_INFO, P_("pipeline %s: %zu queued run stays in the "
+		    "store and starts after the agent restarts", "pipeline %s: "
+		    "%zu queued runs stay in the store and start after the "
+		    "agent restarts", count), agent->queue[i].pipeline, count);
+	}
+	for (i = 0; i < agent->n_queued; i++) {
+		if (agent->queue[i].client_pid == 0)
+			agent->queue[own++] = agent->queue[i];
+	}
+	agent->n_queued = own;
+	return kept;
 }
 
 /* Removes the queued runs of pipeline from memory; returns how many. */

@@ -379,19 +379,9 @@ size_t
 agent_interrupt_local(struct agent *agent)
 {
 	struct agent_run *run;
-	size_t i, own = 0, kept = 0;
+	size_t i, kept = 0;
 
-	for (i = 0; i < agent->n_queued; i++) {
-		if (agent->queue[i].client_pid == 0) {
-			agent->queue[own++] = agent->queue[i];
-			continue;
-		}
-		LOG(LL_WARN, _("pipeline %s: dropped the queued run for %s that "
-		    "pid %d handed over, because this one-shot agent is "
-		    "stopping"), agent->queue[i].pipeline,
-		    agent->queue[i].logical_date, agent->queue[i].client_pid);
-	}
-	agent->n_queued = own;
+	agent_queue_keep_handed_over(agent);
 	agent_queue_log_kept(agent);
 	agent->n_queued = 0;
 	for (i = 0; i < agent->n_runs; i++) {

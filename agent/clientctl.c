@@ -357,6 +357,12 @@ clientctl_run_now_and_wait(const struct cli_common *common,
 			    answer, "run"));
 		else
 			printf(_("queued behind the run in progress\n"));
+		if (json_integer_value(json_object_get(answer, "run")) <= 0 &&
+		    json_is_true(json_object_get(answer, "one_shot")))
+			printf("%s\n", _("the run waits in the queue of a "
+			    "one-shot agent; if that agent stops first, the "
+			    "run stays in the store and starts when `watchkeep "
+			    "run` starts"));
 		json_decref(answer);
 	}
 	return n_runs > 0 ? clientctl_wait_runs(common, runs, n_runs) :

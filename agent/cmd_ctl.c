@@ -1041,6 +1041,10 @@ backfill_print(json_t *answer)
 
 	printf(P_("queued %lld run in the agent\n", "queued %lld runs in the "
 	    "agent\n", (unsigned long)runs), (long long)runs);
+	if (runs > 0 && json_is_true(json_object_get(answer, "one_shot")))
+		printf("%s\n", _("the runs wait in the queue of a one-shot "
+		    "agent; if that agent stops first, they stay in the store "
+		    "and start when `watchkeep run` starts"));
 	backfill_print_left_out(stdout, json_integer_value(json_object_get(
 	    answer, "skipped")), json_object_get(answer, "already_queued"));
 	if (note != NULL)

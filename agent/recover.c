@@ -16,14 +16,18 @@
 #include "agent/logcap.h"
 #include "agent/stagenotify.h"
 #include "agent/stagectx.h"
+#include "agent/sup_escape.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/procfs.h"
 
 #define RECOVER_MAX_RUNS 256
 #define RECOVER_POLL_MS 50       /* while a killed group dies */
 #define RECOVER_ADOPT_POLL_MS 1000
 #define RECOVER_GROUP_WAIT_MS 5000 /* for an adopted group after SIGKILL */
+#define RECOVER_ESCAPE_LOG_MAX 8   /* escaped processes named in the log */
+#define RECOVER_ESCAPE_LIST_MAX 512 /* bytes of their list in the log */
 /* Outputs may look this much older than the attempt's start, because
    file times come from the kernel's coarse clock, which lags the wall
    clock by up to one scheduler tick. */
@@ -37,15 +41,20 @@ recover_alive(const struct store_stage_run *row)
 	    sup_process_start(row->pid) == row->pid_start;
 }
 
-/* Waits up to ms for process group pgid to be empty. */
+/*
+ * Waits up to ms for process group pgid (when group is set) and the
+ * processes esc tracks to be gone.
+ */
 static int
-recover_wait_gone(pid_t pgid, int64_t ms)
+recover_wait_gone(pid_t pgid, int group, const struct sup_escape *esc,
+		  int64_t ms)
 {
 	int64_t deadline = clk_mono_ns() + ms * 1000000;
 	struct timespec pause = { 0, RECOVER_POLL_MS * 1000000L };
 
 	/* Zombies wait for their new parent to reap them: they are gone. */
-	while (sup_group_alive(pgid) > 0) {
+	while ((group && sup_group_alive(pgid) > 0) ||
+	    sup_escape_signal(esc, 0) > 0) {
 		if (clk_mono_ns() >= deadline)
 			return -1;
 		nanosleep(&pause, NULL);
@@ -53,20 +62,125 @@ recover_wait_gone(pid_t pgid, int64_t ms)
 	return 0;
 }
 
-/* Stops a leftover process group: SIGTERM, the grace period, SIGKILL. */
-static void
-recover_kill(const struct store_stage_run *row, int64_t grace_ms,
-	     const char *label, int64_t run_id)
+/* Finds the entry "NAME=VALUE" for prefix "NAME=" in an environ block. */
+static const char *
+recover_env_entry(const char *block, size_t len, const char *prefix)
 {
-	LOG_RUN(LL_WARN, run_id, label, _("process group %d of the previous "
-	    "agent is still running; stopping it"), row->pid);
-	kill(-row->pid, SIGTERM);
-	if (recover_wait_gone(row->pid, grace_ms) == 0)
+	size_t prefix_len = strlen(prefix), i = 0;
+
+	while (i < len) {
+		const char *entry = block + i;
+		size_t entry_len = strnlen(entry, len - i);
+
+		if (entry_len >= prefix_len &&
+		    strncmp(entry, prefix, prefix_len) == 0)
+			return entry;
+		i += entry_len + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Takes into esc the identity of the previous agent's stage run. The
+ * entries come from the environment its main process was started with
+ * when alive is set and /proc/PID/environ can be read. Otherwise they are
+ * the values stagectx_build() sets, with this agent's state directory.
+ */
+static void
+recover_escape_init(struct sup_escape *esc, const struct agent *agent,
+		    const struct store_stage_run *row, int64_t run_id,
+		    int alive)
+{
+	static const char *const names[SUP_ESCAPE_ENTRIES] = {
+		"WATCHKEEP_RUN_ID=", "WATCHKEEP_STAGE=", "WATCHKEEP_STATE_DIR=",
+	};
+	char built[SUP_ESCAPE_ENTRIES][SUP_ESCAPE_ENTRY_MAX];
+	const char *envp[SUP_ESCAPE_ENTRIES + 1], *found;
+	char *block = alive ? malloc(SUP_ESCAPE_ENVIRON_MAX) : NULL;
+	ssize_t n = -1;
+	size_t i;
+
+	snprintf(built[0], sizeof built[0], "%s%lld", names[0],
+	    (long long)run_id);
+	snprintf(built[1], sizeof built[1], "%s%s", names[1], row->stage);
+	snprintf(built[2], sizeof built[2], "%s%s", names[2],
+	    agent->sd.path);
+	if (block != NULL)
+		n = procfs_read(row->pid, "environ", block,
+		    SUP_ESCAPE_ENVIRON_MAX);
+	for (i = 0; i < SUP_ESCAPE_ENTRIES; i++) {
+		found = n > 0 ? recover_env_entry(block, (size_t)n, names[i]) :
+		    NULL;
+		envp[i] = found != NULL ? found : built[i];
+	}
+	envp[SUP_ESCAPE_ENTRIES] = NULL;
+	sup_escape_init(esc, envp);
+	free(block);
+}
+
+/*
+ * Sends signo to process group pgid when group is set, and to the
+ * processes outside it that carry the stage run's identity.
+ */
+static void
+recover_signal(pid_t pgid, int group, struct sup_escape *esc, int signo)
+{
+	if (group)
+		kill(-pgid, signo);
+	sup_escape_scan(esc, pgid, signo, NULL);
+	sup_escape_signal(esc, signo);
+}
+
+/*
+ * Logs the processes that had left the group and were stopped, and stores
+ * their count as the stage run's metric, as the agent that ran it would.
+ */
+static void
+recover_log_escaped(const struct agent *agent, const struct sup_escape *esc,
+		    const struct store_stage_run *row, const char *label,
+		    int64_t run_id)
+{
+	size_t escaped = sup_escape_found(esc);
+	char list[RECOVER_ESCAPE_LIST_MAX];
+
+	if (escaped == 0)
 		return;
-	kill(-row->pid, SIGKILL);
-	if (recover_wait_gone(row->pid, 5000) < 0)
+	sup_escape_describe(esc, RECOVER_ESCAPE_LOG_MAX, list, sizeof list);
+	LOG_RUN(LL_WARN, run_id, label,
+	    P_("stopped %zu process that had left process group %d (setsid "
+	       "or setpgid): %s", "stopped %zu processes that had left "
+	       "process group %d (setsid or setpgid): %s",
+	       (unsigned long)escaped), escaped, (int)row->pid, list);
+	store_metric_set(agent->store, row->id, "watchkeep.escaped_processes",
+	    (double)escaped, clk_wall_ms());
+}
+
+/*
+ * Stops what the previous agent's stage run left: its process group when
+ * its main process still runs (alive), and the processes that left the
+ * group, found by the stage run's identity in their environment. SIGTERM,
+ * the grace period, SIGKILL.
+ */
+static void
+recover_kill(const struct agent *agent, const struct store_stage_run *row,
+	     int alive, int64_t grace_ms, const char *label, int64_t run_id)
+{
+	struct sup_escape escape;  /* about 15 KiB, on the stack */
+	struct sup_escape *esc = &escape;
+
+	recover_escape_init(esc, agent, row, run_id, alive);
+	if (alive)
+		LOG_RUN(LL_WARN, run_id, label, _("process group %d of the "
+		    "previous agent is still running; stopping it"), row->pid);
+	recover_signal(row->pid, alive, esc, SIGTERM);
+	if (recover_wait_gone(row->pid, alive, esc, grace_ms) == 0)
+		goto out;
+	recover_signal(row->pid, alive, esc, SIGKILL);
+	if (recover_wait_gone(row->pid, alive, esc, 5000) < 0 && alive)
 		LOG_RUN(LL_ERROR, run_id, label, _("process group %d survived "
 		    "SIGKILL"), row->pid);
+out:
+	recover_log_escaped(agent, esc, row, label, run_id);
 }
 
 static void
@@ -98,7 +212,7 @@ recover_stages(struct agent *agent, const struct store_run *run,
 {
 	const struct cfg_stage *st;
 	char label[2 * CFG_NAME_MAX];
-	int retry = 1;
+	int retry = 1, alive;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -108,9 +222,10 @@ recover_stages(struct agent *agent, const struct store_run *run,
 		st = p != NULL ? cfg_find_stage(p, rows[i].stage) : NULL;
 		snprintf(label, sizeof label, "%s/%s", run->pipeline,
 		    rows[i].stage);
-		if (recover_alive(&rows[i])) {
-			recover_kill(&rows[i], st != NULL ? st->grace_ms :
-			    CFG_GRACE_DEFAULT_MS, label, run->id);
+		alive = recover_alive(&rows[i]);
+		recover_kill(agent, &rows[i], alive, st != NULL ?
+		    st->grace_ms : CFG_GRACE_DEFAULT_MS, label, run->id);
+		if (alive) {
 			recover_end_stage(agent, &rows[i], _("agent restarted; "
 			    "the stage's process group was stopped"));
 		} else {
@@ -182,6 +297,8 @@ struct recover_adopted {
 					     the stage's deadline */
 	int heartbeat_missed;             /* this agent stopped the group by
 					     heartbeat_action "kill" */
+	int watchdog_triggered;           /* ... because the stage sent
+					     WATCHDOG=trigger */
 	int ended;                        /* its main process has ended */
 	int64_t deadline_ns;              /* monotonic deadline, 0: none */
 	struct stagenotify notify;        /* the socket bound again at the
@@ -329,6 +446,8 @@ recover_adopted_judge(struct recover_adopted *a)
 	if (a->timed_out) {
 		state = STORE_STAGE_TIMED_OUT;
 		reason = _("timed out");
+	} else if (a->heartbeat_missed && a->watchdog_triggered) {
+		reason = _("the stage sent WATCHDOG=trigger; it was stopped");
 	} else if (a->heartbeat_missed) {
 		reason = _("heartbeats stopped; the stage was stopped");
 	} else if (recover_outputs_ok(a, &declared)) {
@@ -613,7 +732,7 @@ recover_notify_active(void *arg)
  * group now and SIGKILL after the grace period, in place of its deadline.
  */
 static void
-recover_notify_stop(void *arg)
+recover_notify_stop(void *arg, int triggered)
 {
 	struct recover_adopted *a = arg;
 	struct ev_loop *loop = a->group->agent->loop;
@@ -621,6 +740,7 @@ recover_notify_stop(void *arg)
 	if (a->timer != 0)
 		ev_timer_cancel(loop, a->timer);
 	a->heartbeat_missed = 1;
+	a->watchdog_triggered = triggered;
 	kill(-a->row.pid, SIGTERM);
 	a->timer = ev_timer_at(loop, clk_mono_ns() + a->grace_ms *
 	    INT64_C(1000000), recover_adopted_kill, a);

@@ -346,6 +346,9 @@ runner_describe_failure(const struct runner *runner,
 		snprintf(reason, size, "%s", r->reason);
 	else if (r->out_of_memory)
 		runner_describe_oom(r, limit, reason, size);
+	else if (r->heartbeat_missed && r->watchdog_triggered)
+		snprintf(reason, size, _("the stage sent WATCHDOG=trigger; it "
+		    "was stopped"));
 	else if (r->heartbeat_missed)
 		snprintf(reason, size, _("heartbeats stopped; the stage was "
 		    "stopped"));

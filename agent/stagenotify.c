@@ -274,7 +274,7 @@ stagenotify_trigger(struct stagenotify *sn)
 	}
 	LOG_RUN(LL_ERROR, sn->run_id, sn->label, _("the stage sent "
 	    "WATCHDOG=trigger; stopping process group %d"), (int)sn->pgid);
-	sn->ops->stop(sn->arg);
+	sn->ops->stop(sn->arg, 1);
 }
 
 /* Stores what one datagram carried and acts on it. */
@@ -531,7 +531,7 @@ stagenotify_check(struct ev_loop *loop, void *arg)
 		    _("no heartbeat for %lld ms (interval %lld ms); stopping "
 		      "process group %d"), (long long)(silent / 1000000),
 		    (long long)(sn->heartbeat_ns / 1000000), (int)sn->pgid);
-		sn->ops->stop(sn->arg);
+		sn->ops->stop(sn->arg, 0);
 		return;
 	}
 	if (silent >= sn->heartbeat_ns && !sn->heartbeat_warned) {

@@ -27,8 +27,9 @@ struct stagenotify_ops {
 	/* Tells whether the stage still runs and is not being stopped. */
 	int (*active)(void *arg);
 	/* Stops the stage: heartbeat_action "kill" is due, because
-	   heartbeats stopped or the stage sent WATCHDOG=trigger. */
-	void (*stop)(void *arg);
+	   heartbeats stopped (triggered 0) or the stage sent
+	   WATCHDOG=trigger (triggered 1). */
+	void (*stop)(void *arg, int triggered);
 	/* Moves the stage's timeout to extend_us from now. */
 	void (*extend)(void *arg, int64_t extend_us);
 };

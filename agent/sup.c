@@ -77,7 +77,6 @@ struct sup_proc {
 					apart so that a process that ended
 					on its own is not reported as
 					stopped */
-	int escape_rescanned;        /* the search after the kill ran */
 	int leftovers;               /* live processes of the group when
 					the main process exited */
 	int exited;                  /* the child has exited */
@@ -463,11 +462,12 @@ sup_notify_active(void *arg)
 
 /* Applies heartbeat_action "kill": the stage fails as heartbeat_missed. */
 static void
-sup_notify_stop(void *arg)
+sup_notify_stop(void *arg, int triggered)
 {
 	struct sup_proc *proc = arg;
 
 	proc->result.heartbeat_missed = 1;
+	proc->result.watchdog_triggered = triggered;
 	sup_terminate(proc);
 }
 
@@ -1108,9 +1108,10 @@ sup_finish(struct sup_proc *proc)
 /*
  * Sends signo (0: none) to what is left of the stage: its process group and
  * the tracked processes that left it. Returns 1 while any of them runs.
- * Once none does, and the search found processes before, searches once
- * more for processes that left the group while it was being killed, and
- * kills them.
+ * Once none does, searches again whenever the agent has children beyond
+ * the stages it watches: a process may have left the group between the
+ * search and the kill, or been forked by one that did, and as child
+ * subreaper the agent inherits it. Found ones are killed.
  */
 static int
 sup_stage_left(struct sup_proc *proc, int signo)
@@ -1122,9 +1123,8 @@ sup_stage_left(struct sup_proc *proc, int signo)
 		return group || cgroup_signal_procs(proc->cgroup_dir, signo) > 0;
 	if (group || escaped > 0)
 		return 1;
-	if (proc->escape_rescanned || sup_escape_found(&proc->escape) == 0)
+	if (sup_escape_children() <= sup_watched)
 		return 0;
-	proc->escape_rescanned = 1;
 	if (sup_escape_scan(&proc->escape, proc->pid, SIGKILL, NULL) == 0)
 		return 0;
 	return sup_escape_signal(&proc->escape, SIGKILL) > 0;

@@ -79,7 +79,10 @@ struct sup_result {
 	int signal;              /* terminating signal, or 0 */
 	int timed_out;           /* the timeout fired */
 	int cancelled;           /* sup_cancel() stopped it */
-	int heartbeat_missed;    /* killed because heartbeats stopped */
+	int heartbeat_missed;    /* killed because heartbeats stopped, or
+				    by WATCHDOG=trigger */
+	int watchdog_triggered;  /* heartbeat_missed came from the stage's
+				    WATCHDOG=trigger */
 	int out_of_memory;       /* killed for passing the memory limit */
 	enum sup_oom_cause oom_cause; /* how out_of_memory was found */
 	int64_t peak_group_rss;  /* largest polled sum of the RSS of the

@@ -694,6 +694,31 @@ check_env_entry(struct cfgcheck *ck, int child, const char *name,
 	return WK_OK;
 }
 
+/*
+ * Tells whether the first two entries of argv, the ones before a script,
+ * start a shell with -c, as in ["sh", "-c", "SCRIPT"].
+ */
+static int
+argv_runs_shell(char *const *argv)
+{
+	static const char *const shells[] = {
+		"sh", "bash", "dash", "ksh", "zsh"
+	};
+	const char *base;
+	size_t i;
+
+	if (argv[0] == NULL || argv[1] == NULL || strcmp(argv[1], "-c") != 0)
+		return 0;
+
+	base = strrchr(argv[0], '/');
+	base = base != NULL ? base + 1 : argv[0];
+	for (i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+		if (strcmp(base, shells[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Copies the entries of the env object m into env; their names join sc. */
 static int
 copy_env(struct cfgcheck *ck, const struct cfgcheck_member *m,
@@ -831,7 +856,7 @@ cfgcheck_string_array(struct cfgcheck *ck, const struct cfgcheck_member *m,
 		      char ***out, size_t *n)
 {
 	size_t count, i;
-	int child, rc;
+	int child, rc = WK_OK;
 
 	if (m->value == NULL)
 		return WK_OK;
@@ -852,11 +877,13 @@ cfgcheck_string_array(struct cfgcheck *ck, const struct cfgcheck_member *m,
 			return cfgcheck_fail_at(ck, cfgcheck_value_at(ck, at),
 			    _("entries of \"%s\" must be strings, not %s; for example \"%s\": %s"),
 			    m->key, cfgcheck_type_name(item), m->key, example);
-		if (sc != NULL) {
+		if (sc != NULL && i == 2 && argv_runs_shell(*out))
+			rc = cfgcheck_shell_refs(ck, at, json_string_value(item),
+			    sc);
+		else if (sc != NULL)
 			rc = cfgcheck_refs(ck, at, json_string_value(item), sc);
-			if (rc != WK_OK)
-				return rc;
-		}
+		if (rc != WK_OK)
+			return rc;
 		(*out)[i] = strdup(json_string_value(item));
 		if ((*out)[i] == NULL)
 			return cfgcheck_nomem(ck);

@@ -50,6 +50,19 @@ is_alive() {
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
+# Prints the live processes whose environment contains the entry $1.
+marked_pids() {
+	for environ in /proc/[0-9]*/environ; do
+		pid=${environ#/proc/}
+		pid=${pid%/environ}
+		[ "$pid" != "$$" ] || continue
+		tr '\0' '\n' 2>/dev/null < "$environ" | grep -qxF "$1" || continue
+		if is_alive "$pid"; then
+			echo "$pid"
+		fi
+	done
+}
+
 # run_agent: starts `watchkeep run` on $TEST_DIR/config.json and the state
 # directory $s with stderr appended to $TEST_DIR/agent.err, and sets $agent.
 # It waits for the start line, because a killed agent's socket file stays

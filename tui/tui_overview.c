@@ -614,7 +614,10 @@ tui_overview_act(struct tui *t, wint_t ch)
 		return 1;
 	}
 	if (ch == 'c') {
-		if (t->focus != TUI_PANE_QUEUED || sel >= t->m.n_queued)
+		if (t->m.n_queued == 0)
+			tui_say(t, 1, _("no run is queued; :cancel RUN cancels "
+			    "a run in progress"));
+		else if (t->focus != TUI_PANE_QUEUED || sel >= t->m.n_queued)
 			tui_say(t, 1, _("select a queued run first: Tab to the "
 			    "queued runs, then j/k; :cancel RUN cancels a run"));
 		else

@@ -2,7 +2,7 @@
 # a stage whose heartbeats stop is warned about, then stopped; a stage told
 # to heartbeat that never does is caught too; "warn" keeps it running.
 # WATCHDOG=trigger applies the heartbeat action at once, also without a
-# heartbeat interval.
+# heartbeat interval, and the stored reason names the trigger.
 . "$(dirname "$0")/../lib.sh"
 
 command -v systemd-notify >/dev/null 2>&1 || { echo "$TEST_NAME: no systemd-notify"; exit 77; }
@@ -27,6 +27,10 @@ cat > "$TEST_DIR/config.json" <<'JSON'
     ] },
     { "name": "trigger", "stages": [
       { "name": "asks", "timeout": "60s",
+        "command": "systemd-notify WATCHDOG=trigger; sleep 30" }
+    ] },
+    { "name": "trigger_beat", "stages": [
+      { "name": "asks", "heartbeat": "1m", "timeout": "60s",
         "command": "systemd-notify WATCHDOG=trigger; sleep 30" }
     ] },
     { "name": "trigger_warn", "stages": [
@@ -59,15 +63,21 @@ done
 W lenient > "$TEST_DIR/lenient.out" 2> "$TEST_DIR/lenient.err" || fail "warn-only stage failed"
 grep -q "no heartbeat for" "$TEST_DIR/lenient.err" || fail "lenient: no warning"
 
-start=$(date +%s)
-status=0
-W trigger > "$TEST_DIR/trigger.out" 2> "$TEST_DIR/trigger.err" || status=$?
-took=$(($(date +%s) - start))
-expect_eq "$status" 1 "trigger: exit status"
-[ "$took" -lt 20 ] || fail "trigger: stopped only after $took s"
-grep -q "run=[0-9]* stage=trigger/asks: the stage sent WATCHDOG=trigger; stopping process group" \
-	"$TEST_DIR/trigger.err" || fail "trigger: no log line: $(cat "$TEST_DIR/trigger.err")"
-grep -q "heartbeats stopped" "$TEST_DIR/trigger.out" || fail "trigger: no reason: $(cat "$TEST_DIR/trigger.out")"
+for p in trigger trigger_beat; do
+	start=$(date +%s)
+	status=0
+	W $p > "$TEST_DIR/$p.out" 2> "$TEST_DIR/$p.err" || status=$?
+	took=$(($(date +%s) - start))
+	expect_eq "$status" 1 "$p: exit status"
+	[ "$took" -lt 20 ] || fail "$p: stopped only after $took s"
+	grep -q "run=[0-9]* stage=$p/asks: the stage sent WATCHDOG=trigger; stopping process group" \
+		"$TEST_DIR/$p.err" || fail "$p: no log line: $(cat "$TEST_DIR/$p.err")"
+	expect_eq "$(sql "$db" "select s.reason from stage_runs s join runs r on r.id = s.run_id where r.pipeline = '$p'")" \
+		"the stage sent WATCHDOG=trigger; it was stopped" "$p: stored reason"
+	grep -q "the stage sent WATCHDOG=trigger; it was stopped" "$TEST_DIR/$p.out" ||
+		fail "$p: no reason: $(cat "$TEST_DIR/$p.out")"
+	! grep -q "heartbeats stopped" "$TEST_DIR/$p.out" || fail "$p: reason names heartbeats"
+done
 
 W trigger_warn > "$TEST_DIR/trigger_warn.out" 2> "$TEST_DIR/trigger_warn.err" ||
 	fail "trigger with heartbeat_action warn failed"

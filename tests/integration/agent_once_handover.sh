@@ -2,7 +2,9 @@
 # hands its run over to that one-shot agent. Each command prints and exits
 # by its own runs only, the one-shot agent serves the handed-over run until
 # it ends, and a SIGINT on the one-shot command cancels only its own run.
-# A second SIGINT cancels the handed-over run too.
+# A second SIGINT cancels the handed-over run too. Queued runs handed over
+# stay in the store's run_queue when the one-shot agent stops, and the
+# next agent runs them.
 . "$(dirname "$0")/../lib.sh"
 
 g="$TEST_DIR/gate"
@@ -15,14 +17,17 @@ cat > "$TEST_DIR/config.json" <<JSON
     { "name": "two", "stages": [ { "name": "s", "command":
       "echo \$\$\$\$ > pid; touch $g/two.started; while [ ! -e $g/two.go ]; do sleep 0.1; done; echo two; exit 9" } ] },
     { "name": "three", "stages": [ { "name": "s", "command":
-      "echo \$\$\$\$ > pid; touch $g/three.started; while [ ! -e $g/three.go ]; do sleep 0.1; done; echo three" } ] } ],
+      "echo \$\$\$\$ > pid; touch $g/three.started; while [ ! -e $g/three.go ]; do sleep 0.1; done; echo three" } ] },
+    { "name": "four", "overlap": "queue", "stages": [ { "name": "s", "command":
+      "echo \$\$\$\$ > pid; touch $g/four.started; while [ ! -e $g/four.go ]; do sleep 0.1; done; echo four" } ] } ],
   "web": { "enabled": false } }
 JSON
 s="$TEST_DIR/s"
 db="$s/store.db"
 first=""
 second=""
-AT_EXIT='for p in $first $second; do kill -9 $p 2>/dev/null; done; for f in "$s"/runs/*/*/pid; do [ -r "$f" ] && kill -9 -"$(cat "$f")" 2>/dev/null; done; true'
+agent=""
+AT_EXIT='for p in $first $second $agent; do kill -9 $p 2>/dev/null; done; for f in "$s"/runs/*/*/pid; do [ -r "$f" ] && kill -9 -"$(cat "$f")" 2>/dev/null; done; true'
 
 # wait_file FILE: waits up to 20 s until FILE exists.
 wait_file() {
@@ -142,4 +147,37 @@ cancelled*) ;;
 esac
 end_first 1 "exit status of the first command after two SIGINTs"
 expect_grep "$TEST_DIR/a3.err" "again; cancelling the runs now" "no message on the second SIGINT"
+rm -f "$g"/*
+
+# A backfill and a run-now handed over while run 8 of four is in progress
+# queue three runs in the one-shot agent. A SIGINT on the first command
+# leaves them in run_queue, and the next agent runs them.
+start_pair 4 four run-now
+try_wk backfill four --from 2026-01-01 --to 2026-01-02
+expect_eq "$status" 0 "exit status of the handed-over backfill"
+expect_grep "$TEST_DIR/out" "the runs wait in the queue of a one-shot agent" \
+	"the backfill did not say where its runs wait"
+try_wk run-now four --date 2026-01-05
+expect_eq "$status" 0 "exit status of the handed-over queued run-now"
+expect_grep "$TEST_DIR/out" "the run waits in the queue of a one-shot agent" \
+	"the queued run-now did not say where its run waits"
+kill -INT "$first"
+wait_text "$TEST_DIR/a4.out" "Run 7 of pipeline one: failed"
+wait_text "$TEST_DIR/a4.err" "pipeline four: 3 queued runs stay in the store"
+grep -q "dropped the queued run" "$TEST_DIR/a4.err" &&
+	fail "the one-shot agent dropped a handed-over run: $(cat "$TEST_DIR/a4.err")"
+expect_eq "$(sql "$db" "select group_concat(logical_date, ' ') from (select logical_date from run_queue where pipeline = 'four' order by id)")" \
+	"2026-01-01 2026-01-02 2026-01-05" "stored queue after the SIGINT"
+touch "$g/four.go"
+end_second 0 "exit status of run-now, whose run 8 succeeded"
+end_first 1 "exit status of the first command after the SIGINT"
+expect_eq "$(sql "$db" "select count(*) from runs where pipeline = 'four'")" 1 \
+	"runs of four before the next agent"
+run_agent
+wait_store "select group_concat(logical_date, ' ') from (select logical_date from runs where pipeline = 'four' and id > 8 and state = 'succeeded' order by logical_date)" \
+	"2026-01-01 2026-01-02 2026-01-05" "queued runs in the next agent"
+expect_eq "$(sql "$db" "select count(*) from run_queue")" 0 "stored queue after the next agent ran it"
+kill -TERM "$agent"
+wait "$agent" || fail "the agent did not exit 0 on SIGTERM"
+agent=""
 echo "$TEST_NAME: ok"

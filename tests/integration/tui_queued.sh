@@ -92,6 +92,9 @@ while screen main | grep -q "Queued runs:"; do
 	[ $i -lt 100 ] || fail "the queued runs pane stays when none are queued: $(screen main)"
 	sleep 0.1
 done
+# With no run queued, c says so instead of pointing to a pane that is gone.
+keys main c
+wait_for main "no run is queued"
 
 # Without colours the state is still written out.
 wk backfill daily --from 2024-06-01 --to 2024-06-01 > /dev/null 2>&1 ||

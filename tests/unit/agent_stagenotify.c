@@ -32,9 +32,10 @@ noop_active(void *arg)
 }
 
 static void
-noop_stop(void *arg)
+noop_stop(void *arg, int triggered)
 {
 	(void)arg;
+	(void)triggered;
 }
 
 static void

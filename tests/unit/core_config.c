@@ -404,6 +404,13 @@ shell_command_unknown_variable(void **state)
 	    TAIL, "t.json:2:36: ", "define it in \"env\" or use a WATCHKEEP_");
 	cfg_free(load_ok(HEAD "{'name': 'a', 'command': 'echo $${HOME}/x'}"
 	    TAIL));
+	/* The script of ["sh", "-c", SCRIPT] runs in a shell too. */
+	expect_error(HEAD "{'name': 'a', 'command': ['sh', '-c', "
+	    "'echo ${HOME}']}" TAIL, "t.json:2:", "write $HOME, or $${HOME}");
+	expect_error(HEAD "{'name': 'a', 'command': ['/bin/bash', '-c', "
+	    "'echo ${HOME}']}" TAIL, "t.json:2:", "write $HOME, or $${HOME}");
+	expect_error(HEAD "{'name': 'a', 'command': ['python3', '-c', "
+	    "'${HOME}']}" TAIL, "t.json:2:", "define it in \"env\" or use");
 }
 
 static void
