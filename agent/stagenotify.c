@@ -23,7 +23,7 @@
 #define STAGENOTIFY_BEAT_STORE_MS 1000 /* minimum time between stored beats */
 #define STAGENOTIFY_ENVIRON_MAX (256 * 1024) /* bytes read of an environ */
 #define STAGENOTIFY_PROC_TEXT 1024    /* bytes read of /proc/PID/stat */
-/* Where the stage cgroups are (agent/cgroup.c creates them only there). */
+/* The mount point of the stage cgroups, the only place agent/cgroup.c uses. */
 #define STAGENOTIFY_CGROUP_MOUNT "/sys/fs/cgroup"
 
 void

@@ -925,10 +925,10 @@ sup_stderr_reports_allocation_failure(const struct sup_proc *proc)
 /*
  * Under RLIMIT_AS an allocation fails inside the program instead of a
  * kill, so only the program's output shows it. Decides that a failed run ran
- * out of memory when RLIMIT_AS was set, the exit code is none the stage
- * declared in fatal_exit_codes or retry_exit_codes (a declared code is the
- * program's own diagnosis), and the last SUP_OOM_TAIL_LINES lines of its
- * stderr report a failed allocation.
+ * out of memory when RLIMIT_AS was set, its exit code is not listed in
+ * fatal_exit_codes or retry_exit_codes (a listed code is the program's own
+ * diagnosis), and the last SUP_OOM_TAIL_LINES lines of its stderr report a
+ * failed allocation.
  */
 static int
 sup_allocation_failed(const struct sup_proc *proc)
@@ -1108,10 +1108,10 @@ sup_finish(struct sup_proc *proc)
 /*
  * Sends signo (0: none) to what is left of the stage: its process group and
  * the tracked processes that left it. Returns 1 while any of them runs.
- * Once none does, searches again whenever the agent has children beyond
- * the stages it watches: a process may have left the group between the
- * search and the kill, or been forked by one that did, and as child
- * subreaper the agent inherits it. Found ones are killed.
+ * Once none does, it searches again whenever the agent has more children
+ * than the stages it watches. A process may have left the group between
+ * the search and the kill, or been forked by one that did. As child
+ * subreaper the agent inherits such a process, and the search kills it.
  */
 static int
 sup_stage_left(struct sup_proc *proc, int signo)
